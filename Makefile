@@ -1,0 +1,97 @@
+# autoresearch -- see README.md.  POSIX-ish GNU Makefile: one list of tools,
+# one pattern rule.  O= puts every build output under another folder, which
+# is how `make check` builds its sanitized copy beside the normal one.
+
+VERSION = 0.1.0
+PREFIX ?= /usr/local
+MANPREFIX ?= $(PREFIX)/share/man
+DESTDIR ?=
+O ?= .
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CPPFLAGS += -Ilib -D_GNU_SOURCE -DAR_VERSION='"$(VERSION)"'
+LDLIBS = -ljansson -lcsv -lcrypto -lm
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS)
+
+TOOLS = ar-propose
+UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+
+LIBSRC = $(wildcard lib/*.c)
+LIBOBJ = $(patsubst lib/%.c,$(O)/obj/%.o,$(LIBSRC))
+LIBA = $(O)/lib/libar.a
+BINS = $(addprefix $(O)/bin/,$(TOOLS))
+UNITBINS = $(addprefix $(O)/obj/tests/,$(UNITS))
+MAN1 = $(wildcard man/man1/*.1)
+MAN5 = $(wildcard man/man5/*.5)
+MAN7 = $(wildcard man/man7/*.7)
+
+# Debian packages the project needs to build and test (`make deps`).
+DEBS = build-essential clang libjansson-dev libcsv-dev libssl-dev \
+	bats bats-support bats-assert jq mandoc
+
+SANITIZE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+all: $(BINS)
+
+$(O)/obj/%.o: lib/%.c lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBA): $(LIBOBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $(LIBOBJ)
+
+$(O)/bin/%: tools/%.c $(LIBA) lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+$(O)/obj/tests/%: tests/unit/%.c tests/unit/check.h $(LIBA) lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+units: $(UNITBINS)
+
+test: all units
+	@AR_BIN=$(abspath $(O)/bin) AR_UNITS="$(abspath $(UNITBINS))" tests/run
+
+# The same suites under AddressSanitizer and UBSan, built apart in build/check.
+check:
+	$(MAKE) O=build/check CFLAGS='$(SANITIZE)' LDFLAGS='$(SANITIZE)' test
+
+demo: all
+	pipelines/demo.sh
+
+deps:
+	@missing=; for p in $(DEBS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		    grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	else echo "all dependencies are installed"; fi
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \
+	    $(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man7
+	cp -f $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	cp -f $(MAN1) $(DESTDIR)$(MANPREFIX)/man1/
+	cp -f $(MAN5) $(DESTDIR)$(MANPREFIX)/man5/
+	cp -f $(MAN7) $(DESTDIR)$(MANPREFIX)/man7/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(TOOLS))
+	rm -f $(addprefix $(DESTDIR)$(MANPREFIX)/man1/,$(notdir $(MAN1)))
+	rm -f $(addprefix $(DESTDIR)$(MANPREFIX)/man5/,$(notdir $(MAN5)))
+	rm -f $(addprefix $(DESTDIR)$(MANPREFIX)/man7/,$(notdir $(MAN7)))
+
+clean:
+	rm -rf bin obj lib/libar.a build
+
+.PHONY: all units test check demo deps install uninstall clean

