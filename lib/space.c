@@ -1,0 +1,552 @@
+#include "space.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+
+static int
+level_of(const struct space *sp, const struct expr *e)
+{
+	const int *slots;
+	size_t n = expr_slots(e, &slots), i;
+	int lv = -1;
+
+	for (i = 0; i < n; i++)
+		if ((size_t)slots[i] < sp->np && slots[i] > lv)
+			lv = slots[i];
+	return lv < 0 ? (int)sp->np : lv;
+}
+
+/* Checks the constraints that become decidable once parameter d is set. */
+static int
+check_level(struct space *sp, size_t d)
+{
+	struct val v;
+	size_t k;
+
+	for (k = sp->level[d]; k < sp->level[d + 1]; k++)
+		if (expr_eval(sp->checks[sp->order[k]], sp->slots, &v, NULL,
+		    0) != 0 || !val_truth(&v))
+			return 0;
+	return 1;
+}
+
+/*
+ * Splits a constraint into its top-level && terms, when it is a plain
+ * conjunction: `a && b && c` holds exactly when each term evaluates to
+ * true (an error in any term rejects it either way), and a term that
+ * names fewer parameters is checked higher in the tree.  A top-level ||
+ * or ?: binds looser than &&, so such a constraint is kept whole.
+ */
+static void
+add_checks(struct space *sp, const char *src)
+{
+	const char *p, *start = src;
+	size_t cuts[256], ncut = 0, i;
+	int depth = 0, whole = 0;
+	char msg[256];
+
+	for (p = src; *p && !whole; p++) {
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+			if (*p == '\0')
+				break;
+		} else if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+		else if (depth == 0 && (*p == '?' || (*p == '|' && p[1] == '|')))
+			whole = 1;
+		else if (depth == 0 && *p == '&' && p[1] == '&') {
+			if (ncut == sizeof(cuts) / sizeof(cuts[0]))
+				whole = 1;
+			else
+				cuts[ncut++] = (size_t)(p - src);
+			p++;
+		}
+	}
+	if (whole)
+		ncut = 0;
+	sp->checks = ereallocarray(sp->checks, sp->nchecks + ncut + 1,
+	    sizeof(*sp->checks));
+	for (i = 0; i <= ncut; i++) {
+		size_t end = i < ncut ? cuts[i] : strlen(src);
+		char *term = estrndup(start, (size_t)(src + end - start));
+		struct expr *e = expr_parse(term, spec_lookup,
+		    (void *)sp->spec, msg, sizeof(msg));
+
+		free(term);
+		if (e == NULL) {
+			/* The whole parsed when the spec was loaded, so a
+			 * term can only fail if the split was wrong: fall
+			 * back to the whole constraint. */
+			for (; i > 0; i--)
+				expr_free(sp->checks[--sp->nchecks]);
+			sp->checks[sp->nchecks++] = expr_parse(src,
+			    spec_lookup, (void *)sp->spec, msg, sizeof(msg));
+			return;
+		}
+		sp->checks[sp->nchecks++] = e;
+		start = src + end + 2;
+	}
+}
+
+static int
+name_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct spec *s = ctx;
+
+	return strcmp(s->params[*(const size_t *)a].name,
+	    s->params[*(const size_t *)b].name);
+}
+
+static char *
+dump_compact(json_t *v)
+{
+	char *t = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS |
+	    JSON_ENCODE_ANY);
+
+	if (t == NULL)
+		ar_die(AR_EXIT_FAIL, "out of memory");
+	return t;
+}
+
+static void
+build_id_parts(struct space *sp)
+{
+	const struct spec *s = sp->spec;
+	json_t *problem = json_object();
+	char *t;
+	size_t i, k;
+
+	for (i = 0; i < s->nconsts; i++)
+		json_object_set(problem, s->consts[i].name, s->consts[i].value);
+	t = dump_compact(problem);
+	json_decref(problem);
+	/* Fields are separated by newlines, which no part can contain. */
+	buf_printf(&sp->idprefix, "autoresearch-id-1\n%s\n%s\n%s\n", s->name,
+	    s->srchash, t);
+	free(t);
+
+	sp->byname = ecalloc(sp->np, sizeof(*sp->byname));
+	for (i = 0; i < sp->np; i++)
+		sp->byname[i] = i;
+	qsort_r(sp->byname, sp->np, sizeof(*sp->byname), name_cmp,
+	    (void *)s);
+	sp->idtext = ecalloc(sp->np, sizeof(*sp->idtext));
+	for (i = 0; i < sp->np; i++) {
+		const struct spec_param *p = &s->params[i];
+
+		sp->idtext[i] = ecalloc(p->n, sizeof(**sp->idtext));
+		for (k = 0; k < p->n; k++)
+			sp->idtext[i][k] = dump_compact(p->values[k]);
+	}
+}
+
+int
+space_init(struct space *sp, const struct spec *s, struct ar_err *err)
+{
+	size_t nc, i, d;
+	int *lv;
+
+	(void)err;
+	memset(sp, 0, sizeof(*sp));
+	sp->spec = s;
+	sp->np = s->nparams;
+	sp->slots = ecalloc(spec_nslots(s), sizeof(*sp->slots));
+	for (i = 0; i < s->nconsts; i++)
+		sp->slots[sp->np + i] = s->consts[i].val;
+	for (i = 0; i < sp->np; i++)
+		sp->slots[i] = s->params[i].vals[0];
+
+	for (i = 0; i < s->nconstraints; i++)
+		add_checks(sp, expr_source(s->constraints[i]));
+	nc = sp->nchecks;
+
+	/* A counting sort of the checks by level, keeping their order in
+	 * the spec within a level (cheap ones first is the user's call). */
+	lv = ecalloc(nc, sizeof(*lv));
+	sp->level = ecalloc(sp->np + 2, sizeof(*sp->level));
+	sp->order = ecalloc(nc, sizeof(*sp->order));
+	for (i = 0; i < nc; i++) {
+		lv[i] = level_of(sp, sp->checks[i]);
+		sp->level[lv[i] + 1]++;
+	}
+	for (d = 0; d <= sp->np; d++)
+		sp->level[d + 1] += sp->level[d];
+	{
+		size_t *fill = ecalloc(sp->np + 1, sizeof(*fill));
+
+		for (i = 0; i < nc; i++)
+			sp->order[sp->level[lv[i]] + fill[lv[i]]++] = i;
+		free(fill);
+	}
+	free(lv);
+	/* Constraints on the problem alone are decided once, here. */
+	sp->never = !check_level(sp, sp->np);
+
+	sp->product = 1;
+	for (i = 0; i < sp->np; i++)
+		sp->product *= (double)s->params[i].n;
+	build_id_parts(sp);
+	return 0;
+}
+
+void
+space_release(struct space *sp)
+{
+	size_t i, k;
+
+	for (i = 0; i < sp->np && sp->idtext != NULL; i++) {
+		for (k = 0; k < sp->spec->params[i].n; k++)
+			free(sp->idtext[i][k]);
+		free(sp->idtext[i]);
+	}
+	free(sp->idtext);
+	free(sp->byname);
+	free(sp->idprefix.buf);
+	free(sp->list);
+	free(sp->slots);
+	free(sp->level);
+	free(sp->order);
+	for (i = 0; i < sp->nchecks; i++)
+		expr_free(sp->checks[i]);
+	free(sp->checks);
+	memset(sp, 0, sizeof(*sp));
+}
+
+static void
+bind(struct space *sp, size_t d, space_idx k)
+{
+	sp->slots[d] = sp->spec->params[d].vals[k];
+}
+
+int
+space_valid(struct space *sp, const space_idx *cfg)
+{
+	size_t d;
+
+	if (sp->never)
+		return 0;
+	for (d = 0; d < sp->np; d++)
+		bind(sp, d, cfg[d]);
+	for (d = 0; d < sp->np; d++)
+		if (!check_level(sp, d))
+			return 0;
+	return 1;
+}
+
+int
+space_enumerate(struct space *sp, int prune, space_visit *visit, void *ctx)
+{
+	const struct spec *s = sp->spec;
+	size_t np = sp->np, d = 0, e;
+	space_idx *cfg;
+	int rc = 0, ok;
+
+	if (sp->never)
+		return 0;
+	if (np == 0)
+		return visit(ctx, NULL);
+	cfg = ecalloc(np, sizeof(*cfg));
+	for (;;) {
+		bind(sp, d, cfg[d]);
+		if (prune)
+			ok = check_level(sp, d);
+		else if (d + 1 < np)
+			ok = 1;
+		else
+			for (ok = 1, e = 0; ok && e < np; e++)
+				ok = check_level(sp, e);
+		if (ok) {
+			if (d + 1 < np) {
+				cfg[++d] = 0;
+				continue;
+			}
+			if ((rc = visit(ctx, cfg)) != 0)
+				break;
+		}
+		while (++cfg[d] == s->params[d].n) {
+			if (d == 0)
+				goto out;
+			d--;
+		}
+	}
+out:
+	free(cfg);
+	return rc;
+}
+
+static int
+count_one(void *ctx, const space_idx *cfg)
+{
+	(void)cfg;
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+uint64_t
+space_count(struct space *sp, int prune)
+{
+	uint64_t n = 0;
+
+	if (sp->list != NULL)
+		return sp->nlist;
+	space_enumerate(sp, prune, count_one, &n);
+	return n;
+}
+
+struct collect {
+	struct space *sp;
+	size_t max, cap;
+};
+
+static int
+collect_one(void *ctx, const space_idx *cfg)
+{
+	struct collect *c = ctx;
+	struct space *sp = c->sp;
+
+	if (sp->nlist == c->max)
+		return 1;
+	if (sp->nlist == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 1024;
+		if (c->cap > c->max)
+			c->cap = c->max;
+		sp->list = ereallocarray(sp->list, c->cap * (sp->np ? sp->np :
+		    1), sizeof(*sp->list));
+	}
+	if (sp->np > 0)
+		memcpy(sp->list + sp->nlist * sp->np, cfg,
+		    sp->np * sizeof(*cfg));
+	sp->nlist++;
+	return 0;
+}
+
+int
+space_materialize(struct space *sp, size_t max)
+{
+	struct collect c = { sp, max, 0 };
+
+	if (sp->list != NULL)
+		return 1;
+	sp->nlist = 0;
+	if (space_enumerate(sp, 1, collect_one, &c) != 0) {
+		free(sp->list);
+		sp->list = NULL;
+		sp->nlist = 0;
+		return 0;
+	}
+	if (sp->list == NULL)	/* an empty space is kept as an empty list */
+		sp->list = ecalloc(1, sizeof(*sp->list));
+	return 1;
+}
+
+int
+space_sample(struct space *sp, struct rng *r, space_idx *cfg,
+    uint64_t max_tries)
+{
+	const struct spec *s = sp->spec;
+	uint64_t t;
+	size_t d;
+
+	if (sp->list != NULL) {
+		if (sp->nlist == 0)
+			return -1;
+		memcpy(cfg, sp->list + rng_below(r, sp->nlist) * sp->np,
+		    sp->np * sizeof(*cfg));
+		return 0;
+	}
+	if (sp->never)
+		return -1;
+	for (t = 0; t < max_tries; t++) {
+		for (d = 0; d < sp->np; d++) {
+			cfg[d] = (space_idx)rng_below(r, s->params[d].n);
+			bind(sp, d, cfg[d]);
+			if (!check_level(sp, d))
+				break;
+		}
+		if (d == sp->np)
+			return 0;
+	}
+	return -1;
+}
+
+int
+space_neighbours(struct space *sp, const space_idx *cfg, int adjacent,
+    space_visit *visit, void *ctx)
+{
+	const struct spec *s = sp->spec;
+	space_idx *tmp = ecalloc(sp->np ? sp->np : 1, sizeof(*tmp));
+	size_t d, k, r;
+	int n = 0, rc;
+
+	for (d = 0; d < sp->np; d++) {
+		const struct spec_param *p = &s->params[d];
+
+		for (k = 0; k < p->n; k++) {
+			if (k == cfg[d])
+				continue;
+			r = p->rank[k];
+			if (adjacent && r + 1 != p->rank[cfg[d]] &&
+			    r != p->rank[cfg[d]] + 1)
+				continue;
+			memcpy(tmp, cfg, sp->np * sizeof(*tmp));
+			tmp[d] = (space_idx)k;
+			if (!space_valid(sp, tmp))
+				continue;
+			n++;
+			if ((rc = visit(ctx, tmp)) != 0) {
+				free(tmp);
+				return rc;
+			}
+		}
+	}
+	free(tmp);
+	return n;
+}
+
+void
+space_encode(const struct space *sp, const space_idx *cfg, double *x)
+{
+	size_t d;
+
+	for (d = 0; d < sp->np; d++) {
+		const struct spec_param *p = &sp->spec->params[d];
+
+		x[d] = p->n > 1 ? (double)p->rank[cfg[d]] / (double)(p->n - 1)
+		    : 0.0;
+	}
+}
+
+void
+space_id(const struct space *sp, const space_idx *cfg,
+    char id[SPACE_IDLEN + 1])
+{
+	char buf[4096], hex[HASH_HEXLEN + 1];
+	struct ar_buf big = { 0 };
+	size_t i, len;
+
+	/* Most ids fit the stack buffer; a huge study falls back to the heap. */
+	len = sp->idprefix.len;
+	for (i = 0; i < sp->np; i++)
+		len += strlen(sp->spec->params[sp->byname[i]].name) + 4 +
+		    strlen(sp->idtext[sp->byname[i]][cfg[sp->byname[i]]]);
+	if (len < sizeof(buf)) {
+		char *p = buf;
+
+		memcpy(p, sp->idprefix.buf, sp->idprefix.len);
+		p += sp->idprefix.len;
+		for (i = 0; i < sp->np; i++) {
+			size_t d = sp->byname[i];
+
+			p += sprintf(p, "%s=%s\n", sp->spec->params[d].name,
+			    sp->idtext[d][cfg[d]]);
+		}
+		hash_sha256_hex(buf, (size_t)(p - buf), hex);
+	} else {
+		buf_add(&big, sp->idprefix.buf, sp->idprefix.len);
+		for (i = 0; i < sp->np; i++) {
+			size_t d = sp->byname[i];
+
+			buf_printf(&big, "%s=%s\n", sp->spec->params[d].name,
+			    sp->idtext[d][cfg[d]]);
+		}
+		hash_sha256_hex(big.buf, big.len, hex);
+		free(big.buf);
+	}
+	memcpy(id, hex, SPACE_IDLEN);
+	id[SPACE_IDLEN] = '\0';
+}
+
+json_t *
+space_params_json(const struct space *sp, const space_idx *cfg)
+{
+	json_t *o = json_object();
+	size_t d;
+
+	for (d = 0; d < sp->np; d++)
+		json_object_set(o, sp->spec->params[d].name,
+		    sp->spec->params[d].values[cfg[d]]);
+	return o;
+}
+
+static void
+describe_violation(struct space *sp, const space_idx *cfg, struct ar_err *err)
+{
+	const struct spec *s = sp->spec;
+	char msg[256];
+	struct val v;
+	size_t i, d;
+
+	for (d = 0; d < sp->np; d++)
+		bind(sp, d, cfg[d]);
+	for (i = 0; i < s->nconstraints; i++) {
+		if (expr_eval(s->constraints[i], sp->slots, &v, msg,
+		    sizeof(msg)) != 0) {
+			ar_errf(err, "constraint '%s': %s",
+			    expr_source(s->constraints[i]), msg);
+			return;
+		}
+		if (!val_truth(&v)) {
+			ar_errf(err, "violates constraint '%s'",
+			    expr_source(s->constraints[i]));
+			return;
+		}
+	}
+	ar_errf(err, "violates a constraint");
+}
+
+int
+space_from_json(struct space *sp, json_t *params, space_idx *cfg,
+    struct ar_err *err)
+{
+	const struct spec *s = sp->spec;
+	const char *name;
+	json_t *v;
+	size_t d;
+	unsigned char *seen;
+	int i;
+	long k;
+
+	if (!json_is_object(params)) {
+		ar_errf(err, "\"params\" is not an object");
+		return -1;
+	}
+	seen = ecalloc(sp->np ? sp->np : 1, 1);
+	json_object_foreach(params, name, v) {
+		if ((i = spec_param_index(s, name)) < 0) {
+			ar_errf(err, "unknown parameter '%s' (not in %s)", name,
+			    s->path);
+			free(seen);
+			return -1;
+		}
+		if ((k = spec_value_index(&s->params[i], v)) < 0) {
+			char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+			ar_errf(err, "parameter '%s': value %s is not one %s "
+			    "lists", name, t ? t : "?", s->path);
+			free(t);
+			free(seen);
+			return -1;
+		}
+		cfg[i] = (space_idx)k;
+		seen[i] = 1;
+	}
+	for (d = 0; d < sp->np; d++)
+		if (!seen[d]) {
+			ar_errf(err, "parameter '%s' is missing",
+			    s->params[d].name);
+			free(seen);
+			return -1;
+		}
+	free(seen);
+	if (!space_valid(sp, cfg)) {
+		describe_violation(sp, cfg, err);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,778 @@
+#include "spec.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hash.h"
+#include "rec.h"
+
+/*
+ * The keys a study may have at its top level and their types.  Anything
+ * else is refused: a misspelt "constriants" silently ignored would tune
+ * the wrong space.
+ */
+static const struct {
+	const char *key;
+	int type;		/* a json_type, or -1 for "string or number" */
+} topkeys[] = {
+	{ "args", JSON_ARRAY },
+	{ "backend", JSON_STRING },
+	{ "bench", JSON_OBJECT },
+	{ "bound", -1 },
+	{ "compile", JSON_OBJECT },
+	{ "constraints", JSON_ARRAY },
+	{ "description", JSON_STRING },
+	{ "entry", JSON_STRING },
+	{ "launch", JSON_OBJECT },
+	{ "metrics", JSON_OBJECT },
+	{ "name", JSON_STRING },
+	{ "objective", JSON_STRING },
+	{ "params", JSON_OBJECT },
+	{ "problem", JSON_OBJECT },
+	{ "reference", JSON_OBJECT },
+	{ "source", JSON_STRING },
+	{ "verify", JSON_OBJECT },
+};
+
+static const char *backends[] = { "c", "cuda", "opencl", "command", "replay" };
+
+static const char *
+typename(json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a number";
+	case JSON_TRUE: case JSON_FALSE: return "a boolean";
+	default: return "null";
+	}
+}
+
+static const char *
+wanted(int type)
+{
+	switch (type) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	default: return "a string or a number";
+	}
+}
+
+/* A C identifier: parameters and constants become -D NAME=VALUE. */
+static int
+is_ident(const char *s)
+{
+	if (!isalpha((unsigned char)*s) && *s != '_')
+		return 0;
+	for (s++; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
+}
+
+/* Names that the expression language reads as literals. */
+static int
+is_reserved(const char *s)
+{
+	return strcmp(s, "true") == 0 || strcmp(s, "false") == 0;
+}
+
+/*
+ * A string value reaches a compiler's command line as -D NAME=VALUE.  No
+ * shell is involved, but a value with spaces, quotes or path parts is
+ * surely a mistake or an attack, so only a plain token is allowed.
+ */
+static int
+is_token(const char *s)
+{
+	if (*s == '\0' || strstr(s, "..") != NULL)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && strchr("_.+-", *s) == NULL)
+			return 0;
+	return 1;
+}
+
+static int
+is_number(json_t *v)
+{
+	return json_is_integer(v) || json_is_real(v);
+}
+
+/* The text of a scalar as -D spells it; NULL for a value that cannot be one. */
+static char *
+value_text(json_t *v)
+{
+	char buf[64];
+
+	switch (json_typeof(v)) {
+	case JSON_INTEGER:
+		snprintf(buf, sizeof(buf), "%lld",
+		    (long long)json_integer_value(v));
+		return estrdup(buf);
+	case JSON_REAL:
+		rec_fmt_real(json_real_value(v), buf, sizeof(buf));
+		return estrdup(buf);
+	case JSON_TRUE:
+		return estrdup("1");
+	case JSON_FALSE:
+		return estrdup("0");
+	case JSON_STRING:
+		return is_token(json_string_value(v)) ?
+		    estrdup(json_string_value(v)) : NULL;
+	default:
+		return NULL;
+	}
+}
+
+static struct val
+value_val(json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_INTEGER:
+		return val_int(json_integer_value(v));
+	case JSON_REAL:
+		return val_dbl(json_real_value(v));
+	case JSON_TRUE:
+		return val_int(1);
+	case JSON_FALSE:
+		return val_int(0);
+	default:
+		return val_str(json_string_value(v));
+	}
+}
+
+static int
+values_equal(json_t *a, json_t *b)
+{
+	if (is_number(a) && is_number(b))
+		return json_number_value(a) == json_number_value(b);
+	return json_equal(a, b);
+}
+
+long
+spec_value_index(const struct spec_param *p, json_t *v)
+{
+	size_t k;
+
+	for (k = 0; k < p->n; k++)
+		if (values_equal(p->values[k], v))
+			return (long)k;
+	if (json_is_string(v))
+		for (k = 0; k < p->n; k++)
+			if (strcmp(p->text[k], json_string_value(v)) == 0)
+				return (long)k;
+	if (json_is_boolean(v))
+		for (k = 0; k < p->n; k++)
+			if (json_is_integer(p->values[k]) &&
+			    json_integer_value(p->values[k]) ==
+			    (json_is_true(v) ? 1 : 0))
+				return (long)k;
+	return -1;
+}
+
+int
+spec_param_index(const struct spec *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nparams; i++)
+		if (strcmp(s->params[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+size_t
+spec_nslots(const struct spec *s)
+{
+	return s->nparams + s->nconsts;
+}
+
+const char *
+spec_slot_name(const struct spec *s, int slot)
+{
+	if (slot < 0 || (size_t)slot >= spec_nslots(s))
+		return "?";
+	if ((size_t)slot < s->nparams)
+		return s->params[slot].name;
+	return s->consts[slot - s->nparams].name;
+}
+
+int
+spec_lookup(void *ctx, const char *name, size_t len)
+{
+	const struct spec *s = ctx;
+	size_t i;
+
+	for (i = 0; i < spec_nslots(s); i++) {
+		const char *n = spec_slot_name(s, (int)i);
+
+		if (strlen(n) == len && memcmp(n, name, len) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Accepts any name, to check the syntax of expressions over measured fields. */
+static int
+any_lookup(void *ctx, const char *name, size_t len)
+{
+	(void)ctx;
+	(void)name;
+	(void)len;
+	return 0;
+}
+
+struct ranked {
+	double v;
+	size_t k;
+};
+
+/* Ties cannot happen: a value may not be listed twice. */
+static int
+rank_cmp(const void *a, const void *b)
+{
+	double x = ((const struct ranked *)a)->v;
+	double y = ((const struct ranked *)b)->v;
+
+	return (x > y) - (x < y);
+}
+
+static void
+rank_values(struct spec_param *p)
+{
+	struct ranked *r = ecalloc(p->n, sizeof(*r));
+	size_t k;
+
+	p->rank = ecalloc(p->n, sizeof(*p->rank));
+	p->byrank = ecalloc(p->n, sizeof(*p->byrank));
+	for (k = 0; k < p->n; k++) {
+		r[k].v = p->numeric ? json_number_value(p->values[k]) :
+		    (double)k;
+		r[k].k = k;
+	}
+	qsort(r, p->n, sizeof(*r), rank_cmp);
+	for (k = 0; k < p->n; k++) {
+		p->byrank[k] = r[k].k;
+		p->rank[r[k].k] = k;
+	}
+	free(r);
+}
+
+static int
+load_params(struct spec *s, json_t *params, struct ar_err *err)
+{
+	const char *name;
+	json_t *list;
+	size_t i = 0, k, j;
+
+	s->nparams = json_object_size(params);
+	s->params = ecalloc(s->nparams, sizeof(*s->params));
+	json_object_foreach(params, name, list) {
+		struct spec_param *p = &s->params[i++];
+
+		p->name = estrdup(name);
+		if (!is_ident(name)) {
+			ar_errf(err, "%s: key \"params.%s\": a parameter name "
+			    "must be a C identifier", s->path, name);
+			return -1;
+		}
+		if (is_reserved(name)) {
+			ar_errf(err, "%s: key \"params.%s\": '%s' is a word of "
+			    "the expression language", s->path, name, name);
+			return -1;
+		}
+		if (!json_is_array(list)) {
+			ar_errf(err, "%s: key \"params.%s\": expected an array "
+			    "of values, found %s", s->path, name,
+			    typename(list));
+			return -1;
+		}
+		p->n = json_array_size(list);
+		if (p->n == 0) {
+			ar_errf(err, "%s: key \"params.%s\": parameter has no "
+			    "values", s->path, name);
+			return -1;
+		}
+		if (p->n > SPEC_MAXVALUES) {
+			ar_errf(err, "%s: key \"params.%s\": more than %d "
+			    "values", s->path, name, SPEC_MAXVALUES);
+			return -1;
+		}
+		p->values = ecalloc(p->n, sizeof(*p->values));
+		p->vals = ecalloc(p->n, sizeof(*p->vals));
+		p->text = ecalloc(p->n, sizeof(*p->text));
+		p->numeric = 1;
+		for (k = 0; k < p->n; k++) {
+			json_t *v = json_array_get(list, k);
+
+			p->values[k] = v;
+			if ((p->text[k] = value_text(v)) == NULL) {
+				ar_errf(err, "%s: key \"params.%s[%zu]\": %s",
+				    s->path, name, k, json_is_string(v) ?
+				    "a string value may hold only letters, "
+				    "digits and _ . + -" :
+				    "a value must be a number, a string or a "
+				    "boolean");
+				return -1;
+			}
+			p->vals[k] = value_val(v);
+			if (!is_number(v))
+				p->numeric = 0;
+			/* Two values that reach the code as the same -D
+			 * text (1 and true, 8 and "8") are the same value. */
+			for (j = 0; j < k; j++)
+				if (values_equal(p->values[j], v) ||
+				    strcmp(p->text[j], p->text[k]) == 0) {
+					ar_errf(err, "%s: key \"params.%s\": "
+					    "value %s is listed twice",
+					    s->path, name, p->text[k]);
+					return -1;
+				}
+		}
+		rank_values(p);
+	}
+	return 0;
+}
+
+static int
+set_const(struct spec *s, struct spec_const *c, json_t *v, const char *what,
+    struct ar_err *err)
+{
+	char *text = value_text(v);
+
+	if (text == NULL || json_is_boolean(v)) {
+		free(text);
+		ar_errf(err, "%s: %s: a problem constant must be a number or a "
+		    "plain string (letters, digits and _ . + -)", s->path,
+		    what);
+		return -1;
+	}
+	json_decref(c->value);
+	free(c->text);
+	c->value = json_incref(v);
+	c->text = text;
+	c->val = value_val(v);
+	return 0;
+}
+
+static int
+load_problem(struct spec *s, json_t *problem, struct ar_err *err)
+{
+	const char *name;
+	json_t *v;
+	size_t i = 0;
+	char what[256];
+
+	s->nconsts = problem ? json_object_size(problem) : 0;
+	s->consts = ecalloc(s->nconsts, sizeof(*s->consts));
+	if (problem == NULL)
+		return 0;
+	json_object_foreach(problem, name, v) {
+		struct spec_const *c = &s->consts[i++];
+
+		c->name = estrdup(name);
+		if (!is_ident(name) || is_reserved(name)) {
+			ar_errf(err, "%s: key \"problem.%s\": a constant name "
+			    "must be a C identifier and not true or false",
+			    s->path, name);
+			return -1;
+		}
+		if (spec_param_index(s, name) >= 0) {
+			ar_errf(err, "%s: key \"problem.%s\": '%s' is also a "
+			    "parameter", s->path, name, name);
+			return -1;
+		}
+		snprintf(what, sizeof(what), "key \"problem.%s\"", name);
+		if (set_const(s, c, v, what, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Parses the text of a -D value as a JSON number when it is one. */
+static json_t *
+def_value(const char *text)
+{
+	char *end;
+	long long ll;
+	double d;
+
+	errno = 0;
+	ll = strtoll(text, &end, 10);
+	if (*text != '\0' && *end == '\0' && errno == 0)
+		return json_integer(ll);
+	d = strtod(text, &end);
+	if (*text != '\0' && *end == '\0' && isfinite(d))
+		return json_real(d);
+	return json_string(text);
+}
+
+static int
+apply_defs(struct spec *s, char *const *defs, size_t ndefs,
+    struct ar_err *err)
+{
+	size_t i, j;
+
+	for (i = 0; i < ndefs; i++) {
+		const char *eq = strchr(defs[i], '=');
+		char what[300];
+		json_t *v;
+		int rc;
+
+		if (eq == NULL || eq == defs[i]) {
+			ar_errf(err, "-D '%s': expected NAME=VALUE", defs[i]);
+			return -1;
+		}
+		for (j = 0; j < s->nconsts; j++)
+			if (strlen(s->consts[j].name) == (size_t)(eq - defs[i]) &&
+			    strncmp(s->consts[j].name, defs[i],
+			    (size_t)(eq - defs[i])) == 0)
+				break;
+		if (j == s->nconsts) {
+			ar_errf(err, "-D '%s': %s has no problem constant "
+			    "'%.*s'", defs[i], s->path, (int)(eq - defs[i]),
+			    defs[i]);
+			return -1;
+		}
+		if ((v = def_value(eq + 1)) == NULL)
+			ar_die(AR_EXIT_FAIL, "out of memory");
+		snprintf(what, sizeof(what), "-D '%s'", defs[i]);
+		rc = set_const(s, &s->consts[j], v, what, err);
+		json_decref(v);
+		if (rc != 0) {
+			/* set_const names the spec first; for -D the value
+			 * is the subject. */
+			ar_errf(err, "-D '%s': a problem constant must be a "
+			    "number or a plain string (letters, digits and "
+			    "_ . + -)", defs[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+check_expr(struct spec *s, const char *key, const char *src, int strict,
+    struct expr **out, struct ar_err *err)
+{
+	char msg[256];
+	struct expr *e;
+
+	e = expr_parse(src, strict ? spec_lookup : any_lookup, s, msg,
+	    sizeof(msg));
+	if (e == NULL) {
+		ar_errf(err, "%s: key \"%s\": %s in '%s'", s->path, key, msg,
+		    src);
+		return -1;
+	}
+	if (out != NULL)
+		*out = e;
+	else
+		expr_free(e);
+	return 0;
+}
+
+/* An expression given as a string, or a number where a number will do. */
+static int
+check_expr_value(struct spec *s, const char *key, json_t *v, int strict,
+    struct ar_err *err)
+{
+	if (is_number(v))
+		return 0;
+	if (!json_is_string(v)) {
+		ar_errf(err, "%s: key \"%s\": expected an expression (a "
+		    "string) or a number, found %s", s->path, key,
+		    typename(v));
+		return -1;
+	}
+	return check_expr(s, key, json_string_value(v), strict, NULL, err);
+}
+
+static int
+load_constraints(struct spec *s, json_t *list, struct ar_err *err)
+{
+	size_t i;
+	char key[64];
+
+	s->nconstraints = list ? json_array_size(list) : 0;
+	s->constraints = ecalloc(s->nconstraints, sizeof(*s->constraints));
+	for (i = 0; i < s->nconstraints; i++) {
+		json_t *c = json_array_get(list, i);
+
+		snprintf(key, sizeof(key), "constraints[%zu]", i);
+		if (!json_is_string(c)) {
+			ar_errf(err, "%s: key \"%s\": expected an expression "
+			    "(a string), found %s", s->path, key, typename(c));
+			return -1;
+		}
+		if (check_expr(s, key, json_string_value(c), 1,
+		    &s->constraints[i], err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The keys the later stages read are checked here too, so that a study
+ * with a typo fails when it is first used rather than after an hour of
+ * proposals.  Expressions whose names are all known (sizes, launch
+ * dimensions, bound) are resolved; metrics may name measured fields and
+ * are only parsed.
+ */
+static int
+check_later_keys(struct spec *s, struct ar_err *err)
+{
+	json_t *v, *a;
+	const char *k;
+	size_t i, j;
+	char key[128];
+
+	if ((v = json_object_get(s->root, "args")) != NULL)
+		json_array_foreach(v, i, a) {
+			json_t *size, *val;
+
+			snprintf(key, sizeof(key), "args[%zu]", i);
+			if (!json_is_object(a) ||
+			    !json_is_string(json_object_get(a, "name")) ||
+			    !json_is_string(json_object_get(a, "type"))) {
+				ar_errf(err, "%s: key \"%s\": expected an object "
+				    "with a \"name\" and a \"type\"", s->path,
+				    key);
+				return -1;
+			}
+			if ((size = json_object_get(a, "size")) != NULL) {
+				snprintf(key, sizeof(key), "args[%zu].size", i);
+				if (check_expr_value(s, key, size, 1, err))
+					return -1;
+			}
+			if ((val = json_object_get(a, "value")) != NULL) {
+				snprintf(key, sizeof(key), "args[%zu].value", i);
+				if (check_expr_value(s, key, val, 1, err))
+					return -1;
+			}
+		}
+	if ((v = json_object_get(s->root, "launch")) != NULL)
+		json_object_foreach(v, k, a) {
+			if (!json_is_array(a)) {
+				snprintf(key, sizeof(key), "launch.%s", k);
+				ar_errf(err, "%s: key \"%s\": expected an array "
+				    "of expressions", s->path, key);
+				return -1;
+			}
+			for (j = 0; j < json_array_size(a); j++) {
+				snprintf(key, sizeof(key), "launch.%s[%zu]", k,
+				    j);
+				if (check_expr_value(s, key,
+				    json_array_get(a, j), 1, err))
+					return -1;
+			}
+		}
+	if ((v = json_object_get(s->root, "metrics")) != NULL)
+		json_object_foreach(v, k, a) {
+			snprintf(key, sizeof(key), "metrics.%s", k);
+			if (check_expr_value(s, key, a, 0, err))
+				return -1;
+		}
+	if ((v = json_object_get(s->root, "bound")) != NULL &&
+	    check_expr_value(s, "bound", v, 1, err))
+		return -1;
+	if ((v = json_object_get(s->root, "objective")) != NULL) {
+		const char *o = json_string_value(v);
+
+		if (strncmp(o, "minimize ", 9) != 0 &&
+		    strncmp(o, "maximize ", 9) != 0) {
+			ar_errf(err, "%s: key \"objective\": expected "
+			    "\"minimize EXPR\" or \"maximize EXPR\", found "
+			    "'%s'", s->path, o);
+			return -1;
+		}
+		if (check_expr(s, "objective", o + 9, 0, NULL, err))
+			return -1;
+	}
+	return 0;
+}
+
+static char *
+resolve(const struct spec *s, const char *rel)
+{
+	struct ar_buf b = { 0 };
+
+	if (rel[0] == '/' || strcmp(s->dir, ".") == 0)
+		return estrdup(rel);
+	buf_printf(&b, "%s/%s", s->dir, rel);
+	return b.buf;
+}
+
+static int
+check_file(struct spec *s, const char *key, const char *rel, char **out,
+    struct ar_err *err)
+{
+	char *path = resolve(s, rel);
+	struct stat st;
+
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		ar_errf(err, "%s: key \"%s\": cannot open '%s': %s", s->path,
+		    key, path, errno ? strerror(errno) : "not a file");
+		free(path);
+		return -1;
+	}
+	if (out != NULL)
+		*out = path;
+	else
+		free(path);
+	return 0;
+}
+
+int
+spec_load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
+    struct ar_err *err)
+{
+	json_error_t je;
+	const char *key, *slash;
+	json_t *v, *ref;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->path = estrdup(path);
+	slash = strrchr(path, '/');
+	s->dir = slash ? estrndup(path, (size_t)(slash - path)) : estrdup(".");
+	if (slash == path)
+		s->dir[0] = '/', s->dir[1] = '\0';
+
+	s->root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (s->root == NULL) {
+		if (je.line < 1)
+			ar_errf(err, "cannot open '%s': %s", path,
+			    errno ? strerror(errno) : je.text);
+		else
+			ar_errf(err, "%s:%d: invalid JSON: %s", path, je.line,
+			    je.text);
+		return -1;
+	}
+	if (!json_is_object(s->root)) {
+		ar_errf(err, "%s: a study must be a JSON object", path);
+		return -1;
+	}
+	json_object_foreach(s->root, key, v) {
+		for (i = 0; i < sizeof(topkeys) / sizeof(topkeys[0]); i++)
+			if (strcmp(topkeys[i].key, key) == 0)
+				break;
+		if (i == sizeof(topkeys) / sizeof(topkeys[0])) {
+			ar_errf(err, "%s: key \"%s\": unknown key", path, key);
+			return -1;
+		}
+		if (topkeys[i].type == -1 ? !json_is_string(v) &&
+		    !is_number(v) : (int)json_typeof(v) != topkeys[i].type) {
+			ar_errf(err, "%s: key \"%s\": expected %s, found %s",
+			    path, key, wanted(topkeys[i].type), typename(v));
+			return -1;
+		}
+	}
+	if ((s->name = json_string_value(json_object_get(s->root, "name")))
+	    == NULL) {
+		ar_errf(err, "%s: key \"name\": missing", path);
+		return -1;
+	}
+	if (!is_token(s->name)) {
+		ar_errf(err, "%s: key \"name\": '%s' may hold only letters, "
+		    "digits and _ . + -", path, s->name);
+		return -1;
+	}
+	if ((s->backend = json_string_value(json_object_get(s->root,
+	    "backend"))) == NULL) {
+		ar_errf(err, "%s: key \"backend\": missing", path);
+		return -1;
+	}
+	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (strcmp(backends[i], s->backend) == 0)
+			break;
+	if (i == sizeof(backends) / sizeof(backends[0])) {
+		ar_errf(err, "%s: key \"backend\": unknown backend '%s' "
+		    "(c, cuda, opencl, command or replay)", path, s->backend);
+		return -1;
+	}
+	s->entry = json_string_value(json_object_get(s->root, "entry"));
+
+	if ((v = json_object_get(s->root, "source")) != NULL) {
+		if (check_file(s, "source", json_string_value(v), &s->source,
+		    err) != 0)
+			return -1;
+		if (hash_file_sha256_hex(s->source, s->srchash, err) != 0) {
+			char msg[sizeof(err->msg)];
+
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			ar_errf(err, "%s: key \"source\": %s", path, msg);
+			return -1;
+		}
+	} else if (strcmp(s->backend, "command") != 0) {
+		ar_errf(err, "%s: key \"source\": missing", path);
+		return -1;
+	}
+	if ((ref = json_object_get(s->root, "reference")) != NULL &&
+	    (v = json_object_get(ref, "source")) != NULL) {
+		if (!json_is_string(v)) {
+			ar_errf(err, "%s: key \"reference.source\": expected "
+			    "a string, found %s", path, typename(v));
+			return -1;
+		}
+		if (check_file(s, "reference.source", json_string_value(v),
+		    NULL, err) != 0)
+			return -1;
+	}
+
+	if ((v = json_object_get(s->root, "params")) == NULL) {
+		ar_errf(err, "%s: key \"params\": missing", path);
+		return -1;
+	}
+	if (load_params(s, v, err) != 0 ||
+	    load_problem(s, json_object_get(s->root, "problem"), err) != 0 ||
+	    apply_defs(s, defs, ndefs, err) != 0 ||
+	    load_constraints(s, json_object_get(s->root, "constraints"),
+	    err) != 0 ||
+	    check_later_keys(s, err) != 0)
+		return -1;
+	return 0;
+}
+
+void
+spec_release(struct spec *s)
+{
+	size_t i, k;
+
+	for (i = 0; i < s->nparams; i++) {
+		struct spec_param *p = &s->params[i];
+
+		free(p->name);
+		for (k = 0; k < p->n && p->text != NULL; k++)
+			free(p->text[k]);
+		free(p->text);
+		free(p->values);
+		free(p->vals);
+		free(p->rank);
+		free(p->byrank);
+	}
+	free(s->params);
+	for (i = 0; i < s->nconsts; i++) {
+		free(s->consts[i].name);
+		free(s->consts[i].text);
+		json_decref(s->consts[i].value);
+	}
+	free(s->consts);
+	for (i = 0; i < s->nconstraints; i++)
+		expr_free(s->constraints[i]);
+	free(s->constraints);
+	free(s->source);
+	free(s->path);
+	free(s->dir);
+	json_decref(s->root);
+	memset(s, 0, sizeof(*s));
+}

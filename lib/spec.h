@@ -1,0 +1,86 @@
+/*
+ * spec: a study spec (ar-study(5)) loaded and checked.  A spec names the
+ * kernel, the problem constants, the tunable parameters with every value
+ * each may take, and the constraints a configuration must satisfy; the
+ * later stages read the rest (args, launch, metrics, ...) from root.
+ *
+ * Every name an expression may use has a slot: slot i < nparams is
+ * parameter i, slot nparams + j is problem constant j.  Expressions are
+ * parsed against spec_lookup with the spec as context.
+ *
+ * Ownership: spec_load fills a struct the caller releases with
+ * spec_release; every pointer inside belongs to the spec.
+ */
+#ifndef AR_SPEC_H
+#define AR_SPEC_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "expr.h"
+#include "util.h"
+
+/* A parameter may take at most this many values (indices are 16-bit). */
+#define SPEC_MAXVALUES 65535
+
+struct spec_param {
+	char *name;
+	size_t n;		/* number of values, >= 1 */
+	json_t **values;	/* as listed in the spec (borrowed from root) */
+	struct val *vals;	/* the same, for expressions */
+	char **text;		/* the same as -D would spell them: "8", "1.5", "avx2" */
+	int numeric;		/* every value is a number */
+	/* rank[k]: position of value k when the values are sorted (numbers
+	 * ascending; strings keep the listed order). */
+	size_t *rank;
+	size_t *byrank;		/* the inverse: byrank[r] is the value index */
+};
+
+struct spec_const {
+	char *name;
+	json_t *value;		/* owned */
+	struct val val;
+	char *text;
+};
+
+struct spec {
+	char *path;		/* as given */
+	char *dir;		/* its folder, for the paths inside */
+	json_t *root;		/* the whole document, owned */
+	const char *name, *backend, *entry;	/* borrowed from root */
+	char *source;		/* resolved against dir; NULL when none */
+	char srchash[65];	/* SHA-256 of the source file, "" when none */
+
+	size_t nparams;
+	struct spec_param *params;
+	size_t nconsts;
+	struct spec_const *consts;	/* the problem, -D overrides applied */
+	size_t nconstraints;
+	struct expr **constraints;
+};
+
+/*
+ * Loads and checks path.  defs are "NAME=VALUE" overrides of problem
+ * constants (from -D).  Returns 0, or -1 with err->msg naming the file
+ * and the key: "study.json: key \"params.MR\": parameter has no values".
+ */
+int spec_load(struct spec *s, const char *path, char *const *defs,
+    size_t ndefs, struct ar_err *err);
+void spec_release(struct spec *s);
+
+/* expr_lookup over the spec's slots. */
+int spec_lookup(void *spec, const char *name, size_t len);
+/* The name of a slot. */
+const char *spec_slot_name(const struct spec *s, int slot);
+size_t spec_nslots(const struct spec *s);
+
+/* Index of a parameter by name, or -1. */
+int spec_param_index(const struct spec *s, const char *name);
+/*
+ * Index of value v in a parameter's list, or -1.  Numbers match by value
+ * (8 matches 8.0); a string matches a string, or a number whose text it
+ * is (CSV cells carry no type).
+ */
+long spec_value_index(const struct spec_param *p, json_t *v);
+
+#endif
