@@ -1,0 +1,266 @@
+#!/usr/bin/env bats
+# ar-propose: options, strategies, history, --from, and bad input.
+
+load helper
+
+SMALL=$FIX/small/study.json
+
+@test "--help prints the usage to stdout and exits 0" {
+	run --separate-stderr ar-propose --help
+	assert_success
+	assert_output --partial "usage: ar-propose -s study"
+	assert_output --partial "--strategy"
+	[ -z "$stderr" ]
+}
+
+@test "--version prints the version" {
+	run ar-propose --version
+	assert_success
+	assert_output --regexp '^ar-propose [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "no study is a usage error with the synopsis on stderr" {
+	run --separate-stderr ar-propose -n 3
+	assert_failure 2
+	[ -z "$output" ]
+	[[ $stderr == *"ar-propose: no study given (-s)"* ]]
+	[[ $stderr == *"usage: ar-propose -s study"* ]]
+}
+
+@test "an unknown option is a usage error" {
+	run --separate-stderr ar-propose -s "$SMALL" --bogus
+	assert_failure 2
+	[[ $stderr == *"usage: ar-propose"* ]]
+}
+
+@test "a count that is not a number is a usage error" {
+	run --separate-stderr ar-propose -s "$SMALL" -n 3x
+	assert_failure 2
+	[[ $stderr == *"-n: '3x' is not an integer of at least 0"* ]]
+}
+
+@test "an unknown strategy is a usage error" {
+	run --separate-stderr ar-propose -s "$SMALL" --strategy magic
+	assert_failure 2
+	[[ $stderr == *"unknown strategy 'magic' (grid or random)"* ]]
+}
+
+@test "an operand is a usage error" {
+	run --separate-stderr ar-propose -s "$SMALL" extra
+	assert_failure 2
+	[[ $stderr == *"unexpected operand 'extra'"* ]]
+}
+
+@test "--count prints the number of valid configurations" {
+	run ar-propose -s "$SMALL" --count
+	assert_success
+	assert_output 18
+}
+
+@test "grid proposes the first valid configurations in the spec's order" {
+	run ar-propose -s "$SMALL" --strategy grid -n 4
+	assert_success
+	assert_jsonl
+	run jq -c '.params' <<<"$output"
+	assert_output "$(printf '%s\n' '{"A":1,"B":1,"C":"x"}' \
+	    '{"A":1,"B":2,"C":"x"}' '{"A":1,"B":4,"C":"x"}' \
+	    '{"A":1,"B":8,"C":"x"}')"
+}
+
+@test "a record has study, id, round, strategy and params, in that order" {
+	run ar-propose -s "$SMALL" --strategy grid -n 1
+	assert_success
+	run jq -c 'keys_unsorted' <<<"$output"
+	assert_output '["study","id","round","strategy","params"]'
+	run jq -r '"\(.study) \(.round) \(.strategy) \(.id | test("^[0-9a-f]{16}$"))"' \
+	    <<<"$(ar-propose -s "$SMALL" --strategy grid -n 1)"
+	assert_output "small 1 grid true"
+}
+
+@test "every proposal satisfies the constraints and none repeats" {
+	for s in grid random; do
+		ar-propose -s "$SMALL" --strategy $s -n 100 >"$BATS_TEST_TMPDIR/$s" 2>/dev/null
+		run jq -s '[.[] | .params | select(.A * .B <= 8 and (.C == "x" or .A > 1))] | length' "$BATS_TEST_TMPDIR/$s"
+		assert_output 18
+		run jq -s '[.[].id] | unique | length' "$BATS_TEST_TMPDIR/$s"
+		assert_output 18
+	done
+}
+
+@test "random is deterministic under --seed and differs between seeds" {
+	a=$(ar-propose -s "$SMALL" -n 5 --seed 7)
+	b=$(ar-propose -s "$SMALL" -n 5 --seed 7)
+	c=$(ar-propose -s "$SMALL" -n 5 --seed 8)
+	[ "$a" = "$b" ]
+	[ "$a" != "$c" ]
+}
+
+@test "an exhausted space gives what is left, says so, and exits 0" {
+	run --separate-stderr ar-propose -s "$SMALL" -n 30
+	assert_success
+	[ "$(wc -l <<<"$output")" -eq 18 ]
+	[[ $stderr == *"space exhausted: 18 of 30 configurations proposed"* ]]
+}
+
+@test "-H skips what the history holds and numbers the next round" {
+	h=$BATS_TEST_TMPDIR/h.jsonl
+	ar-propose -s "$SMALL" -n 10 >"$h"
+	ar-propose -s "$SMALL" -H "$h" -n 5 >"$BATS_TEST_TMPDIR/r2"
+	run jq -r .round "$BATS_TEST_TMPDIR/r2"
+	assert_output "$(printf '2\n2\n2\n2\n2')"
+	cat "$BATS_TEST_TMPDIR/r2" >>"$h"
+	run --separate-stderr ar-propose -s "$SMALL" -H "$h" -n 10
+	assert_success
+	[ "$(wc -l <<<"$output")" -eq 3 ]
+	printf '%s\n' "$output" >>"$h"
+	run jq -s '[.[].id] | unique | length' "$h"
+	assert_output 18
+	run --separate-stderr ar-propose -s "$SMALL" -H "$h" -n 1
+	assert_success
+	[ -z "$output" ]
+	[[ $stderr == *"space exhausted: 0 of 1"* ]]
+}
+
+@test "-H ignores records of other studies and reads CSV" {
+	h=$BATS_TEST_TMPDIR/h.jsonl
+	ar-propose -s "$SMALL" --strategy grid -n 18 | jq -c '.study = "other"' >"$h"
+	run --separate-stderr ar-propose -s "$SMALL" -H "$h" -n 30
+	[ "$(wc -l <<<"$output")" -eq 18 ]
+	ar-propose -s "$SMALL" --strategy grid -n 18 --csv >"$BATS_TEST_TMPDIR/h.csv"
+	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/h.csv" -n 1
+	assert_success
+	[ -z "$output" ]
+}
+
+@test "a history record without an id is matched by its params" {
+	h=$BATS_TEST_TMPDIR/h.jsonl
+	ar-propose -s "$SMALL" --strategy grid -n 18 | jq -c 'del(.id)' >"$h"
+	run --separate-stderr ar-propose -s "$SMALL" -H "$h" -n 1
+	assert_success
+	[ -z "$output" ]
+}
+
+@test "ids are stable, and change with the problem and the source" {
+	a=$(ar-propose -s "$SMALL" --strategy grid -n 1 | jq -r .id)
+	b=$(ar-propose -s "$SMALL" -n 18 | jq -r 'select(.params == {"A":1,"B":1,"C":"x"}) | .id')
+	[ "$a" = "$b" ]
+	c=$(ar-propose -s "$SMALL" -D N=128 --strategy grid -n 1 | jq -r .id)
+	[ "$a" != "$c" ]
+	cp -r "$FIX/small" "$BATS_TEST_TMPDIR/s"
+	echo '/* changed */' >>"$BATS_TEST_TMPDIR/s/k.c"
+	d=$(ar-propose -s "$BATS_TEST_TMPDIR/s/study.json" --strategy grid -n 1 | jq -r .id)
+	[ "$a" != "$d" ]
+}
+
+@test "the order of params in the spec does not change ids" {
+	jq '.params = {"C": .params.C, "B": .params.B, "A": .params.A} | .source = "'"$FIX"'/small/k.c"' \
+	    "$SMALL" >"$BATS_TEST_TMPDIR/r.json"
+	a=$(ar-propose -s "$SMALL" -n 18 --strategy grid | jq -c '[.params.A, .params.B, .params.C, .id]' | sort)
+	b=$(ar-propose -s "$BATS_TEST_TMPDIR/r.json" -n 18 --strategy grid | jq -c '[.params.A, .params.B, .params.C, .id]' | sort)
+	[ "$a" = "$b" ]
+}
+
+@test "--csv writes a header with dotted params columns" {
+	run ar-propose -s "$SMALL" --strategy grid -n 2 --csv
+	assert_success
+	assert_line --index 0 "study,id,round,strategy,params.A,params.B,params.C"
+	assert_line --index 1 --regexp '^small,[0-9a-f]{16},1,grid,1,1,x$'
+}
+
+@test "--from turns records and bare params into fresh records" {
+	printf '%s\n' '{"A":2,"B":4,"C":"y"}' \
+	    '{"study":"small","id":"x","time_s":1.5,"params":{"A":1,"B":8,"C":"x"}}' >"$BATS_TEST_TMPDIR/in"
+	run ar-propose -s "$SMALL" --from "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_jsonl
+	run jq -c '[.strategy, .params, has("time_s"), (.id | length)]' <<<"$output"
+	assert_output "$(printf '%s\n' '["from",{"A":2,"B":4,"C":"y"},false,16]' \
+	    '["from",{"A":1,"B":8,"C":"x"},false,16]')"
+}
+
+@test "--from - reads stdin, CSV included, and -D re-sizes the problem" {
+	ar-propose -s "$SMALL" --strategy grid -n 3 --csv >"$BATS_TEST_TMPDIR/in.csv"
+	run ar-propose -s "$SMALL" -D N=4096 --from - <"$BATS_TEST_TMPDIR/in.csv"
+	assert_success
+	[ "$(wc -l <<<"$output")" -eq 3 ]
+	old=$(ar-propose -s "$SMALL" --strategy grid -n 1 | jq -r .id)
+	new=$(head -n 1 <<<"$output" | jq -r .id)
+	[ "$old" != "$new" ]
+}
+
+@test "--from with -H skips what was measured, and says so" {
+	ar-propose -s "$SMALL" --strategy grid -n 2 >"$BATS_TEST_TMPDIR/h"
+	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/h" --from "$BATS_TEST_TMPDIR/h"
+	assert_success
+	[ -z "$output" ]
+	[[ $stderr == *"configuration 1 (id "*") is in the history already; skipped"* ]]
+}
+
+bad_from() { # bad_from INPUT EXPECTED-STDERR
+	printf '%s' "$1" >"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr ar-propose -s "$SMALL" --from "$BATS_TEST_TMPDIR/in"
+	assert_failure 2
+	[ -z "$output" ] || fail "stdout is not empty: $output"
+	[[ $stderr == *"$2"* ]] || fail "stderr is: $stderr"
+	[ "$(wc -l <<<"$stderr")" -eq 1 ] || fail "more than one message: $stderr"
+}
+
+@test "--from: a parameter the study does not have" {
+	bad_from $'{"A":1,"B":1,"C":"x"}\n{"A":1,"B":1,"C":"x","D":3}\n' \
+	    "ar-propose: $BATS_TEST_TMPDIR/in:2: unknown parameter 'D'"
+}
+
+@test "--from: a value outside the study's list" {
+	bad_from $'{"A":5,"B":1,"C":"x"}\n' "in:1: parameter 'A': value 5 is not one"
+}
+
+@test "--from: a missing parameter" {
+	bad_from $'{"A":1,"B":1}\n' "in:1: parameter 'C' is missing"
+}
+
+@test "--from: a configuration that violates a constraint" {
+	bad_from $'\n\n{"A":4,"B":8,"C":"x"}\n' "in:3: violates constraint 'A * B <= 8'"
+}
+
+@test "--from: a malformed JSON line" {
+	bad_from $'{"A":1,"B":1,"C":"x"}\n{"A":1,"B":\n' "in:2: invalid JSON"
+}
+
+@test "--from: a CSV row with the wrong number of fields" {
+	bad_from $'A,B,C\n1,1,x\n1,2\n' "in:3: expected 3 fields, found 2"
+}
+
+@test "--from: empty input" {
+	bad_from '' "in: no configurations to read"
+	run --separate-stderr ar-propose -s "$SMALL" --from - </dev/null
+	assert_failure 2
+	[[ $stderr == *"<stdin>: no configurations to read"* ]]
+}
+
+@test "-H: a malformed history line names the file and line" {
+	printf '%s\n' '{"study":"small","id":"0123456789abcdef"}' '{"study": "small", "id": ' >"$BATS_TEST_TMPDIR/h"
+	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/h"
+	assert_failure 2
+	[ -z "$output" ]
+	[[ $stderr == "ar-propose: $BATS_TEST_TMPDIR/h:2: invalid JSON"* ]]
+}
+
+@test "-H: a history that does not exist" {
+	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/nope"
+	assert_failure 2
+	[[ $stderr == *"cannot open '$BATS_TEST_TMPDIR/nope': No such file or directory"* ]]
+}
+
+@test "a closed pipe ends ar-propose quietly" {
+	run --separate-stderr bash -c "ar-propose -s '$FIX/../../pipelines/bench/space/study.json' -n 100000 | head -n 1"
+	assert_success
+	assert_output --regexp '^\{"study":"bench-space"'
+	[ -z "$stderr" ]
+}
+
+@test "a full disk is an error, not a silent success" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run --separate-stderr bash -c "ar-propose -s '$SMALL' -n 5 >/dev/full"
+	assert_failure 1
+	[[ $stderr == *"ar-propose: write error"* ]]
+}

@@ -1,0 +1,160 @@
+#!/usr/bin/env bats
+# Study specs (ar-study(5)): every mistake is one clear message naming the
+# file and the key, and exit status 2.  ar-propose loads them here.
+
+load helper
+
+GOOD='{"name": "t", "backend": "c", "source": "k.c", "entry": "k",
+  "problem": {"N": 8}, "params": {"X": [1, 2, 4], "Y": [1, 2]},
+  "constraints": ["X * Y < N"]}'
+
+# bad_study JQ-FILTER EXPECTED-STDERR: GOOD changed by the filter must fail.
+bad_study() {
+	write_study s.json "$(jq "$1" <<<"$GOOD")"
+	run --separate-stderr ar-propose -s "$BATS_TEST_TMPDIR/s.json" -n 1
+	assert_failure 2
+	[ -z "$output" ] || fail "stdout is not empty: $output"
+	[[ $stderr == "ar-propose: "*"$2"* ]] || fail "stderr is: $stderr"
+	[ "$(wc -l <<<"$stderr")" -eq 1 ] || fail "more than one message: $stderr"
+}
+
+@test "the good study used below is good" {
+	write_study s.json "$GOOD"
+	run ar-propose -s "$BATS_TEST_TMPDIR/s.json" --count
+	assert_success
+	assert_output 5
+}
+
+@test "a study that is not JSON names the file and line" {
+	printf '{"name": "t",\n "backend": "c"\n "x": 1}\n' >"$BATS_TEST_TMPDIR/s.json"
+	run --separate-stderr ar-propose -s "$BATS_TEST_TMPDIR/s.json"
+	assert_failure 2
+	[[ $stderr == "ar-propose: $BATS_TEST_TMPDIR/s.json:3: invalid JSON: "* ]]
+}
+
+@test "a study that is not an object" {
+	printf '[1, 2]\n' >"$BATS_TEST_TMPDIR/s.json"
+	run --separate-stderr ar-propose -s "$BATS_TEST_TMPDIR/s.json"
+	assert_failure 2
+	[[ $stderr == *"s.json: a study must be a JSON object"* ]]
+}
+
+@test "a study that does not exist" {
+	run --separate-stderr ar-propose -s "$BATS_TEST_TMPDIR/none.json"
+	assert_failure 2
+	[[ $stderr == "ar-propose: cannot open '$BATS_TEST_TMPDIR/none.json': No such file or directory" ]]
+}
+
+@test "an unknown key" {
+	bad_study '.constriants = []' 's.json: key "constriants": unknown key'
+}
+
+@test "a key of the wrong type" {
+	bad_study '.params = [1]' 's.json: key "params": expected an object, found an array'
+	bad_study '.name = 3' 's.json: key "name": expected a string, found an integer'
+}
+
+@test "a missing name, backend, source or params" {
+	bad_study 'del(.name)' 'key "name": missing'
+	bad_study 'del(.backend)' 'key "backend": missing'
+	bad_study 'del(.source)' 'key "source": missing'
+	bad_study 'del(.params)' 'key "params": missing'
+}
+
+@test "an unknown backend" {
+	bad_study '.backend = "fpga"' "key \"backend\": unknown backend 'fpga'"
+}
+
+@test "a parameter with no values" {
+	bad_study '.params.X = []' 'key "params.X": parameter has no values'
+}
+
+@test "a parameter that is not a list" {
+	bad_study '.params.X = 4' 'key "params.X": expected an array of values, found an integer'
+}
+
+@test "a value listed twice" {
+	bad_study '.params.X = [1, 2, 1]' 'key "params.X": value 1 is listed twice'
+}
+
+@test "a parameter name that is not a C identifier" {
+	bad_study '.params["X-1"] = [1]' 'key "params.X-1": a parameter name must be a C identifier'
+}
+
+@test "a string value with shell metacharacters or path parts" {
+	bad_study '.params.V = ["a;rm -rf x"]' 'key "params.V[0]": a string value may hold only letters, digits and _ . + -'
+	bad_study '.params.V = ["../x"]' 'key "params.V[0]"'
+	bad_study '.params.V = [[1]]' 'key "params.V[0]": a value must be a number, a string or a boolean'
+}
+
+@test "a constraint naming an unknown name" {
+	bad_study '.constraints = ["X * Z <= N"]' "key \"constraints[0]\": unknown name 'Z'"
+}
+
+@test "a constraint that does not parse" {
+	bad_study '.constraints = ["X * (Y <= N"]' 'key "constraints[0]": '
+	bad_study '.constraints = [3]' 'key "constraints[0]": expected an expression (a string), found an integer'
+}
+
+@test "a missing source file" {
+	bad_study '.source = "gone.c"' "key \"source\": cannot open '$BATS_TEST_TMPDIR/gone.c': No such file or directory"
+}
+
+@test "a missing reference source" {
+	bad_study '.reference = {"source": "ref.c", "entry": "r"}' "key \"reference.source\": cannot open"
+}
+
+@test "a bad objective, launch or metric expression" {
+	bad_study '.objective = "fastest"' 'key "objective": expected "minimize EXPR" or "maximize EXPR"'
+	bad_study '.launch = {"grid": ["N / Q"]}' "key \"launch.grid[0]\": unknown name 'Q'"
+	bad_study '.metrics = {"g": "2 * * N"}' 'key "metrics.g": '
+	bad_study '.args = [{"name": "a", "type": "float32[]", "size": "N * W"}]' "key \"args[0].size\": unknown name 'W'"
+}
+
+@test "-D overrides a problem constant, and the space follows" {
+	write_study s.json "$GOOD"
+	run ar-propose -s "$BATS_TEST_TMPDIR/s.json" -D N=2 --count
+	assert_success
+	assert_output 1
+	run ar-propose -s "$BATS_TEST_TMPDIR/s.json" --define N=1000 --count
+	assert_output 6
+}
+
+@test "-D naming no problem constant, or without a value" {
+	write_study s.json "$GOOD"
+	run --separate-stderr ar-propose -s "$BATS_TEST_TMPDIR/s.json" -D M=3
+	assert_failure 2
+	[[ $stderr == *"-D 'M=3': $BATS_TEST_TMPDIR/s.json has no problem constant 'M'"* ]]
+	run --separate-stderr ar-propose -s "$BATS_TEST_TMPDIR/s.json" -D N
+	assert_failure 2
+	[[ $stderr == *"-D 'N': expected NAME=VALUE"* ]]
+	run --separate-stderr ar-propose -s "$BATS_TEST_TMPDIR/s.json" -D 'N=$(reboot)'
+	assert_failure 2
+	[[ $stderr == *"-D 'N=\$(reboot)': a problem constant must be a number or a plain string"* ]]
+}
+
+@test "a constraint that divides by zero rejects the configuration" {
+	write_study s.json "$(jq '.params.Z = [0, 1, 2] | .constraints = ["N % Z == 0"]' <<<"$GOOD")"
+	run ar-propose -s "$BATS_TEST_TMPDIR/s.json" --count
+	assert_success
+	assert_output 12
+	run --separate-stderr ar-propose -s "$BATS_TEST_TMPDIR/s.json" -n 100 --strategy grid
+	run jq -s '[.[].params.Z] | unique' <<<"$output"
+	assert_output "$(jq -n '[1, 2]')"
+}
+
+@test "a constraint on the problem alone can empty the space" {
+	write_study s.json "$(jq '.constraints = ["N > 100"]' <<<"$GOOD")"
+	run ar-propose -s "$BATS_TEST_TMPDIR/s.json" --count
+	assert_output 0
+	run --separate-stderr ar-propose -s "$BATS_TEST_TMPDIR/s.json" -n 3
+	assert_success
+	[ -z "$output" ]
+	[[ $stderr == *"space exhausted: 0 of 3"* ]]
+}
+
+@test "the matmul study of the demo loads" {
+	run ar-propose -s "$ROOT/kernels/matmul/cpu.json" --count
+	assert_success
+	assert_output --regexp '^[1-9][0-9]*$'
+}
