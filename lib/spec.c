@@ -161,22 +161,27 @@ values_equal(json_t *a, json_t *b)
 long
 spec_value_index(const struct spec_param *p, json_t *v)
 {
+	char *text;
 	size_t k;
 
 	for (k = 0; k < p->n; k++)
 		if (values_equal(p->values[k], v))
 			return (long)k;
-	if (json_is_string(v))
-		for (k = 0; k < p->n; k++)
-			if (strcmp(p->text[k], json_string_value(v)) == 0)
-				return (long)k;
-	if (json_is_boolean(v))
-		for (k = 0; k < p->n; k++)
-			if (json_is_integer(p->values[k]) &&
-			    json_integer_value(p->values[k]) ==
-			    (json_is_true(v) ? 1 : 0))
-				return (long)k;
-	return -1;
+	/*
+	 * A CSV cell carries no type: the string "8" comes back as the
+	 * number 8, and 1 may stand for true.  No two values of a parameter
+	 * share a -D text, so matching by text is unambiguous.
+	 */
+	if (json_is_boolean(v) || json_is_null(v))
+		text = estrdup(json_is_true(v) ? "true" : json_is_false(v) ?
+		    "false" : "null");
+	else if ((text = value_text(v)) == NULL)
+		return -1;
+	for (k = 0; k < p->n; k++)
+		if (strcmp(p->text[k], text) == 0)
+			break;
+	free(text);
+	return k < p->n ? (long)k : -1;
 }
 
 int

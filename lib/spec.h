@@ -78,8 +78,9 @@ size_t spec_nslots(const struct spec *s);
 int spec_param_index(const struct spec *s, const char *name);
 /*
  * Index of value v in a parameter's list, or -1.  Numbers match by value
- * (8 matches 8.0); a string matches a string, or a number whose text it
- * is (CSV cells carry no type).
+ * (8 matches 8.0); failing that, a value matches the one with the same -D
+ * text (the string "8" and the number 8, true and 1), since CSV cells
+ * carry no type.
  */
 long spec_value_index(const struct spec_param *p, json_t *v);
 

@@ -188,6 +188,35 @@ SMALL=$FIX/small/study.json
 	[ "$old" != "$new" ]
 }
 
+@test "string values that read as numbers survive a CSV round trip" {
+	write_study s.json '{"name": "t", "backend": "c", "source": "k.c",
+	  "params": {"V": ["8", "16"], "W": ["true", "x"]}}'
+	ar-propose -s "$BATS_TEST_TMPDIR/s.json" --strategy grid -n 4 >"$BATS_TEST_TMPDIR/a"
+	ar-propose -s "$BATS_TEST_TMPDIR/s.json" --strategy grid -n 4 --csv >"$BATS_TEST_TMPDIR/a.csv"
+	run ar-propose -s "$BATS_TEST_TMPDIR/s.json" --from "$BATS_TEST_TMPDIR/a.csv"
+	assert_success
+	[ "$(jq -c '[.id, .params]' <<<"$output")" = "$(jq -c '[.id, .params]' "$BATS_TEST_TMPDIR/a")" ]
+	run --separate-stderr ar-propose -s "$BATS_TEST_TMPDIR/s.json" -H "$BATS_TEST_TMPDIR/a.csv" -n 1
+	assert_success
+	[ -z "$output" ]
+}
+
+@test "several -H files all count" {
+	ar-propose -s "$SMALL" --strategy grid -n 9 >"$BATS_TEST_TMPDIR/h1"
+	ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/h1" --strategy grid -n 9 --csv >"$BATS_TEST_TMPDIR/h2.csv"
+	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/h1" -H "$BATS_TEST_TMPDIR/h2.csv" -n 1
+	assert_success
+	[ -z "$output" ]
+	[[ $stderr == *"every other valid one is in the history"* ]]
+}
+
+@test "a history record from an older version of the study is no error" {
+	printf '%s\n' '{"study":"small","params":{"A":1,"B":1,"C":"x","OLD":3}}' >"$BATS_TEST_TMPDIR/h"
+	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/h" -n 18
+	assert_success
+	[ "$(wc -l <<<"$output")" -eq 18 ]
+}
+
 @test "--from with -H skips what was measured, and says so" {
 	ar-propose -s "$SMALL" --strategy grid -n 2 >"$BATS_TEST_TMPDIR/h"
 	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/h" --from "$BATS_TEST_TMPDIR/h"

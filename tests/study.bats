@@ -75,6 +75,13 @@ bad_study() {
 
 @test "a value listed twice" {
 	bad_study '.params.X = [1, 2, 1]' 'key "params.X": value 1 is listed twice'
+	bad_study '.params.X = [1, true]' 'key "params.X": value 1 is listed twice'
+	bad_study '.params.X = [8, "8"]' 'key "params.X": value 8 is listed twice'
+}
+
+@test "a parameter or constant named true or false" {
+	bad_study '.params.true = [1]' "key \"params.true\": 'true' is a word of the expression language"
+	bad_study '.problem.false = 1' 'key "problem.false": a constant name must be a C identifier and not true or false'
 }
 
 @test "a parameter name that is not a C identifier" {

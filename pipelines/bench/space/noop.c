@@ -1,0 +1,5 @@
+/* The space benchmark measures the search space only; nothing is built. */
+void
+noop(void)
+{
+}
