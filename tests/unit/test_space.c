@@ -69,8 +69,8 @@ static const char *spaces[] = {
 	"\"(A > 0 && B != \\\"p&&q\\\") && C < 2 || A == 3\","
 	"\"A < 3 ? B == \\\"q\\\" && C > 1 : 1\"]}",
 	/* no constraints at all */
-	"{\"name\":\"c\",\"backend\":\"c\",\"source\":\"k.c\","
-	"\"params\":{\"A\":[1,2,3],\"B\":[4,5]}}",
+	("{\"name\":\"c\",\"backend\":\"c\",\"source\":\"k.c\","
+	"\"params\":{\"A\":[1,2,3],\"B\":[4,5]}}"),
 };
 
 static void
