@@ -12,7 +12,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -Ilib -D_GNU_SOURCE -DAR_VERSION='"$(VERSION)"'
-LDLIBS = -ljansson -lcsv -lcrypto -lm
+LDLIBS = -ljansson -lcsv -lcrypto -lffi -ldl -lm
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS)
 
 TOOLS = ar-propose
@@ -28,7 +28,7 @@ MAN5 = $(wildcard man/man5/*.5)
 MAN7 = $(wildcard man/man7/*.7)
 
 # Debian packages the project needs to build and test (`make deps`).
-DEBS = build-essential clang libjansson-dev libcsv-dev libssl-dev \
+DEBS = build-essential clang libjansson-dev libcsv-dev libssl-dev libffi-dev \
 	bats bats-support bats-assert jq mandoc
 
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \

@@ -24,10 +24,12 @@ static const struct {
 	{ "backend", JSON_STRING },
 	{ "bench", JSON_OBJECT },
 	{ "bound", -1 },
+	{ "command", JSON_ARRAY },
 	{ "compile", JSON_OBJECT },
 	{ "constraints", JSON_ARRAY },
 	{ "description", JSON_STRING },
 	{ "entry", JSON_STRING },
+	{ "env", -2 },
 	{ "launch", JSON_OBJECT },
 	{ "metrics", JSON_OBJECT },
 	{ "name", JSON_STRING },
@@ -62,8 +64,20 @@ wanted(int type)
 	case JSON_OBJECT: return "an object";
 	case JSON_ARRAY: return "an array";
 	case JSON_STRING: return "a string";
+	case -2: return "a boolean";
 	default: return "a string or a number";
 	}
+}
+
+static int
+has_type(json_t *v, int type)
+{
+	if (type == -1)
+		return json_is_string(v) || json_is_integer(v) ||
+		    json_is_real(v);
+	if (type == -2)
+		return json_is_boolean(v);
+	return (int)json_typeof(v) == type;
 }
 
 /* A C identifier: parameters and constants become -D NAME=VALUE. */
@@ -606,6 +620,145 @@ check_later_keys(struct spec *s, struct ar_err *err)
 	return 0;
 }
 
+/* What the keys inside compile, bench, verify and reference may hold. */
+enum sub_type { SUB_STRING, SUB_STRINGS, SUB_COUNT, SUB_POSITIVE_COUNT,
+	SUB_NONNEG, SUB_POSITIVE };
+
+static const struct {
+	const char *obj, *key;
+	enum sub_type type;
+} subkeys[] = {
+	{ "bench", "repeat", SUB_POSITIVE_COUNT },
+	{ "bench", "timeout_s", SUB_POSITIVE },
+	{ "bench", "trials", SUB_POSITIVE_COUNT },
+	{ "bench", "warmup", SUB_COUNT },
+	{ "compile", "cc", SUB_STRING },
+	{ "compile", "flags", SUB_STRINGS },
+	{ "reference", "entry", SUB_STRING },
+	{ "reference", "source", SUB_STRING },
+	{ "verify", "atol", SUB_NONNEG },
+	{ "verify", "rtol", SUB_NONNEG },
+};
+
+static const char *
+sub_wanted(enum sub_type t)
+{
+	switch (t) {
+	case SUB_STRING: return "a string";
+	case SUB_STRINGS: return "an array of strings";
+	case SUB_COUNT: return "an integer of at least 0";
+	case SUB_POSITIVE_COUNT: return "an integer of at least 1";
+	case SUB_NONNEG: return "a number of at least 0";
+	default: return "a number greater than 0";
+	}
+}
+
+static int
+sub_ok(json_t *v, enum sub_type t)
+{
+	size_t i;
+	json_t *e;
+
+	switch (t) {
+	case SUB_STRING:
+		return json_is_string(v);
+	case SUB_STRINGS:
+		if (!json_is_array(v))
+			return 0;
+		json_array_foreach(v, i, e)
+			if (!json_is_string(e))
+				return 0;
+		return 1;
+	case SUB_COUNT:
+		return json_is_integer(v) && json_integer_value(v) >= 0;
+	case SUB_POSITIVE_COUNT:
+		return json_is_integer(v) && json_integer_value(v) >= 1;
+	case SUB_NONNEG:
+		return is_number(v) && json_number_value(v) >= 0;
+	default:
+		return is_number(v) && json_number_value(v) > 0;
+	}
+}
+
+static int
+check_subkeys(struct spec *s, const char *obj, struct ar_err *err)
+{
+	json_t *o = json_object_get(s->root, obj), *v;
+	const char *key;
+	size_t i;
+
+	if (o == NULL)
+		return 0;
+	json_object_foreach(o, key, v) {
+		for (i = 0; i < sizeof(subkeys) / sizeof(subkeys[0]); i++)
+			if (strcmp(subkeys[i].obj, obj) == 0 &&
+			    strcmp(subkeys[i].key, key) == 0)
+				break;
+		if (i == sizeof(subkeys) / sizeof(subkeys[0])) {
+			ar_errf(err, "%s: key \"%s.%s\": unknown key", s->path,
+			    obj, key);
+			return -1;
+		}
+		if (!sub_ok(v, subkeys[i].type)) {
+			ar_errf(err, "%s: key \"%s.%s\": expected %s, found %s",
+			    s->path, obj, key, sub_wanted(subkeys[i].type),
+			    typename(v));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The command of the command backend: an argument vector, never a shell
+ * line.  "{NAME}" inside an argument stands for the value of a parameter
+ * or problem constant; every such name must exist.
+ */
+static int
+check_command(struct spec *s, struct ar_err *err)
+{
+	json_t *cmd = json_object_get(s->root, "command"), *a;
+	const char *p, *q;
+	size_t i;
+
+	if (cmd == NULL) {
+		if (strcmp(s->backend, "command") == 0) {
+			ar_errf(err, "%s: key \"command\": missing (the "
+			    "command backend runs it)", s->path);
+			return -1;
+		}
+		return 0;
+	}
+	if (json_array_size(cmd) == 0) {
+		ar_errf(err, "%s: key \"command\": expected a program and "
+		    "its arguments", s->path);
+		return -1;
+	}
+	json_array_foreach(cmd, i, a) {
+		if (!json_is_string(a) || (i == 0 &&
+		    json_string_length(a) == 0)) {
+			ar_errf(err, "%s: key \"command[%zu]\": expected a "
+			    "%sstring", s->path, i, i == 0 ? "non-empty " : "");
+			return -1;
+		}
+		for (p = json_string_value(a); (p = strchr(p, '{')) != NULL;
+		    p = q + 1) {
+			if ((q = strchr(p, '}')) == NULL) {
+				ar_errf(err, "%s: key \"command[%zu]\": '{' "
+				    "without '}'", s->path, i);
+				return -1;
+			}
+			if (spec_lookup(s, p + 1, (size_t)(q - p - 1)) < 0) {
+				ar_errf(err, "%s: key \"command[%zu]\": "
+				    "unknown name '%.*s'", s->path, i,
+				    (int)(q - p - 1), p + 1);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 static char *
 resolve(const struct spec *s, const char *rel)
 {
@@ -675,8 +828,7 @@ spec_load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
 			ar_errf(err, "%s: key \"%s\": unknown key", path, key);
 			return -1;
 		}
-		if (topkeys[i].type == -1 ? !json_is_string(v) &&
-		    !is_number(v) : (int)json_typeof(v) != topkeys[i].type) {
+		if (!has_type(v, topkeys[i].type)) {
 			ar_errf(err, "%s: key \"%s\": expected %s, found %s",
 			    path, key, wanted(topkeys[i].type), typename(v));
 			return -1;
@@ -743,8 +895,24 @@ spec_load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
 	    apply_defs(s, defs, ndefs, err) != 0 ||
 	    load_constraints(s, json_object_get(s->root, "constraints"),
 	    err) != 0 ||
-	    check_later_keys(s, err) != 0)
+	    check_later_keys(s, err) != 0 ||
+	    check_subkeys(s, "bench", err) != 0 ||
+	    check_subkeys(s, "compile", err) != 0 ||
+	    check_subkeys(s, "reference", err) != 0 ||
+	    check_subkeys(s, "verify", err) != 0 ||
+	    check_command(s, err) != 0)
 		return -1;
+	if ((v = json_object_get(s->root, "command")) != NULL) {
+		/* What a command study runs is its command line as much as
+		 * any source, so both go into the ids. */
+		char *t = json_dumps(v, JSON_COMPACT);
+		struct ar_buf b = { 0 };
+
+		buf_printf(&b, "%s\n%s", t, s->srchash);
+		hash_sha256_hex(b.buf, b.len, s->srchash);
+		free(t);
+		free(b.buf);
+	}
 	return 0;
 }
 

@@ -49,7 +49,9 @@ struct spec {
 	json_t *root;		/* the whole document, owned */
 	const char *name, *backend, *entry;	/* borrowed from root */
 	char *source;		/* resolved against dir; NULL when none */
-	char srchash[65];	/* SHA-256 of the source file, "" when none */
+	/* SHA-256 of the source file ("" when none); for a study with a
+	 * command, of the command line and that. */
+	char srchash[65];
 
 	size_t nparams;
 	struct spec_param *params;

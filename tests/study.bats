@@ -165,3 +165,35 @@ bad_study() {
 	assert_success
 	assert_output --regexp '^[1-9][0-9]*$'
 }
+
+@test "the keys inside compile, bench, verify and reference are checked" {
+	bad_study '.bench = {"repeats": 3}' 'key "bench.repeats": unknown key'
+	bad_study '.bench = {"repeat": 0}' 'key "bench.repeat": expected an integer of at least 1, found an integer'
+	bad_study '.bench = {"timeout_s": "10"}' 'key "bench.timeout_s": expected a number greater than 0, found a string'
+	bad_study '.compile = {"flags": "-O3"}' 'key "compile.flags": expected an array of strings, found a string'
+	bad_study '.verify = {"rtol": -1}' 'key "verify.rtol": expected a number of at least 0, found an integer'
+	bad_study '.env = 1' 'key "env": expected a boolean, found an integer'
+}
+
+@test "a command study: the command is an argument vector naming known values" {
+	cmd='{"name": "t", "backend": "command", "command": ["sort", "-S", "{BUF}K"],
+	  "params": {"BUF": [64, 128]}}'
+	write_study c.json "$cmd"
+	run ar-propose -s "$BATS_TEST_TMPDIR/c.json" --count
+	assert_success
+	assert_output 2
+	GOOD=$cmd
+	bad_study 'del(.command)' 'key "command": missing (the command backend runs it)'
+	bad_study '.command = []' 'key "command": expected a program and its arguments'
+	bad_study '.command = ["sort", "{SIZE}"]' "key \"command[1]\": unknown name 'SIZE'"
+	bad_study '.command = ["sort", "{BUF"]' "key \"command[1]\": '{' without '}'"
+	bad_study '.command = ["sort", 3]' 'key "command[1]": expected a string'
+}
+
+@test "a command study's ids change with its command line" {
+	write_study c.json '{"name": "t", "backend": "command", "command": ["sort", "-S", "{BUF}K"], "params": {"BUF": [64]}}'
+	a=$(ar-propose -s "$BATS_TEST_TMPDIR/c.json" -n 1 | jq -r .id)
+	write_study c.json '{"name": "t", "backend": "command", "command": ["sort", "-rS", "{BUF}K"], "params": {"BUF": [64]}}'
+	b=$(ar-propose -s "$BATS_TEST_TMPDIR/c.json" -n 1 | jq -r .id)
+	[ "$a" != "$b" ]
+}

@@ -1,0 +1,86 @@
+/*
+ * proc: running other programs and risky code in child processes, so
+ * that a crash, a hang or a flood of output in a candidate never takes a
+ * stage down.  Programs run through execvp with an argument vector, never
+ * through a shell.  A child is put in its own process group, and a
+ * timeout kills the whole group.
+ *
+ * Ownership: proc_run and proc_call fill a struct proc_result whose
+ * buffers the caller frees with proc_result_release.
+ */
+#ifndef AR_PROC_H
+#define AR_PROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+enum proc_end {
+	PROC_EXITED,	/* exited; code holds the exit status */
+	PROC_SIGNALED,	/* killed by a signal (sig), not by us */
+	PROC_TIMEOUT,	/* still running after the timeout: killed */
+	PROC_NOEXEC	/* could not be started (not found, not executable) */
+};
+
+struct proc_opts {
+	double timeout_s;		/* 0: none */
+	const char *cwd;		/* NULL: the caller's */
+	/* "NAME=VALUE" strings added to (or replacing in) the environment,
+	 * NULL-terminated; NULL for none. */
+	char *const *env;
+	/* At most this many bytes of stdout and of stderr are kept (the
+	 * rest is read and dropped, so the child never blocks on a full
+	 * pipe); 0 means 64 KiB. */
+	size_t max_capture;
+	/* With stdout_to set, the child's stdout goes to that descriptor
+	 * instead of being captured (-1: captured). */
+	int stdout_to;
+	/* Resource limits for the child (0: unlimited): CPU seconds,
+	 * address space and largest file written, in bytes. */
+	double rlimit_cpu_s;
+	size_t rlimit_as, rlimit_fsize;
+};
+
+#define PROC_OPTS_INIT { 0, NULL, NULL, 0, -1, 0, 0, 0 }
+
+struct proc_result {
+	enum proc_end end;
+	int code;		/* PROC_EXITED: exit status */
+	int sig;		/* PROC_SIGNALED: the signal */
+	double wall_s;		/* from start to end (or kill) */
+	char *out, *err;	/* captured, NUL-terminated (never NULL) */
+	size_t outlen, errlen;
+	int out_truncated, err_truncated;
+	/* proc_call only: what the child wrote to its result pipe. */
+	char *result;
+	size_t resultlen;
+};
+
+/*
+ * Runs argv[0] (looked up in PATH by execvp when it has no '/') with
+ * argv, stdin from /dev/null, and waits for it.  Returns 0 with res
+ * filled, whatever the child did (a failure to exec is PROC_NOEXEC);
+ * returns -1 with err set only when the machinery failed (fork, pipe).
+ */
+int proc_run(char *const argv[], const struct proc_opts *o,
+    struct proc_result *res, struct ar_err *err);
+
+/*
+ * Forks; the child calls fn(ctx, fd) and exits with its return value;
+ * whatever fn writes to fd is returned in res->result.  The child's
+ * stdout and stderr are captured as with proc_run.  Used to run a
+ * candidate kernel in a process of its own.
+ */
+typedef int proc_fn(void *ctx, int fd);
+int proc_call(proc_fn *fn, void *ctx, const struct proc_opts *o,
+    struct proc_result *res, struct ar_err *err);
+
+void proc_result_release(struct proc_result *res);
+
+/* A one-line description such as "killed by signal 11 (Segmentation
+ * fault)", "exited with status 3" or "timed out after 10 s". */
+const char *proc_describe(const struct proc_result *res, char *buf,
+    size_t cap);
+
+#endif
