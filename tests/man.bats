@@ -5,7 +5,9 @@
 
 load helper
 
-PAGES="man/man1/ar-propose.1 man/man5/ar-study.5 man/man7/ar-formats.7"
+PAGES=$(cd "$ROOT" && ls man/man1/*.1 man/man5/*.5 man/man7/*.7)
+# The pages of the programs other than ar-propose, which has tests of its own.
+STAGES=$(cd "$ROOT" && ls man/man1/*.1 | grep -v '/ar-propose\.1$' || true)
 
 # examples PAGE: the command lines of PAGE's EXAMPLES section (the lines
 # that start with "$ ", up to the next .Sh), without the "$ " and with the
@@ -42,6 +44,7 @@ make_repo() {
 	REPO=$BATS_TEST_TMPDIR/repo
 	mkdir -p "$REPO/tests"
 	cp -R "$ROOT/kernels" "$ROOT/pipelines" "$ROOT/man" "$REPO/"
+	[ ! -d "$ROOT/examples" ] || cp -R "$ROOT/examples" "$REPO/"
 	cp -R "$ROOT/tests/fixtures" "$REPO/tests/"
 }
 
@@ -63,12 +66,13 @@ run_examples() {
 	    fail "$1: $n example command lines, expected at least $2"
 	make_repo
 	before=$(snapshot)
-	cd "$REPO"
 	printf '%s\n' "$script" >"$BATS_TEST_TMPDIR/examples.sh"
-	run bash -e -x "$BATS_TEST_TMPDIR/examples.sh"
+	run bash -c 'cd "$1" && bash -e -x "$2"' _ "$REPO" \
+	    "$BATS_TEST_TMPDIR/examples.sh"
 	assert_success
 	[ "$(snapshot)" = "$before" ] ||
 	    fail "$1: the examples changed files outside runs/"
+	rm -rf "$REPO"
 }
 
 # sections PAGE: the names of PAGE's sections, one per line, in order.
@@ -115,9 +119,19 @@ assert_sections() {
 	done
 }
 
-@test "ar-propose(1) has the sections of a command's page" {
-	assert_sections man/man1/ar-propose.1 NAME SYNOPSIS DESCRIPTION \
-	    "EXIT STATUS" EXAMPLES "SEE ALSO"
+@test "the examples of every other program's page run" {
+	local p
+	for p in $STAGES; do
+		run_examples "$p" 3
+	done
+}
+
+@test "every program's page has the sections of a command's page" {
+	local p
+	for p in man/man1/*.1; do
+		assert_sections "$p" NAME SYNOPSIS DESCRIPTION \
+		    "EXIT STATUS" EXAMPLES "SEE ALSO"
+	done
 }
 
 @test "ar-study(5) has the sections of a file format's page" {
@@ -130,18 +144,27 @@ assert_sections() {
 	    "SEE ALSO"
 }
 
-@test "the SYNOPSIS of ar-propose(1) is the program's usage" {
-	command -v mandoc >/dev/null || skip "mandoc is not installed"
+# synopsis_matches NAME: the SYNOPSIS of NAME(1) is what NAME --help
+# prints as its usage.
+synopsis_matches() {
 	local page usage
 	# Bold and underline are overstruck in -Tascii; the text is what
 	# is left, with white space squeezed.
-	page=$(mandoc -Tascii -O width=300 "$ROOT/man/man1/ar-propose.1" |
+	page=$(mandoc -Tascii -O width=300 "$ROOT/man/man1/$1.1" |
 	    sed 's/.\x08//g' | sed -n '/^SYNOPSIS$/,/^DESCRIPTION$/p' |
 	    sed '1d;$d' | tr -s ' \n' '  ' | sed 's/^ *//; s/ *$//')
-	usage=$(ar-propose --help | sed -n '1,/^$/p' | sed 's/^usage://' |
+	usage=$("$1" --help | sed -n '1,/^$/p' | sed 's/^usage://' |
 	    tr -s ' \n' '  ' | sed 's/^ *//; s/ *$//')
-	[ -n "$usage" ] || fail "ar-propose --help printed no usage"
-	[ "$page" = "$usage" ] || fail "man page: '$page'; --help: '$usage'"
+	[ -n "$usage" ] || fail "$1 --help printed no usage"
+	[ "$page" = "$usage" ] || fail "$1: man page: '$page'; --help: '$usage'"
+}
+
+@test "the SYNOPSIS of every program's page is the program's usage" {
+	command -v mandoc >/dev/null || skip "mandoc is not installed"
+	local p
+	for p in man/man1/*.1; do
+		synopsis_matches "$(basename "$p" .1)"
+	done
 }
 
 @test "the study shown in ar-study(5) is kernels/matmul/cpu.json" {
