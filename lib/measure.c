@@ -1,0 +1,771 @@
+#include "measure.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <ffi.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+/* Buffers start on cache lines of their own. */
+#define ALIGN		64
+/* What a child may take beyond its runs: loading, touching the memory. */
+#define SLACK_S		5.0
+
+static int
+dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+void
+measure_stats(const double *t, size_t n, struct measure_stats *st)
+{
+	double *s, sum = 0, ss = 0;
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	if (n == 0)
+		return;
+	s = ecalloc(n, sizeof(*s));
+	memcpy(s, t, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), dbl_cmp);
+	for (i = 0; i < n; i++)
+		sum += s[i];
+	st->n = n;
+	st->min = s[0];
+	st->median = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	st->mean = sum / (double)n;
+	for (i = 0; i < n; i++)
+		ss += (s[i] - st->mean) * (s[i] - st->mean);
+	st->sd = n > 1 ? sqrt(ss / (double)(n - 1)) : 0.0;
+	free(s);
+}
+
+char *
+measure_host(void)
+{
+	struct utsname u;
+	char line[512], *p, *e;
+	FILE *f;
+
+	if ((f = fopen("/proc/cpuinfo", "r")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (strncmp(line, "model name", 10) != 0 ||
+			    (p = strchr(line, ':')) == NULL)
+				continue;
+			for (p++; *p == ' ' || *p == '\t'; p++)
+				;
+			e = p + strlen(p);
+			while (e > p && (e[-1] == '\n' || e[-1] == ' '))
+				*--e = '\0';
+			if (*p != '\0') {
+				fclose(f);
+				return estrdup(p);
+			}
+		}
+		fclose(f);
+	}
+	if (uname(&u) == 0)
+		return estrdup(u.machine);
+	return estrdup("unknown");
+}
+
+char *
+measure_tail(const char *text, int nlines)
+{
+	const char *end = text + strlen(text), *p, *s;
+	const char *start[16];
+	size_t len[16];
+	int n = 0, i;
+	struct ar_buf b = { 0 };
+
+	if (nlines > 16)
+		nlines = 16;
+	/* Walk back over the lines, skipping those that are blank. */
+	for (p = end; p > text && n < nlines;) {
+		const char *le = p;
+
+		while (p > text && p[-1] != '\n')
+			p--;
+		for (s = p; s < le && (*s == ' ' || *s == '\t' || *s == '\r');
+		    s++)
+			;
+		while (le > s && (le[-1] == '\n' || le[-1] == '\r' ||
+		    le[-1] == ' ' || le[-1] == '\t'))
+			le--;
+		if (le > s) {
+			start[n] = s;
+			len[n] = (size_t)(le - s);
+			n++;
+		}
+		if (p > text)
+			p--;
+	}
+	buf_adds(&b, "");
+	for (i = n - 1; i >= 0; i--) {
+		buf_add(&b, start[i], len[i]);
+		if (i > 0)
+			buf_adds(&b, "; ");
+	}
+	buf_add(&b, "", 1);
+	return b.buf;
+}
+
+static size_t
+align_up(size_t n)
+{
+	return (n + ALIGN - 1) / ALIGN * ALIGN;
+}
+
+static size_t
+nbytes(const struct args *a, const struct args_shape *sh, size_t i)
+{
+	return (size_t)sh->count[i] * args_elemsize(a->arg[i].type);
+}
+
+static int
+is_input(const struct args *a, size_t i)
+{
+	return a->arg[i].array && !a->arg[i].output;
+}
+
+/*
+ * Lays out nsets input sets and then nouts sets of outputs: off[t * n + i]
+ * for input i of set t, out[k * n + i] for output i of slot k (entries of
+ * other arguments are left 0).  Returns the total length.
+ */
+static size_t
+layout(const struct args *a, const struct args_shape *sh, size_t nsets,
+    size_t nouts, size_t *in, size_t *out)
+{
+	size_t t, i, off = 0, n = a->n;
+
+	for (t = 0; t < nsets; t++)
+		for (i = 0; i < n; i++)
+			if (is_input(a, i)) {
+				if (in != NULL)
+					in[t * n + i] = off;
+				off += align_up(nbytes(a, sh, i));
+			}
+	for (t = 0; t < nouts; t++)
+		for (i = 0; i < n; i++)
+			if (a->arg[i].output) {
+				if (out != NULL)
+					out[t * n + i] = off;
+				off += align_up(nbytes(a, sh, i));
+			}
+	return off;
+}
+
+uint64_t
+measure_need(const struct args *a, const struct args_shape *sh, size_t nsets,
+    size_t nruns)
+{
+	return (uint64_t)layout(a, sh, nsets, nsets, NULL, NULL) +
+	    layout(a, sh, nsets, nruns, NULL, NULL);
+}
+
+static void *
+map(size_t len, int shared, struct ar_err *err)
+{
+	void *p;
+
+	if (len == 0)
+		return NULL;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_ANONYMOUS |
+	    (shared ? MAP_SHARED : MAP_PRIVATE), -1, 0);
+	if (p == MAP_FAILED) {
+		ar_errf(err, "cannot map %zu bytes of memory: %s", len,
+		    strerror(errno));
+		return MAP_FAILED;
+	}
+	return p;
+}
+
+static void
+data_free(struct measure_data *d)
+{
+	if (d->mem != NULL)
+		munmap(d->mem, d->len);
+	args_shape_release(&d->shape);
+	free(d->in);
+	free(d->ref);
+	free(d->ref_error);
+	free(d);
+}
+
+struct measure_data *
+measure_cache_get(struct measure_cache *c, const struct args *a,
+    const struct args_shape *sh, size_t nsets, uint64_t seed,
+    struct ar_err *err)
+{
+	struct measure_data *d;
+	size_t i, t, n = a->n, len, old;
+
+	for (i = 0; i < c->n; i++)
+		if (c->d[i]->nsets == nsets &&
+		    args_shape_equal(&c->d[i]->shape, sh)) {
+			c->d[i]->used = ++c->clock;
+			return c->d[i];
+		}
+	len = layout(a, sh, nsets, nsets, NULL, NULL);
+	/* Make room, dropping what was used least recently. */
+	while (c->n > 0 && c->max_bytes > 0 && c->bytes + len > c->max_bytes) {
+		for (old = 0, i = 1; i < c->n; i++)
+			if (c->d[i]->used < c->d[old]->used)
+				old = i;
+		c->bytes -= c->d[old]->len;
+		data_free(c->d[old]);
+		c->d[old] = c->d[--c->n];
+	}
+	d = ecalloc(1, sizeof(*d));
+	args_shape_copy(&d->shape, sh);
+	d->nsets = nsets;
+	d->in = ecalloc(nsets * n + 1, sizeof(*d->in));
+	d->ref = ecalloc(nsets * n + 1, sizeof(*d->ref));
+	d->len = layout(a, sh, nsets, nsets, d->in, d->ref);
+	if ((d->mem = map(d->len, 0, err)) == MAP_FAILED) {
+		d->mem = NULL;
+		data_free(d);
+		return NULL;
+	}
+	for (t = 0; t < nsets; t++)
+		for (i = 0; i < n; i++)
+			if (is_input(a, i))
+				args_fill(&a->arg[i], d->mem + d->in[t * n + i],
+				    sh->count[i], args_seed(seed, t, i));
+	d->used = ++c->clock;
+	c->d = ereallocarray(c->d, c->n + 1, sizeof(*c->d));
+	c->d[c->n++] = d;
+	c->bytes += d->len;
+	return d;
+}
+
+void
+measure_cache_release(struct measure_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		data_free(c->d[i]);
+	free(c->d);
+	c->d = NULL;
+	c->n = 0;
+	c->bytes = 0;
+}
+
+/*
+ * A checksum of a run's outputs, fast enough to take after every run:
+ * four independent multiply-xor lanes over 64-bit words.  Not for
+ * anything adversarial to collide with; it detects a change.
+ */
+static uint64_t
+checksum(const unsigned char *p, size_t len, uint64_t h)
+{
+	uint64_t l[4] = { h, h ^ 0x9e3779b97f4a7c15ULL,
+	    h ^ 0xbf58476d1ce4e5b9ULL, h ^ 0x94d049bb133111ebULL }, w;
+	size_t i = 0, j;
+
+	for (; i + 32 <= len; i += 32)
+		for (j = 0; j < 4; j++) {
+			memcpy(&w, p + i + 8 * j, 8);
+			l[j] = (l[j] ^ w) * 0x100000001b3ULL;
+			l[j] ^= l[j] >> 29;
+		}
+	for (; i < len; i++)
+		l[0] = (l[0] ^ p[i]) * 0x100000001b3ULL;
+	return l[0] ^ (l[1] * 3) ^ (l[2] * 5) ^ (l[3] * 7) ^ len;
+}
+
+static uint64_t
+run_checksum(const struct args *a, const struct args_shape *sh,
+    const unsigned char *arena, const size_t *out, size_t k)
+{
+	uint64_t h = 0;
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (a->arg[i].output)
+			h = checksum(arena + out[k * a->n + i],
+			    nbytes(a, sh, i), h + i);
+	return h;
+}
+
+/* What the child needs; everything in it was set up before the fork. */
+struct child {
+	struct measure_cache *c;
+	const struct args *a;
+	const struct args_shape *sh;
+	const char *so, *entry;
+	unsigned char *arena;
+	size_t len;
+	const size_t *in, *out;
+	size_t nsets, nruns;
+	double timeout_s;
+};
+
+/* Reads a buffer once, a word per cache line, so that a run starts with
+ * its data mapped and as warm as the cache allows. */
+static void
+touch(const unsigned char *p, size_t len)
+{
+	volatile unsigned char sink = 0;
+	size_t i;
+
+	for (i = 0; i < len; i += ALIGN)
+		sink ^= p[i];
+	(void)sink;
+}
+
+static ffi_type *
+ffi_of(const struct args_arg *g)
+{
+	if (g->array)
+		return &ffi_type_pointer;
+	switch (g->type) {
+	case ARGS_F32: return &ffi_type_float;
+	case ARGS_F64: return &ffi_type_double;
+	case ARGS_I32: return &ffi_type_sint32;
+	default: return &ffi_type_sint64;
+	}
+}
+
+static void
+arm(double s)
+{
+	struct itimerval it;
+
+	memset(&it, 0, sizeof(it));
+	if (s > 0) {
+		it.it_value.tv_sec = (time_t)s;
+		it.it_value.tv_usec = (suseconds_t)((s - floor(s)) * 1e6);
+		if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+			it.it_value.tv_usec = 1;
+	}
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/*
+ * The child.  The kernel is called through libffi rather than through a
+ * wrapper generated and compiled per study: nothing but the variant
+ * itself is compiled, any signature of scalars and pointers the study
+ * can describe is callable, and the call adds a few nanoseconds, far
+ * below the clock's use around it.
+ */
+static int
+child_main(void *ctx, int fd)
+{
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+	    SIGABRT, SIGTRAP, SIGSYS };
+	struct child *ch = ctx;
+	const struct args *a = ch->a;
+	struct sigaction sa;
+	size_t i, k, n = a->n;
+	ffi_type **types = NULL;
+	void **values = NULL, **ptrs = NULL;
+	union args_scalar *sc = ch->sh->value;
+	int rc = 3;
+	struct timespec t0, t1;
+	ffi_cif cif;
+	ffi_arg rv;
+	void *h, *fn;
+
+	/* A fault of the kernel kills the child by its signal, whatever
+	 * handler the harness has (a sanitizer's, say), so that the
+	 * parent sees what happened. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		sigaction(fatal[i], &sa, NULL);
+
+	/* The answers and the pristine inputs leave before the kernel
+	 * comes in. */
+	for (i = 0; i < ch->c->n; i++)
+		if (ch->c->d[i]->mem != NULL)
+			munmap(ch->c->d[i]->mem, ch->c->d[i]->len);
+
+	if ((h = dlopen(ch->so, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		dprintf(fd, "error cannot load '%s': %s\n", ch->so, dlerror());
+		return 3;
+	}
+	dlerror();
+	if ((fn = dlsym(h, ch->entry)) == NULL) {
+		dprintf(fd, "error no function '%s' in '%s'\n", ch->entry,
+		    ch->so);
+		goto out;
+	}
+	/* Freed before the return, so that a leak checker following the
+	 * child finds it clean. */
+	types = ecalloc(n + 1, sizeof(*types));
+	values = ecalloc(n + 1, sizeof(*values));
+	ptrs = ecalloc(n + 1, sizeof(*ptrs));
+	for (i = 0; i < n; i++) {
+		types[i] = ffi_of(&a->arg[i]);
+		values[i] = a->arg[i].array ? (void *)&ptrs[i] :
+		    (void *)&sc[i];
+	}
+	if (ffi_prep_cif(&cif, FFI_DEFAULT_ABI, (unsigned)n, &ffi_type_void,
+	    types) != FFI_OK) {
+		dprintf(fd, "error libffi cannot describe the call\n");
+		goto out;
+	}
+	for (k = 0; k < ch->nruns; k++) {
+		size_t t = k % ch->nsets;
+
+		for (i = 0; i < n; i++) {
+			if (!a->arg[i].array)
+				continue;
+			ptrs[i] = ch->arena + (a->arg[i].output ?
+			    ch->out[k * n + i] : ch->in[t * n + i]);
+			touch(ptrs[i], nbytes(a, ch->sh, i));
+		}
+		arm(ch->timeout_s);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ffi_call(&cif, FFI_FN(fn), &rv, values);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		arm(0);
+		dprintf(fd, "run %zu %a %016llx\n", k,
+		    (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		    (unsigned long long)run_checksum(a, ch->sh, ch->arena,
+		    ch->out, k));
+	}
+	dprintf(fd, "done\n");
+	rc = 0;
+out:
+	free(types);
+	free(values);
+	free(ptrs);
+	dlclose(h);
+	return rc;
+}
+
+/* What the child said, read strictly: anything else is not believed. */
+struct report {
+	size_t nruns;		/* runs reported, in order from 0 */
+	double *t;
+	uint64_t *sum;
+	int done;
+	char *load_error;
+	char *bad;		/* the first line that made no sense */
+};
+
+static void
+parse_report(const char *text, size_t nmax, struct report *r)
+{
+	const char *p = text, *e;
+
+	while (*p != '\0') {
+		char line[1024], *end;
+		unsigned long long k, sum;
+		double t;
+		size_t len;
+
+		e = strchr(p, '\n');
+		len = e ? (size_t)(e - p) : strlen(p);
+		snprintf(line, sizeof(line), "%.*s", (int)(len < 1023 ? len :
+		    1023), p);
+		p += len + (e != NULL);
+		if (r->bad != NULL || r->load_error != NULL)
+			continue;
+		if (strncmp(line, "error ", 6) == 0) {
+			r->load_error = estrdup(line + 6);
+			continue;
+		}
+		if (strcmp(line, "done") == 0 && !r->done && e != NULL) {
+			r->done = 1;
+			continue;
+		}
+		if (!r->done && e != NULL && r->nruns < nmax &&
+		    sscanf(line, "run %llu %la %llx", &k, &t, &sum) == 3 &&
+		    k == r->nruns && isfinite(t) && t >= 0 &&
+		    (end = strrchr(line, ' ')) != NULL &&
+		    strlen(end + 1) == 16) {
+			r->t[r->nruns] = t;
+			r->sum[r->nruns++] = sum;
+			continue;
+		}
+		r->bad = estrdup(line);
+	}
+}
+
+static void
+seterr(struct measure_result *res, enum measure_end end, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+seterr(struct measure_result *res, enum measure_end end, const char *fmt, ...)
+{
+	struct ar_buf b = { 0 };
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		ar_die(AR_EXIT_FAIL, "out of memory");
+	buf_adds(&b, s);
+	free(s);
+	buf_add(&b, "", 1);
+	free(res->error);
+	res->error = b.buf;
+	res->end = end;
+}
+
+static void
+fmt_elem(enum args_type t, double v, char *buf, size_t cap)
+{
+	if (t == ARGS_I32 || t == ARGS_I64)
+		snprintf(buf, cap, "%.0f", v);
+	else
+		snprintf(buf, cap, "%.9g", v);
+}
+
+/* Compares every run's outputs with the reference; 1 if all passed. */
+static int
+check_outputs(const struct args *a, const struct measure_data *d,
+    const unsigned char *arena, const size_t *out, size_t nruns,
+    const struct measure_proto *p, struct measure_result *res)
+{
+	size_t k, i, n = a->n, badruns = 0, firstrun = 0, firstarg = 0;
+	struct args_cmp first = ARGS_CMP_INIT;
+
+	for (k = 0; k < nruns; k++) {
+		size_t t = k % d->nsets;
+		int runbad = 0;
+
+		for (i = 0; i < n; i++) {
+			struct args_cmp one = ARGS_CMP_INIT;
+
+			if (!a->arg[i].output)
+				continue;
+			args_compare(a->arg[i].type, arena + out[k * n + i],
+			    d->mem + d->ref[t * n + i], d->shape.count[i],
+			    p->rtol, p->atol, &one);
+			args_compare(a->arg[i].type, arena + out[k * n + i],
+			    d->mem + d->ref[t * n + i], d->shape.count[i],
+			    p->rtol, p->atol, &res->cmp);
+			if (one.nbad > 0 && !runbad && badruns == 0) {
+				first = one;
+				firstrun = k;
+				firstarg = i;
+			}
+			runbad |= one.nbad > 0;
+		}
+		badruns += runbad;
+	}
+	if (badruns > 0 && res->error == NULL) {
+		char got[64], want[64];
+		enum args_type ty = a->arg[firstarg].type;
+
+		fmt_elem(ty, first.got, got, sizeof(got));
+		fmt_elem(ty, first.want, want, sizeof(want));
+		seterr(res, MEASURE_WRONG, "output '%s' differs from the "
+		    "reference in %zu of %zu runs; in run %zu (input set "
+		    "%zu): %llu of %llu elements, the first at [%llu]: %s, "
+		    "expected %s", a->arg[firstarg].name, badruns, nruns,
+		    firstrun + 1, firstrun % d->nsets + 1,
+		    (unsigned long long)first.nbad,
+		    (unsigned long long)first.n,
+		    (unsigned long long)first.first, got, want);
+	}
+	if (badruns > 0)
+		res->end = MEASURE_WRONG;
+	return badruns == 0;
+}
+
+/* The reference's outputs become the data's, checked for poison left. */
+static void
+take_reference(const struct args *a, struct measure_data *d,
+    const unsigned char *arena, const size_t *out,
+    struct measure_result *res)
+{
+	size_t t, i, n = a->n;
+	uint64_t e;
+
+	for (t = 0; t < d->nsets; t++)
+		for (i = 0; i < n; i++) {
+			const unsigned char *src;
+			size_t len;
+
+			if (!a->arg[i].output)
+				continue;
+			/* Run t is the first on set t. */
+			src = arena + out[t * n + i];
+			len = nbytes(a, &d->shape, i);
+			memcpy(d->mem + d->ref[t * n + i], src, len);
+			if (a->arg[i].type != ARGS_F32 &&
+			    a->arg[i].type != ARGS_F64)
+				continue;
+			for (e = 0; e < d->shape.count[i]; e++)
+				if (isnan(a->arg[i].type == ARGS_F32 ?
+				    (double)((const float *)src)[e] :
+				    ((const double *)src)[e])) {
+					seterr(res, MEASURE_WRONG, "the "
+					    "reference left NaN in output "
+					    "'%s' at [%llu] (input set %zu)",
+					    a->arg[i].name,
+					    (unsigned long long)e, t + 1);
+					return;
+				}
+		}
+}
+
+int
+measure_run(struct measure_cache *c, struct measure_data *d,
+    const struct args *a, const char *so, const char *entry,
+    const struct measure_proto *p, int reference,
+    struct measure_result *res, struct ar_err *err)
+{
+	size_t n = a->n, nruns = p->warmup + p->repeat, k, i, t;
+	size_t *in = ecalloc(d->nsets * n + 1, sizeof(*in));
+	size_t *out = ecalloc(nruns * n + 1, sizeof(*out));
+	struct proc_opts o = PROC_OPTS_INIT;
+	struct proc_result pr;
+	struct report r;
+	struct child ch;
+	unsigned char *arena;
+	size_t len;
+	double sum = 0;
+	char desc[256], *tail;
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	memset(&r, 0, sizeof(r));
+	if (d->nsets == 0 || d->nsets > nruns) {
+		ar_errf(err, "%zu input sets for %zu runs", d->nsets, nruns);
+		goto out;
+	}
+	len = layout(a, &d->shape, d->nsets, nruns, in, out);
+	if ((arena = map(len, 1, err)) == MAP_FAILED)
+		goto out;
+	for (t = 0; t < d->nsets; t++)
+		for (i = 0; i < n; i++)
+			if (is_input(a, i))
+				memcpy(arena + in[t * n + i],
+				    d->mem + d->in[t * n + i],
+				    nbytes(a, &d->shape, i));
+	for (k = 0; k < nruns; k++)
+		for (i = 0; i < n; i++)
+			if (a->arg[i].output)
+				args_poison(a->arg[i].type,
+				    arena + out[k * n + i], d->shape.count[i]);
+
+	ch = (struct child){ .c = c, .a = a, .sh = &d->shape, .so = so,
+	    .entry = entry, .arena = arena, .len = len, .in = in, .out = out,
+	    .nsets = d->nsets, .nruns = nruns, .timeout_s = p->timeout_s };
+	/* Each run has its own alarm in the child; this is the backstop
+	 * for a kernel that blocks it. */
+	o.timeout_s = p->timeout_s > 0 ?
+	    p->timeout_s * (double)(nruns + 1) + SLACK_S : 0;
+	if (proc_call(child_main, &ch, &o, &pr, err) != 0) {
+		if (arena != NULL)
+			munmap(arena, len);
+		goto out;
+	}
+	res->wall_s = pr.wall_s;
+	r.t = ecalloc(nruns + 1, sizeof(*r.t));
+	r.sum = ecalloc(nruns + 1, sizeof(*r.sum));
+	parse_report(pr.result, nruns, &r);
+	tail = measure_tail(pr.err, 3);
+	proc_describe(&pr, desc, sizeof(desc));
+
+	if (r.load_error != NULL)
+		seterr(res, MEASURE_LOAD, "%s", r.load_error);
+	else if (r.bad != NULL)
+		seterr(res, MEASURE_TAMPERED, "the child's report is not "
+		    "what the harness writes: '%.100s'", r.bad);
+	else if (pr.end == PROC_TIMEOUT)
+		seterr(res, MEASURE_TIMEOUT, "%s (run %zu of %zu had not "
+		    "returned)", desc, r.nruns + 1, nruns);
+	else if (pr.end == PROC_SIGNALED && pr.sig == SIGALRM)
+		seterr(res, MEASURE_TIMEOUT, "run %zu of %zu did not return "
+		    "within %g s", r.nruns + 1, nruns, p->timeout_s);
+	else if (pr.end != PROC_EXITED || pr.code != 0)
+		seterr(res, MEASURE_CRASH, "%s%s%s", desc, *tail ? ": " : "",
+		    tail);
+	else if (!r.done || r.nruns != nruns)
+		seterr(res, MEASURE_CRASH, "the kernel ended its process "
+		    "(%s) during run %zu of %zu%s%s", desc, r.nruns + 1, nruns,
+		    *tail ? ": " : "", tail);
+	free(tail);
+	for (k = 0; k < r.nruns; k++)
+		sum += r.t[k];
+	/* Times are the child's word; their sum cannot pass its life. */
+	if (res->error == NULL && sum > pr.wall_s)
+		seterr(res, MEASURE_TAMPERED, "the reported times add up to "
+		    "%.6g s, more than the child's whole life of %.6g s",
+		    sum, pr.wall_s);
+	if (res->error == NULL) {
+		res->ntimes = p->repeat;
+		res->times = ecalloc(p->repeat + 1, sizeof(*res->times));
+		memcpy(res->times, r.t + p->warmup,
+		    p->repeat * sizeof(*res->times));
+		measure_stats(res->times, res->ntimes, &res->stats);
+		res->end = MEASURE_OK;
+		/* The causes first: an input changed, an output changed
+		 * after the return; then what they lead to. */
+		for (t = 0; t < d->nsets && res->error == NULL; t++)
+			for (i = 0; i < n && res->error == NULL; i++)
+				if (is_input(a, i) && memcmp(arena +
+				    in[t * n + i], d->mem + d->in[t * n + i],
+				    nbytes(a, &d->shape, i)) != 0)
+					seterr(res, MEASURE_WRONG, "the kernel "
+					    "changed its input '%s' (input "
+					    "set %zu)", a->arg[i].name, t + 1);
+		for (k = 0; k < nruns && res->error == NULL; k++)
+			if (run_checksum(a, &d->shape, arena, out, k) !=
+			    r.sum[k])
+				seterr(res, MEASURE_WRONG, "the output of run "
+				    "%zu changed after the kernel returned "
+				    "(work left running?)", k + 1);
+		if (reference && res->error == NULL)
+			take_reference(a, d, arena, out, res);
+		else if (!reference && a->noutputs > 0)
+			check_outputs(a, d, arena, out, nruns, p, res);
+	}
+	if (reference) {
+		if (res->error != NULL)
+			d->ref_error = estrdup(res->error);
+		else {
+			d->have_ref = 1;
+			d->ref_time_s = res->stats.median;
+		}
+	}
+	proc_result_release(&pr);
+	if (arena != NULL)
+		munmap(arena, len);
+	rc = 0;
+out:
+	free(r.t);
+	free(r.sum);
+	free(r.load_error);
+	free(r.bad);
+	free(in);
+	free(out);
+	return rc;
+}
+
+void
+measure_result_release(struct measure_result *res)
+{
+	free(res->times);
+	free(res->error);
+	memset(res, 0, sizeof(*res));
+}

@@ -1,0 +1,1117 @@
+/*
+ * ar-bench: the third stage.  Reads compiled variants and measures each,
+ * one at a time, in a child process that a crash or a hang cannot take
+ * down with it; checks every run's output against the study's reference;
+ * adds the outcome to the record.
+ *
+ * Every record is read and checked before any is measured: a bad record
+ * stops the run before anything was executed, and the compiler stages
+ * upstream have finished before the first timing, so they do not compete
+ * with it for the CPU.  Each record is written as soon as it is measured.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "build.h"
+#include "hash.h"
+#include "measure.h"
+#include "proc.h"
+#include "rec.h"
+#include "space.h"
+#include "spec.h"
+#include "util.h"
+
+#define DEFAULT_WARMUP	1
+#define DEFAULT_REPEAT	5
+#define DEFAULT_TIMEOUT	10.0
+#define DEFAULT_TRIALS	3
+#define DEFAULT_RTOL	1e-4
+#define DEFAULT_ATOL	1e-5
+/* How long the reference may take to compile. */
+#define REF_COMPILE_TIMEOUT 300.0
+/* Lines of a failed command's stderr kept in "error". */
+#define TAIL_LINES	3
+
+static const char synopsis[] =
+    "usage: ar-bench -s study [-D name=value] [--cache dir] [--warmup w]\n"
+    "                [--repeat r] [--timeout seconds] [--seed k] "
+    "[--keep-going]\n"
+    "                [--progress] [--csv] [file ...]\n";
+
+struct opts {
+	const char *study, *cache;
+	char **defs;
+	size_t ndefs;
+	long warmup, repeat;	/* -1: the study's */
+	double timeout_s;	/* < 0: the study's */
+	uint64_t seed;
+	int csv, keep_going, progress, version;
+};
+
+enum backend { BACKEND_C, BACKEND_COMMAND };
+
+/* One record read, checked, and waiting to be measured. */
+struct item {
+	json_t *rec;		/* owned */
+	char *where;		/* "FILE:LINE" */
+	space_idx *cfg;
+	int compile_error;
+	char *artifact;		/* c: the artifact's real path */
+};
+
+struct bench {
+	const struct opts *op;
+	struct spec spec;
+	struct space space;
+	enum backend backend;
+	struct args args;
+	size_t warmup, repeat, trials, nsets;
+	double timeout_s, rtol, atol;
+	struct expr *bound;
+	char *cache, *cc;
+	char **flags;		/* the study's compile flags */
+	char *ref_source, *ref_so;
+	const char *ref_entry;
+	struct measure_cache mc;
+	uint64_t max_bytes;
+	char *host;
+	struct val *slots;
+	struct rec_writer *w;
+	int show;
+	int env;		/* command: params in the environment too */
+
+	struct item *items;
+	size_t nitems, cap;
+};
+
+/* The fields ar-bench owns: an input's are replaced, at the end. */
+static const char *const owned[] = {
+	"status", "time_s", "times", "verify", "ref_time_s", "output",
+	"cost_s", "host", "error"
+};
+
+static const char *const c_columns[] = {
+	"status", "time_s", "times.n", "times.min", "times.median",
+	"times.mean", "times.sd", "verify.max_abs_err", "verify.max_rel_err",
+	"ref_time_s", "cost_s", "host", "error", NULL
+};
+
+static const char *const command_columns[] = {
+	"status", "time_s", "times.n", "times.min", "times.median",
+	"times.mean", "times.sd", "cost_s", "host", "error", NULL
+};
+
+static void
+usage(void)
+{
+	fputs(synopsis, stderr);
+	exit(AR_EXIT_USAGE);
+}
+
+static void
+help(void)
+{
+	printf("%s\n"
+	    "Measure each compiled variant of a study, checking its results "
+	    "against the\nreference.\n\n"
+	    "  -s, --study FILE      the study spec (see ar-study(5))\n"
+	    "  -D, --define N=V      override the problem constant N\n"
+	    "      --cache DIR       the cache folder ar-compile built into "
+	    "(default:\n"
+	    "                        $AR_CACHE, else "
+	    "$XDG_CACHE_HOME/autoresearch, else\n"
+	    "                        ~/.cache/autoresearch)\n"
+	    "      --warmup W        untimed runs before the timed ones "
+	    "(default: the\n"
+	    "                        study's bench.warmup, else 1)\n"
+	    "      --repeat R        timed runs (default: bench.repeat, else "
+	    "5)\n"
+	    "      --timeout S       the most seconds one run may take "
+	    "(default:\n"
+	    "                        bench.timeout_s, else 10)\n"
+	    "      --seed K          seed of the random inputs (default 0)\n"
+	    "      --keep-going      warn about a bad record and drop it, "
+	    "instead of stopping\n"
+	    "      --progress        report each variant on stderr even when "
+	    "it is not a\n"
+	    "                        terminal\n"
+	    "      --csv             write CSV instead of JSON lines\n"
+	    "  -h, --help            print this help\n"
+	    "      --version         print the version\n", synopsis);
+	exit(AR_EXIT_OK);
+}
+
+static long
+parse_long(const char *opt, const char *s, long min)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < min) {
+		ar_warn("%s: '%s' is not an integer of at least %ld", opt, s,
+		    min);
+		usage();
+	}
+	return v;
+}
+
+static uint64_t
+parse_seed(const char *s)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0) {
+		ar_warn("--seed: '%s' is not an integer of at least 0", s);
+		usage();
+	}
+	return (uint64_t)v;
+}
+
+static double
+parse_seconds(const char *opt, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || errno != 0 || !(v > 0) || v > 1e9) {
+		ar_warn("%s: '%s' is not a number of seconds greater than 0",
+		    opt, s);
+		usage();
+	}
+	return v;
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+free_strv(char **v)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The cache folder as an absolute path, as ar-compile names it. */
+static char *
+absolute(const char *path)
+{
+	struct ar_buf b = { 0 };
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return estrdup(path);
+	buf_printf(&b, "%s/%s", cwd, path);
+	return b.buf;
+}
+
+/* A number from the study's object obj, or dflt. */
+static double
+study_num(const struct spec *s, const char *obj, const char *key,
+    double dflt)
+{
+	json_t *v = json_object_get(json_object_get(s->root, obj), key);
+
+	return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+/*
+ * The study's settings for measuring, with the options over them, and
+ * what a "c" study must have: an entry, and a reference when anything is
+ * to be checked.
+ */
+static void
+settings(struct bench *b)
+{
+	const struct opts *op = b->op;
+	struct spec *s = &b->spec;
+	json_t *c = json_object_get(s->root, "compile"), *ref, *v;
+	struct ar_err err;
+	char msg[256];
+	size_t i;
+
+	b->warmup = op->warmup >= 0 ? (size_t)op->warmup :
+	    (size_t)study_num(s, "bench", "warmup", DEFAULT_WARMUP);
+	b->repeat = op->repeat >= 0 ? (size_t)op->repeat :
+	    (size_t)study_num(s, "bench", "repeat", DEFAULT_REPEAT);
+	b->timeout_s = op->timeout_s > 0 ? op->timeout_s :
+	    study_num(s, "bench", "timeout_s", DEFAULT_TIMEOUT);
+	b->trials = (size_t)study_num(s, "bench", "trials", DEFAULT_TRIALS);
+	b->rtol = study_num(s, "verify", "rtol", DEFAULT_RTOL);
+	b->atol = study_num(s, "verify", "atol", DEFAULT_ATOL);
+	/* Run k uses input set k % nsets: more sets than runs would go
+	 * unused. */
+	b->nsets = b->trials < b->warmup + b->repeat ? b->trials :
+	    b->warmup + b->repeat;
+	b->env = json_is_true(json_object_get(s->root, "env"));
+
+	if ((v = json_object_get(s->root, "bound")) != NULL) {
+		char num[64];
+		const char *src = num;
+
+		if (json_is_string(v))
+			src = json_string_value(v);
+		else
+			snprintf(num, sizeof(num), "%.17g",
+			    json_number_value(v));
+		if ((b->bound = expr_parse(src, spec_lookup, s, msg,
+		    sizeof(msg))) == NULL)
+			ar_die(AR_EXIT_USAGE, "%s: key \"bound\": %s in '%s'",
+			    s->path, msg, src);
+	}
+	if (b->backend != BACKEND_C)
+		return;
+
+	if (args_load(&b->args, s, &err) != 0)
+		ar_die(AR_EXIT_USAGE, "%s", err.msg);
+	if (s->entry == NULL)
+		ar_die(AR_EXIT_USAGE, "%s: key \"entry\": missing (the "
+		    "function ar-bench calls)", s->path);
+	ref = json_object_get(s->root, "reference");
+	if (ref == NULL && b->args.noutputs > 0)
+		ar_die(AR_EXIT_USAGE, "%s: key \"reference\": missing (every "
+		    "output is checked against it)", s->path);
+	if (ref != NULL) {
+		const char *src = json_string_value(json_object_get(ref,
+		    "source"));
+		struct ar_buf p = { 0 };
+
+		b->ref_entry = json_string_value(json_object_get(ref, "entry"));
+		if (src == NULL || b->ref_entry == NULL)
+			ar_die(AR_EXIT_USAGE, "%s: key \"reference\": expected "
+			    "a \"source\" and an \"entry\"", s->path);
+		if (src[0] == '/' || strcmp(s->dir, ".") == 0)
+			buf_adds(&p, src);
+		else
+			buf_printf(&p, "%s/%s", s->dir, src);
+		b->ref_source = p.buf;
+	}
+	if (json_is_string(json_object_get(c, "cc")))
+		b->cc = estrdup(json_string_value(json_object_get(c, "cc")));
+	v = json_object_get(c, "flags");
+	b->flags = ecalloc(json_array_size(v) + 1, sizeof(char *));
+	for (i = 0; i < json_array_size(v); i++)
+		b->flags[i] = estrdup(json_string_value(json_array_get(v, i)));
+}
+
+/* "NAME=VALUE" for every parameter of cfg (when given) and constant. */
+static char **
+defines(const struct spec *s, const space_idx *cfg)
+{
+	char **d = ecalloc(s->nparams + s->nconsts + 1, sizeof(*d));
+	size_t i, n = 0;
+
+	for (i = 0; cfg != NULL && i < s->nparams; i++) {
+		struct ar_buf b = { 0 };
+
+		buf_printf(&b, "%s=%s", s->params[i].name,
+		    s->params[i].text[cfg[i]]);
+		d[n++] = b.buf;
+	}
+	for (i = 0; i < s->nconsts; i++) {
+		struct ar_buf b = { 0 };
+
+		buf_printf(&b, "%s=%s", s->consts[i].name, s->consts[i].text);
+		d[n++] = b.buf;
+	}
+	return d;
+}
+
+static int
+is_hexid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return i == SPACE_IDLEN;
+}
+
+/*
+ * Checks a record and fills its item: of this study, params in its
+ * space, the id of those params (when it has one of ar-propose's), and
+ * for "c" the artifact built from exactly this source, these params and
+ * constants, these flags and this compiler, inside the cache.  Returns 0,
+ * or -1 with err set.
+ */
+static int
+check_record(struct bench *b, struct item *it, struct ar_err *err)
+{
+	const struct spec *s = &b->spec;
+	json_t *rec = it->rec, *study = json_object_get(rec, "study");
+	json_t *params = json_object_get(rec, "params"), *id, *comp;
+	struct build_req req;
+	struct ar_err e2;
+	const char *path;
+	char key[HASH_HEXLEN + 1], want[SPACE_IDLEN + 1], **defs;
+	int rc;
+
+	if (study != NULL && (!json_is_string(study) ||
+	    strcmp(json_string_value(study), s->name) != 0)) {
+		ar_errf(err, "a record of another study (%s%s%s), not of '%s'",
+		    json_is_string(study) ? "'" : "",
+		    json_is_string(study) ? json_string_value(study) :
+		    "not a string", json_is_string(study) ? "'" : "", s->name);
+		return -1;
+	}
+	if (!json_is_object(params)) {
+		ar_errf(err, "%s", params == NULL ? "no \"params\" object" :
+		    "\"params\" is not an object");
+		return -1;
+	}
+	if (space_from_json(&b->space, params, it->cfg, err) != 0)
+		return -1;
+	id = json_object_get(rec, "id");
+	if (json_is_string(id) && is_hexid(json_string_value(id))) {
+		space_id(&b->space, it->cfg, want);
+		if (strcmp(want, json_string_value(id)) != 0) {
+			ar_errf(err, "id '%s' is not the id of these params in "
+			    "this study ('%s'): proposed for another source or "
+			    "problem?", json_string_value(id), want);
+			return -1;
+		}
+	}
+	comp = json_object_get(rec, "compile");
+	if (json_is_string(json_object_get(comp, "status")) &&
+	    strcmp(json_string_value(json_object_get(comp, "status")),
+	    "error") == 0) {
+		it->compile_error = 1;
+		return 0;
+	}
+	if (b->backend != BACKEND_C)
+		return 0;
+	if ((path = json_string_value(json_object_get(rec, "artifact")))
+	    == NULL) {
+		ar_errf(err, "no \"artifact\" (ar-compile builds the variant "
+		    "and names it)");
+		return -1;
+	}
+	memset(&req, 0, sizeof(req));
+	req.cc = b->cc;
+	req.source = s->source;
+	req.flags = b->flags;
+	req.defines = defs = defines(s, it->cfg);
+	req.cache = b->cache;
+	rc = build_key(&req, key, NULL, &e2);
+	free_strv(defs);
+	if (rc != 0)
+		ar_die(AR_EXIT_FAIL, "%s", e2.msg);
+	if (build_check_artifact(b->cache, path, key, &e2) != 0) {
+		ar_errf(err, "artifact '%s' is not the one built for this "
+		    "record (%s)", path, e2.msg);
+		return -1;
+	}
+	/* What is loaded is the file just checked, by its real path: a
+	 * bare name would send dlopen searching the library path. */
+	if ((it->artifact = realpath(path, NULL)) == NULL) {
+		ar_errf(err, "cannot find the artifact '%s': %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static FILE *
+open_input(const char *path)
+{
+	FILE *f;
+
+	if (strcmp(path, "-") == 0)
+		return stdin;
+	if ((f = fopen(path, "r")) == NULL)
+		ar_die(AR_EXIT_USAGE, "cannot open '%s': %s", path,
+		    strerror(errno));
+	return f;
+}
+
+/*
+ * Reads and checks one input's records into b->items.  Returns 0, or 2
+ * at a bad record without --keep-going (after saying what is wrong).
+ */
+static int
+read_input(struct bench *b, const char *path)
+{
+	FILE *f = open_input(path);
+	struct rec_reader *r = rec_reader_new(f, ar_fname(path));
+	char last[sizeof(((struct ar_err *)0)->msg)] = "";
+	struct ar_err err;
+	struct item it;
+	struct ar_buf where;
+	json_t *rec;
+	int rc, status = 0;
+
+	for (;;) {
+		if ((rc = rec_read(r, &rec, &err)) == 0)
+			break;
+		if (rc < 0) {
+			ar_warn("%s%s", err.msg, b->op->keep_going ?
+			    "; record dropped" : "");
+			/* A reader that cannot go on says the same again. */
+			if (!b->op->keep_going || strcmp(last, err.msg) == 0) {
+				status = b->op->keep_going ? 0 : AR_EXIT_USAGE;
+				break;
+			}
+			snprintf(last, sizeof(last), "%s", err.msg);
+			continue;
+		}
+		last[0] = '\0';
+		memset(&it, 0, sizeof(it));
+		memset(&where, 0, sizeof(where));
+		buf_printf(&where, "%s:%zu", rec_reader_name(r),
+		    rec_reader_line(r));
+		it.rec = rec;
+		it.where = where.buf;
+		it.cfg = ecalloc(b->space.np ? b->space.np : 1,
+		    sizeof(*it.cfg));
+		if (check_record(b, &it, &err) != 0) {
+			ar_warn("%s: %s%s", it.where, err.msg,
+			    b->op->keep_going ? "; record dropped" : "");
+			json_decref(rec);
+			free(it.where);
+			free(it.cfg);
+			free(it.artifact);
+			if (!b->op->keep_going) {
+				status = AR_EXIT_USAGE;
+				break;
+			}
+			continue;
+		}
+		if (b->nitems == b->cap) {
+			b->cap = b->cap ? 2 * b->cap : 64;
+			b->items = ereallocarray(b->items, b->cap,
+			    sizeof(*b->items));
+		}
+		b->items[b->nitems++] = it;
+	}
+	rec_reader_free(r);
+	if (f != stdin)
+		fclose(f);
+	return status;
+}
+
+/* The reference, built once as the variants are: the constants are its
+ * only defines, since it has no parameters. */
+static void
+build_reference(struct bench *b)
+{
+	struct build_req req;
+	struct build_result res;
+	struct ar_err err;
+	char **defs = defines(&b->spec, NULL);
+
+	memset(&req, 0, sizeof(req));
+	req.cc = b->cc;
+	req.source = b->ref_source;
+	req.flags = b->flags;
+	req.defines = defs;
+	req.cache = b->cache;
+	req.timeout_s = REF_COMPILE_TIMEOUT;
+	if (build_so(&req, &res, &err) != 0)
+		ar_die(AR_EXIT_FAIL, "%s", err.msg);
+	free_strv(defs);
+	if (!res.ok)
+		ar_die(AR_EXIT_USAGE, "%s: the reference '%s' does not "
+		    "compile: %s", b->spec.path, b->ref_source,
+		    res.log[0] ? res.log : "(no message)");
+	b->ref_so = estrdup(res.artifact);
+	build_result_release(&res);
+}
+
+/* "1.23 ms" */
+static void
+fmt_time(double s, char *buf, size_t cap)
+{
+	if (s >= 1)
+		snprintf(buf, cap, "%.3g s", s);
+	else if (s >= 1e-3)
+		snprintf(buf, cap, "%.3g ms", s * 1e3);
+	else if (s >= 1e-6)
+		snprintf(buf, cap, "%.3g us", s * 1e6);
+	else
+		snprintf(buf, cap, "%.3g ns", s * 1e9);
+}
+
+static void
+set_slots(struct bench *b, const space_idx *cfg)
+{
+	const struct spec *s = &b->spec;
+	size_t i;
+
+	for (i = 0; i < s->nparams; i++)
+		b->slots[i] = s->params[i].vals[cfg[i]];
+	for (i = 0; i < s->nconsts; i++)
+		b->slots[s->nparams + i] = s->consts[i].val;
+}
+
+/* What one measurement found, before it becomes fields. */
+struct outcome {
+	const char *status;
+	struct measure_stats st;	/* st.n 0: no times */
+	int verified;
+	struct args_cmp cmp;
+	double ref_time_s;		/* < 0: none */
+	json_t *output;			/* command: owned */
+	char *error;			/* owned */
+};
+
+static void
+fail(struct outcome *o, const char *status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+fail(struct outcome *o, const char *status, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		ar_die(AR_EXIT_FAIL, "out of memory");
+	va_end(ap);
+	free(o->error);
+	o->error = s;
+	o->status = status;
+}
+
+/*
+ * The bound, for a measurement that passed: a time below what the
+ * machine could physically need is not believed.  The fastest run is
+ * compared, since any one run below the bound is impossible.
+ */
+static void
+check_bound(struct bench *b, struct outcome *o)
+{
+	char msg[256], t1[32], t2[32];
+	struct val v;
+
+	if (b->bound == NULL || o->st.n == 0)
+		return;
+	if (expr_eval(b->bound, b->slots, &v, msg, sizeof(msg)) != 0) {
+		fail(o, "invalid", "bound: %s in '%s'", msg,
+		    expr_source(b->bound));
+		return;
+	}
+	if (o->st.min < val_num(&v)) {
+		fmt_time(o->st.min, t1, sizeof(t1));
+		fmt_time(val_num(&v), t2, sizeof(t2));
+		fail(o, "suspicious", "a run took %s, less than the bound of "
+		    "%s the machine needs at least", t1, t2);
+	}
+}
+
+static void
+measure_c(struct bench *b, struct item *it, struct outcome *o)
+{
+	struct measure_proto p;
+	struct measure_result res;
+	struct measure_data *d;
+	struct args_shape sh;
+	struct ar_err err;
+	uint64_t need;
+
+	if (args_shape(&b->args, b->slots, &sh, &err) != 0) {
+		fail(o, "invalid", "%s", err.msg);
+		return;
+	}
+	need = measure_need(&b->args, &sh, b->nsets, b->warmup + b->repeat);
+	if (need > b->max_bytes) {
+		fail(o, "invalid", "the buffers need %llu bytes, more than "
+		    "the limit of %llu", (unsigned long long)need,
+		    (unsigned long long)b->max_bytes);
+		args_shape_release(&sh);
+		return;
+	}
+	if ((d = measure_cache_get(&b->mc, &b->args, &sh, b->nsets,
+	    b->op->seed, &err)) == NULL)
+		ar_die(AR_EXIT_FAIL, "%s", err.msg);
+	args_shape_release(&sh);
+
+	p.warmup = b->warmup;
+	p.repeat = b->repeat;
+	p.timeout_s = b->timeout_s;
+	p.rtol = b->rtol;
+	p.atol = b->atol;
+	if (b->ref_so != NULL && !d->have_ref && d->ref_error == NULL) {
+		if (measure_run(&b->mc, d, &b->args, b->ref_so, b->ref_entry,
+		    &p, 1, &res, &err) != 0)
+			ar_die(AR_EXIT_FAIL, "%s", err.msg);
+		if (res.end == MEASURE_LOAD)
+			ar_die(AR_EXIT_USAGE, "%s: reference: %s",
+			    b->spec.path, res.error);
+		measure_result_release(&res);
+	}
+	if (d->ref_error != NULL) {
+		fail(o, "invalid", "the reference failed on these inputs: %s",
+		    d->ref_error);
+		return;
+	}
+	if (d->have_ref)
+		o->ref_time_s = d->ref_time_s;
+
+	if (measure_run(&b->mc, d, &b->args, it->artifact, b->spec.entry, &p,
+	    0, &res, &err) != 0)
+		ar_die(AR_EXIT_FAIL, "%s", err.msg);
+	o->st = res.stats;
+	o->cmp = res.cmp;
+	o->verified = b->args.noutputs > 0 && res.ntimes > 0;
+	switch (res.end) {
+	case MEASURE_OK:
+		o->status = "ok";
+		check_bound(b, o);
+		break;
+	case MEASURE_WRONG:
+		fail(o, "wrong", "%s", res.error);
+		break;
+	case MEASURE_TIMEOUT:
+		fail(o, "timeout", "%s", res.error);
+		break;
+	case MEASURE_TAMPERED:
+		fail(o, "suspicious", "%s", res.error);
+		break;
+	default:
+		fail(o, "crash", "%s", res.error);
+		break;
+	}
+	measure_result_release(&res);
+}
+
+/* The last line of text that is a JSON object, parsed; NULL if none. */
+static json_t *
+last_object(const char *text)
+{
+	const char *end = text + strlen(text), *p;
+	json_t *o;
+
+	while (end > text) {
+		for (p = end; p > text && p[-1] != '\n'; p--)
+			;
+		o = json_loadb(p, (size_t)(end - p), JSON_REJECT_DUPLICATES,
+		    NULL);
+		if (json_is_object(o))
+			return o;
+		json_decref(o);
+		end = p > text ? p - 1 : text;
+	}
+	return NULL;
+}
+
+static void
+measure_command(struct bench *b, struct item *it, struct outcome *o)
+{
+	const struct spec *s = &b->spec;
+	json_t *cmd = json_object_get(s->root, "command"), *obj = NULL, *ts;
+	size_t n = json_array_size(cmd), i, k, nruns = b->warmup + b->repeat;
+	char **argv = ecalloc(n + 1, sizeof(*argv)), **env = NULL;
+	double *t = ecalloc(nruns + 1, sizeof(*t));
+	struct proc_opts po = PROC_OPTS_INIT;
+	struct proc_result pr;
+	struct ar_err err;
+	char desc[256], *tail;
+
+	/* Each "{NAME}" becomes the value's text; spec.c checked the
+	 * names. */
+	for (i = 0; i < n; i++) {
+		const char *a = json_string_value(json_array_get(cmd, i));
+		struct ar_buf out = { 0 };
+		const char *p = a, *q, *r;
+		int slot;
+
+		buf_adds(&out, "");
+		while ((q = strchr(p, '{')) != NULL &&
+		    (r = strchr(q, '}')) != NULL) {
+			buf_add(&out, p, (size_t)(q - p));
+			slot = spec_lookup((void *)s, q + 1,
+			    (size_t)(r - q - 1));
+			if (slot < 0)
+				buf_add(&out, q, (size_t)(r - q + 1));
+			else if ((size_t)slot < s->nparams)
+				buf_adds(&out,
+				    s->params[slot].text[it->cfg[slot]]);
+			else
+				buf_adds(&out,
+				    s->consts[slot - s->nparams].text);
+			p = r + 1;
+		}
+		buf_adds(&out, p);
+		buf_add(&out, "", 1);
+		argv[i] = out.buf;
+	}
+	if (b->env)
+		env = defines(s, it->cfg);
+	po.timeout_s = b->timeout_s;
+	po.cwd = s->dir;
+	po.env = env;
+
+	for (k = 0; k < nruns; k++) {
+		if (proc_run(argv, &po, &pr, &err) != 0)
+			ar_die(AR_EXIT_FAIL, "%s", err.msg);
+		proc_describe(&pr, desc, sizeof(desc));
+		tail = measure_tail(pr.err, TAIL_LINES);
+		if (pr.end == PROC_TIMEOUT)
+			fail(o, "timeout", "run %zu of %zu did not finish "
+			    "within %g s", k + 1, nruns, b->timeout_s);
+		else if (pr.end == PROC_NOEXEC)
+			fail(o, "crash", "%s", tail);
+		else if (pr.end != PROC_EXITED || pr.code != 0)
+			fail(o, "crash", "%s%s%s", desc, *tail ? ": " : "",
+			    tail);
+		free(tail);
+		if (o->error != NULL) {
+			proc_result_release(&pr);
+			break;
+		}
+		json_decref(obj);
+		obj = last_object(pr.out);
+		t[k] = pr.wall_s;
+		if ((ts = json_object_get(obj, "time_s")) != NULL) {
+			if (!json_is_number(ts) || !isfinite(
+			    json_number_value(ts)) || json_number_value(ts) < 0)
+				fail(o, "crash", "the program's \"time_s\" is "
+				    "not a number of seconds");
+			else
+				t[k] = json_number_value(ts);
+		}
+		proc_result_release(&pr);
+		if (o->error != NULL)
+			break;
+	}
+	if (o->error == NULL) {
+		o->status = "ok";
+		measure_stats(t + b->warmup, b->repeat, &o->st);
+		o->output = obj;
+		obj = NULL;
+		check_bound(b, o);
+	}
+	json_decref(obj);
+	free_strv(argv);
+	free_strv(env);
+	free(t);
+}
+
+/* A JSON number, or null for what JSON cannot hold. */
+static json_t *
+num(double d)
+{
+	return isfinite(d) ? json_real(d) : json_null();
+}
+
+static json_t *
+output_record(struct bench *b, struct item *it, struct outcome *o,
+    double cost)
+{
+	json_t *rec = json_copy(it->rec), *t, *comp;
+	size_t i;
+
+	for (i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
+		if (strcmp(owned[i], "output") != 0 ||
+		    b->backend == BACKEND_COMMAND)
+			json_object_del(rec, owned[i]);
+	json_object_set_new(rec, "status", json_string(o->status));
+	if (o->st.n > 0) {
+		json_object_set_new(rec, "time_s", num(o->st.median));
+		t = json_object();
+		json_object_set_new(t, "n", json_integer((json_int_t)o->st.n));
+		json_object_set_new(t, "min", num(o->st.min));
+		json_object_set_new(t, "median", num(o->st.median));
+		json_object_set_new(t, "mean", num(o->st.mean));
+		json_object_set_new(t, "sd", num(o->st.sd));
+		json_object_set_new(rec, "times", t);
+	}
+	if (o->verified) {
+		t = json_object();
+		json_object_set_new(t, "max_abs_err", o->cmp.nonfinite ?
+		    json_null() : num(o->cmp.max_abs));
+		json_object_set_new(t, "max_rel_err", o->cmp.nonfinite ?
+		    json_null() : num(o->cmp.max_rel));
+		json_object_set_new(rec, "verify", t);
+	}
+	if (o->ref_time_s >= 0)
+		json_object_set_new(rec, "ref_time_s", num(o->ref_time_s));
+	if (o->output != NULL)
+		json_object_set(rec, "output", o->output);
+	comp = json_object_get(it->rec, "compile");
+	if (json_is_number(json_object_get(comp, "seconds")))
+		cost += json_number_value(json_object_get(comp, "seconds"));
+	json_object_set_new(rec, "cost_s", num(cost));
+	json_object_set_new(rec, "host", json_string(b->host));
+	if (o->error != NULL)
+		json_object_set_new(rec, "error", json_string(o->error));
+	return rec;
+}
+
+static void
+progress(struct bench *b, size_t i, struct item *it, struct outcome *o)
+{
+	const struct spec *s = &b->spec;
+	char t[32];
+	size_t k;
+
+	fprintf(stderr, "[%zu/%zu]", i + 1, b->nitems);
+	for (k = 0; k < s->nparams; k++)
+		fprintf(stderr, " %s=%s", s->params[k].name,
+		    s->params[k].text[it->cfg[k]]);
+	fprintf(stderr, " %s", o->status);
+	if (o->st.n > 0) {
+		fmt_time(o->st.median, t, sizeof(t));
+		fprintf(stderr, " %s", t);
+	}
+	if (o->error != NULL)
+		fprintf(stderr, ": %s", o->error);
+	fputc('\n', stderr);
+}
+
+/* Measures every item in turn, writing each record as soon as it is
+ * done.  Returns the exit status. */
+static int
+measure_all(struct bench *b)
+{
+	struct ar_err err;
+	size_t i;
+	int runnable = 0;
+
+	for (i = 0; i < b->nitems; i++)
+		runnable |= !b->items[i].compile_error;
+	if (b->backend == BACKEND_C && runnable && b->ref_source != NULL)
+		build_reference(b);
+
+	for (i = 0; i < b->nitems; i++) {
+		struct item *it = &b->items[i];
+		struct outcome o;
+		double t0 = now();
+		json_t *rec;
+
+		memset(&o, 0, sizeof(o));
+		o.ref_time_s = -1;
+		set_slots(b, it->cfg);
+		if (it->compile_error)
+			fail(&o, "compile_error", "the variant did not "
+			    "compile (see compile.log)");
+		else if (b->backend == BACKEND_C)
+			measure_c(b, it, &o);
+		else
+			measure_command(b, it, &o);
+		rec = output_record(b, it, &o, now() - t0);
+		if (rec_write(b->w, rec, &err) != 0) {
+			json_decref(rec);
+			json_decref(o.output);
+			free(o.error);
+			/* A reader that left is no failure of ours. */
+			if (errno == EPIPE)
+				return AR_EXIT_OK;
+			ar_warn("%s", err.msg);
+			return AR_EXIT_FAIL;
+		}
+		json_decref(rec);
+		if (b->show)
+			progress(b, i, it, &o);
+		json_decref(o.output);
+		free(o.error);
+	}
+	return AR_EXIT_OK;
+}
+
+/* Half the memory of the machine: what the buffers of one measurement
+ * and the kept reference data may take. */
+static uint64_t
+memory_limit(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	if (pages <= 0 || size <= 0)
+		return (uint64_t)1 << 32;
+	return (uint64_t)pages * (uint64_t)size / 2;
+}
+
+/* The work, once the options are checked; returns the exit status. */
+static int
+bench(const struct opts *op, char **files, int nfiles)
+{
+	static char *const stdin_only[] = { "-" };
+	struct bench b;
+	struct ar_err err;
+	char *cache;
+	size_t i;
+	int status = AR_EXIT_OK, rc;
+
+	memset(&b, 0, sizeof(b));
+	b.op = op;
+	if (spec_load(&b.spec, op->study, op->defs, op->ndefs, &err) != 0)
+		ar_die(AR_EXIT_USAGE, "%s", err.msg);
+	if (strcmp(b.spec.backend, "c") == 0)
+		b.backend = BACKEND_C;
+	else if (strcmp(b.spec.backend, "command") == 0)
+		b.backend = BACKEND_COMMAND;
+	else
+		ar_die(AR_EXIT_USAGE, "%s: backend '%s' is not supported by "
+		    "ar-bench yet", op->study, b.spec.backend);
+	if (space_init(&b.space, &b.spec, &err) != 0)
+		ar_die(AR_EXIT_USAGE, "%s", err.msg);
+	settings(&b);
+	cache = op->cache ? estrdup(op->cache) : build_default_cache();
+	b.cache = absolute(cache);
+	free(cache);
+	b.slots = ecalloc(spec_nslots(&b.spec) + 1, sizeof(*b.slots));
+	b.max_bytes = memory_limit();
+	b.mc.max_bytes = b.max_bytes / 2;
+
+	if (nfiles == 0) {
+		files = (char **)stdin_only;
+		nfiles = 1;
+	}
+	for (i = 0; i < (size_t)nfiles && status == AR_EXIT_OK; i++)
+		status = read_input(&b, files[i]);
+
+	if (status == AR_EXIT_OK) {
+		b.host = measure_host();
+		b.show = op->progress || isatty(STDERR_FILENO);
+		b.w = rec_writer_new(STDOUT_FILENO, op->csv ? REC_CSV :
+		    REC_JSONL, b.backend == BACKEND_C ? c_columns :
+		    command_columns, 1);
+		status = measure_all(&b);
+		rc = rec_writer_free(b.w, &err);
+		if (status == AR_EXIT_OK && rc != 0 && errno != EPIPE) {
+			ar_warn("%s", err.msg);
+			status = AR_EXIT_FAIL;
+		}
+	}
+
+	for (i = 0; i < b.nitems; i++) {
+		json_decref(b.items[i].rec);
+		free(b.items[i].where);
+		free(b.items[i].cfg);
+		free(b.items[i].artifact);
+	}
+	free(b.items);
+	measure_cache_release(&b.mc);
+	args_release(&b.args);
+	expr_free(b.bound);
+	free(b.cache);
+	free(b.cc);
+	free_strv(b.flags);
+	free(b.ref_source);
+	free(b.ref_so);
+	free(b.host);
+	free(b.slots);
+	space_release(&b.space);
+	spec_release(&b.spec);
+	return status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "cache", required_argument, NULL, 'c' },
+		{ "csv", no_argument, NULL, 'C' },
+		{ "define", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "keep-going", no_argument, NULL, 'k' },
+		{ "progress", no_argument, NULL, 'p' },
+		{ "repeat", required_argument, NULL, 'r' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "study", required_argument, NULL, 's' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct opts op = { .warmup = -1, .repeat = -1, .timeout_s = -1 };
+	size_t i, nstdin;
+	int ch, status;
+
+	ar_setprogname(argv[0]);
+	op.defs = ecalloc((size_t)argc, sizeof(*op.defs));
+	while ((ch = getopt_long(argc, argv, "D:hs:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			op.cache = optarg;
+			break;
+		case 'C':
+			op.csv = 1;
+			break;
+		case 'D':
+			op.defs[op.ndefs++] = optarg;
+			break;
+		case 'h':
+			help();
+			break;
+		case 'k':
+			op.keep_going = 1;
+			break;
+		case 'p':
+			op.progress = 1;
+			break;
+		case 'r':
+			op.repeat = parse_long("--repeat", optarg, 1);
+			break;
+		case 'S':
+			op.seed = parse_seed(optarg);
+			break;
+		case 's':
+			op.study = optarg;
+			break;
+		case 't':
+			op.timeout_s = parse_seconds("--timeout", optarg);
+			break;
+		case 'V':
+			op.version = 1;
+			break;
+		case 'w':
+			op.warmup = parse_long("--warmup", optarg, 0);
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (op.version) {
+		printf("ar-bench %s\n", AR_VERSION);
+		free(op.defs);
+		return ar_fshut(stdout, "stdout");
+	}
+	if (op.study == NULL) {
+		ar_warn("no study given (-s)");
+		usage();
+	}
+	if (op.cache != NULL && *op.cache == '\0') {
+		ar_warn("--cache: the folder name is empty");
+		usage();
+	}
+	for (i = 0, nstdin = 0; i < (size_t)argc; i++)
+		nstdin += strcmp(argv[i], "-") == 0;
+	if (nstdin > 1) {
+		ar_warn("stdin ('-') can be read only once");
+		usage();
+	}
+
+	status = bench(&op, argv, argc);
+	free(op.defs);
+	return ar_fshut(stdout, "stdout") ? AR_EXIT_FAIL : status;
+}
