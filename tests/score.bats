@@ -1,0 +1,431 @@
+#!/usr/bin/env bats
+# ar-score: metrics, objective and score; nulls; field order; re-scoring;
+# CSV; options and bad input.
+
+load helper
+
+S=$FIX/score/study.json
+# Nine records as ar-bench writes them: ok (0.002 s, 0.004 s, 0.0025 s),
+# crash, wrong, timeout, compile_error, suspicious, invalid.
+BENCH=$FIX/score/bench.jsonl
+
+# rec JSON: one record of the study with the fields given (the measured
+# fields of a good run by default).
+rec() {
+	jq -cn --argjson more "${1:-{\}}" '{study: "mm", id: "0123456789abcdef",
+	    round: 1, strategy: "grid", params: {TILE: 8, UNROLL: 2},
+	    status: "ok", time_s: 0.002,
+	    times: {n: 5, min: 0.0019, median: 0.002, mean: 0.00202, sd: 0.0001}}
+	    + $more'
+}
+
+@test "--help prints the usage to stdout and exits 0" {
+	run --separate-stderr ar-score --help
+	assert_success
+	assert_output --partial "usage: ar-score -s study [-D name=value] [--objective expr]"
+	assert_output --partial "--keep-going"
+	[ -z "$stderr" ]
+}
+
+@test "--version prints the version" {
+	run ar-score --version
+	assert_success
+	assert_output --regexp '^ar-score [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "no study is a usage error with the synopsis on stderr" {
+	run --separate-stderr ar-score </dev/null
+	assert_failure 2
+	[ -z "$output" ]
+	[[ $stderr == *"ar-score: no study given (-s)"* ]]
+	[[ $stderr == *"usage: ar-score -s study"* ]]
+}
+
+@test "an unknown option is a usage error" {
+	run --separate-stderr ar-score -s "$S" --bogus
+	assert_failure 2
+	[[ $stderr == *"usage: ar-score"* ]]
+}
+
+@test "reading the standard input twice is a usage error" {
+	run --separate-stderr ar-score -s "$S" - - </dev/null
+	assert_failure 2
+	[[ $stderr == *"ar-score: the standard input can be read only once"* ]]
+}
+
+@test "a file that cannot be opened is an error" {
+	run --separate-stderr ar-score -s "$S" "$BATS_TEST_TMPDIR/none.jsonl"
+	assert_failure 2
+	[ -z "$output" ]
+	assert_equal "$stderr" "ar-score: cannot open '$BATS_TEST_TMPDIR/none.jsonl': No such file or directory"
+}
+
+@test "metrics follow the study's expressions, in its order" {
+	run --separate-stderr ar-score -s "$S" "$BENCH"
+	assert_success
+	[ -z "$stderr" ]
+	assert_jsonl
+	run jq -c '.metrics' <<<"$output"
+	assert_output "$(printf '%s\n' \
+	    '{"gflops":1,"spread":0.05,"per_tile":0.125}' \
+	    '{"gflops":0.5,"spread":0.05,"per_tile":0.0625}' \
+	    '{"gflops":null,"spread":null,"per_tile":null}' \
+	    '{"gflops":0.8,"spread":0.05,"per_tile":0.05}' \
+	    '{"gflops":0.6666666666666666,"spread":0.05,"per_tile":0.041666666666666664}' \
+	    '{"gflops":null,"spread":null,"per_tile":null}' \
+	    '{"gflops":null,"spread":null,"per_tile":null}' \
+	    '{"gflops":2000000,"spread":0.05,"per_tile":62500}' \
+	    '{"gflops":null,"spread":null,"per_tile":null}')"
+}
+
+@test "-D changes the problem constants the metrics use" {
+	run ar-score -s "$S" -D N=200 "$BENCH"
+	assert_success
+	run jq -c '.metrics.gflops' <<<"$(head -n 2 <<<"$output")"
+	assert_output "$(printf '8\n4')"
+	run --separate-stderr ar-score -s "$S" -D M=1 "$BENCH"
+	assert_failure 2
+	[ -z "$output" ]
+	[[ $stderr == *"-D 'M=1': $S has no problem constant 'M'"* ]]
+}
+
+@test "minimize: the objective is the value and the score its negation" {
+	run ar-score -s "$S" "$BENCH"
+	assert_success
+	run jq -c '[.status, .objective, .score]' <<<"$output"
+	assert_output "$(printf '%s\n' '["ok",0.002,-0.002]' \
+	    '["ok",0.004,-0.004]' '["crash",null,null]' \
+	    '["ok",0.0025,-0.0025]' '["wrong",0.003,null]' \
+	    '["timeout",null,null]' '["compile_error",null,null]' \
+	    '["suspicious",1e-09,null]' '["invalid",null,null]')"
+}
+
+@test "maximize: --objective replaces the study's, and may name metrics" {
+	for o in 'maximize metrics.gflops' 'maximize gflops'; do
+		run ar-score -s "$S" --objective "$o" "$BENCH"
+		assert_success
+		run jq -c '[.objective, .score]' <<<"$(head -n 3 <<<"$output")"
+		assert_output "$(printf '%s\n' '[1,1]' '[0.5,0.5]' '[null,null]')"
+	done
+	run ar-score -s "$S" --objective 'minimize times.min * 1000' "$BENCH"
+	run jq -c '[.objective, .score]' <<<"$(head -n 1 <<<"$output")"
+	assert_output '[1.9,-1.9]'
+	# A parameter by its name and by its path is one field.
+	run ar-score -s "$S" --objective 'maximize params.TILE * 10 + TILE' "$BENCH"
+	run jq -c '[.objective, .score]' <<<"$(head -n 1 <<<"$output")"
+	assert_output '[88,88]'
+}
+
+@test "a study's own maximize objective is used" {
+	jq '.objective = "maximize per_tile * 8" | .source = "'"$FIX"'/score/k.c"' \
+	    "$S" >"$BATS_TEST_TMPDIR/max.json"
+	run ar-score -s "$BATS_TEST_TMPDIR/max.json" "$BENCH"
+	assert_success
+	run jq -c '[.objective, .score]' <<<"$(head -n 2 <<<"$output")"
+	assert_output "$(printf '%s\n' '[1,1]' '[0.5,0.5]')"
+}
+
+@test "the best by score is the fastest under minimize and the fastest under maximize gflops" {
+	a=$(ar-score -s "$S" "$BENCH" | jq -s -c 'map(select(.score != null)) | max_by(.score) | .id')
+	b=$(ar-score -s "$S" --objective 'maximize gflops' "$BENCH" | jq -s -c 'map(select(.score != null)) | max_by(.score) | .id')
+	[ "$a" = '"30ae2de3b2e383b1"' ]
+	[ "$a" = "$b" ]
+}
+
+@test "a metric is null for a missing field, a division by zero, a string or NaN" {
+	{
+		rec '{"times": {"n": 5}}'
+		rec '{"time_s": 0}'
+		rec '{"time_s": "fast"}'
+		rec '{"time_s": null}'
+		rec '{"time_s": 0.002, "times": {"n": 1, "median": 0, "sd": 0}}'
+		rec '{"params": {"TILE": 0, "UNROLL": 1}}'
+		rec '{"times": [1, 2]}'
+	} >"$BATS_TEST_TMPDIR/in.jsonl"
+	run --separate-stderr ar-score -s "$S" "$BATS_TEST_TMPDIR/in.jsonl"
+	assert_success
+	[ -z "$stderr" ]
+	run jq -c '[.metrics.gflops, .metrics.spread, .metrics.per_tile, .objective, .score]' <<<"$output"
+	assert_output "$(printf '%s\n' \
+	    '[1,null,0.125,0.002,-0.002]' \
+	    '[null,0.05,null,0,0]' \
+	    '[null,0.05,null,null,null]' \
+	    '[null,0.05,null,null,null]' \
+	    '[1,null,0.125,0.002,-0.002]' \
+	    '[1,0.05,null,0.002,-0.002]' \
+	    '[1,null,0.125,0.002,-0.002]')"
+}
+
+@test "the score is null when the objective is null, even for status ok" {
+	rec '{"time_s": "n/a"}' >"$BATS_TEST_TMPDIR/in.jsonl"
+	run ar-score -s "$S" "$BATS_TEST_TMPDIR/in.jsonl"
+	assert_success
+	run jq -c '[.status, .objective, .score]' <<<"$output"
+	assert_output '["ok",null,null]'
+	# A domain error (what would be a NaN) is null too.
+	rec >"$BATS_TEST_TMPDIR/in.jsonl"
+	run ar-score -s "$S" --objective 'maximize sqrt(0 - time_s)' "$BATS_TEST_TMPDIR/in.jsonl"
+	assert_success
+	run jq -c '[.status, .objective, .score]' <<<"$output"
+	assert_output '["ok",null,null]'
+}
+
+@test "the score is null for every status but ok, and for none" {
+	for st in compile_error invalid wrong crash timeout suspicious other; do
+		rec "{\"status\": \"$st\"}"
+	done >"$BATS_TEST_TMPDIR/in.jsonl"
+	rec | jq -c 'del(.status)' >>"$BATS_TEST_TMPDIR/in.jsonl"
+	run ar-score -s "$S" "$BATS_TEST_TMPDIR/in.jsonl"
+	assert_success
+	run jq -c '[.status, .objective, .score]' <<<"$output"
+	assert_output "$(printf '%s\n' '["compile_error",0.002,null]' \
+	    '["invalid",0.002,null]' '["wrong",0.002,null]' \
+	    '["crash",0.002,null]' '["timeout",0.002,null]' \
+	    '["suspicious",0.002,null]' '["other",0.002,null]' \
+	    '[null,0.002,null]')"
+}
+
+@test "integers stay integers, and a metric may be a number" {
+	jq '.metrics = {"cells": "N * N", "half": "TILE / 2", "one": 1,
+	    "rate": "cells / time_s"} | .source = "'"$FIX"'/score/k.c"' \
+	    "$S" >"$BATS_TEST_TMPDIR/int.json"
+	rec '{"time_s": 2}' >"$BATS_TEST_TMPDIR/in.jsonl"
+	run ar-score -s "$BATS_TEST_TMPDIR/int.json" "$BATS_TEST_TMPDIR/in.jsonl"
+	assert_success
+	run jq -c '[.metrics, .objective, .score]' <<<"$output"
+	assert_output '[{"cells":10000,"half":4,"one":1,"rate":5000},2,-2]'
+}
+
+@test "every other field passes through unchanged and in order" {
+	printf '%s\n' '{"mine":"first","study":"mm","id":"x","params":{"TILE":8,"UNROLL":1},"status":"ok","time_s":0.5,"note":{"a":[1,2,{"b":null}],"c":"\u00e9\\n"},"last":true}' \
+	    >"$BATS_TEST_TMPDIR/in.jsonl"
+	run ar-score -s "$S" "$BATS_TEST_TMPDIR/in.jsonl"
+	assert_success
+	assert_output '{"mine":"first","study":"mm","id":"x","params":{"TILE":8,"UNROLL":1},"status":"ok","time_s":0.5,"note":{"a":[1,2,{"b":null}],"c":"\u00e9\\n"},"last":true,"metrics":{"gflops":0.0040000000000000001,"spread":null,"per_tile":0.00050000000000000001},"objective":0.5,"score":-0.5}'
+}
+
+@test "a record without a study field is scored; an empty object too" {
+	printf '%s\n' '{}' '{"time_s":1}' >"$BATS_TEST_TMPDIR/in.jsonl"
+	run ar-score -s "$S" --objective 'minimize time_s' "$BATS_TEST_TMPDIR/in.jsonl"
+	assert_success
+	assert_output "$(printf '%s\n' \
+	    '{"metrics":{"gflops":null,"spread":null,"per_tile":null},"objective":null,"score":null}' \
+	    '{"time_s":1,"metrics":{"gflops":0.002,"spread":null,"per_tile":null},"objective":1,"score":null}')"
+}
+
+@test "JSON with white space is read and written compact where it is scored" {
+	printf '%s\n' '  { "study" : "mm", "status": "ok", "time_s" : 1 ,
+"params" : { "TILE" : 8 } }  ' | tr -d '\n' >"$BATS_TEST_TMPDIR/in.jsonl"
+	echo >>"$BATS_TEST_TMPDIR/in.jsonl"
+	run ar-score -s "$S" "$BATS_TEST_TMPDIR/in.jsonl"
+	assert_success
+	assert_jsonl
+	run jq -c '[.metrics.per_tile, .score]' <<<"$output"
+	assert_output '[0.00025,-1]'
+}
+
+@test "re-scoring replaces metrics, objective and score where they are" {
+	rec '{"metrics": {"old": 1}, "objective": 7, "score": 7, "host": "h"}' |
+	    jq -c '{study, metrics, id, objective, round, score, params, status, time_s, times, host}' \
+	    >"$BATS_TEST_TMPDIR/in.jsonl"
+	run ar-score -s "$S" "$BATS_TEST_TMPDIR/in.jsonl"
+	assert_success
+	assert_output '{"study":"mm","metrics":{"gflops":1.0,"spread":0.050000000000000003,"per_tile":0.125},"id":"0123456789abcdef","objective":0.002,"round":1,"score":-0.002,"params":{"TILE":8,"UNROLL":2},"status":"ok","time_s":0.002,"times":{"n":5,"min":0.0019,"median":0.002,"mean":0.00202,"sd":0.0001},"host":"h"}'
+	# Scoring what is scored already changes nothing.
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/once.jsonl"
+	run ar-score -s "$S" "$BATS_TEST_TMPDIR/once.jsonl"
+	assert_output "$(cat "$BATS_TEST_TMPDIR/once.jsonl")"
+}
+
+@test "a history is re-scored under another objective" {
+	ar-score -s "$S" "$BENCH" >"$BATS_TEST_TMPDIR/h.jsonl"
+	run ar-score -s "$S" --objective 'maximize metrics.gflops' <"$BATS_TEST_TMPDIR/h.jsonl"
+	assert_success
+	run jq -c '[.objective, .score]' <<<"$output"
+	assert_output "$(printf '%s\n' '[1,1]' '[0.5,0.5]' '[null,null]' \
+	    '[0.8,0.8]' '[0.6666666666666666,null]' '[null,null]' \
+	    '[null,null]' '[2000000,null]' '[null,null]')"
+	# Everything but the three fields is as it was.
+	a=$(jq -c 'del(.objective, .score)' "$BATS_TEST_TMPDIR/h.jsonl")
+	b=$(jq -c 'del(.objective, .score)' <<<"$(ar-score -s "$S" --objective 'maximize gflops' "$BATS_TEST_TMPDIR/h.jsonl")")
+	[ "$a" = "$b" ]
+}
+
+@test "--csv writes the contract's columns, and reads back to the same records" {
+	run --separate-stderr ar-score -s "$S" --csv "$BENCH"
+	assert_success
+	[ -z "$stderr" ]
+	assert_line --index 0 'study,id,round,strategy,params.TILE,params.UNROLL,artifact,compile.status,compile.seconds,compile.log,status,time_s,times.n,times.min,times.median,times.mean,times.sd,verify.max_abs_err,verify.max_rel_err,ref_time_s,cost_s,host,metrics.gflops,metrics.spread,metrics.per_tile,objective,score,error'
+	assert_line --index 1 'mm,30ae2de3b2e383b1,1,grid,8,1,cache/30/30ae2de3b2e383b1.so,ok,0.25,"",ok,0.002,5,0.0019,0.002,0.0020200000000000001,0.0001,1.5e-6,2.4999999999999999e-7,0.050000000000000003,0.34999999999999998,testhost,1.0,0.050000000000000003,0.125,0.002,-0.002,'
+	assert_line --index 3 'mm,9dc30c1c482bf873,1,grid,8,4,cache/9d/9dc30c1c482bf873.so,ok,0.25,"",crash,,,,,,,,,,0.29999999999999999,testhost,null,null,null,null,null,signal 11'
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/s.csv"
+	# The CSV read back gives the records scored from JSON lines, keys
+	# sorted (a CSV header orders fields the first record lacked last).
+	run ar-score -s "$S" "$BATS_TEST_TMPDIR/s.csv"
+	assert_success
+	a=$(jq -S -c . <<<"$output")
+	b=$(ar-score -s "$S" "$BENCH" | jq -S -c .)
+	[ "$a" = "$b" ]
+}
+
+@test "JSON lines scored as text and as parsed records agree byte for byte" {
+	# Records with the same fields make the CSV trip keep their order.
+	grep -v '"error"' "$BENCH" >"$BATS_TEST_TMPDIR/in.jsonl"
+	a=$(ar-score -s "$S" "$BATS_TEST_TMPDIR/in.jsonl")
+	b=$(ar-score -s "$S" --csv "$BATS_TEST_TMPDIR/in.jsonl" | ar-score -s "$S")
+	[ -n "$a" ]
+	[ "$a" = "$b" ]
+	a=$(ar-score -s "$S" -D N=7 --objective 'maximize per_tile' "$BATS_TEST_TMPDIR/in.jsonl")
+	b=$(ar-score -s "$S" --csv "$BATS_TEST_TMPDIR/in.jsonl" | ar-score -s "$S" -D N=7 --objective 'maximize per_tile')
+	[ "$a" = "$b" ]
+}
+
+@test "an empty input writes nothing, or a CSV header" {
+	run --separate-stderr ar-score -s "$S" </dev/null
+	assert_success
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+	run ar-score -s "$S" --csv </dev/null
+	assert_success
+	assert_output 'study,id,round,strategy,params.TILE,params.UNROLL,artifact,compile.status,compile.seconds,compile.log,status,time_s,times.n,times.min,times.median,times.mean,times.sd,verify.max_abs_err,verify.max_rel_err,ref_time_s,cost_s,host,error,metrics.gflops,metrics.spread,metrics.per_tile,objective,score'
+}
+
+@test "several files are read in turn, JSON lines and CSV alike" {
+	head -n 2 "$BENCH" >"$BATS_TEST_TMPDIR/a.jsonl"
+	sed -n 3,4p "$BENCH" | ar-score -s "$S" --csv >"$BATS_TEST_TMPDIR/b.csv"
+	run ar-score -s "$S" "$BATS_TEST_TMPDIR/a.jsonl" "$BATS_TEST_TMPDIR/b.csv"
+	assert_success
+	run jq -r '.id' <<<"$output"
+	assert_output "$(head -n 4 "$BENCH" | jq -r .id)"
+}
+
+@test "a malformed line stops the run with its file and line; what came before is written" {
+	{ head -n 2 "$BENCH"; echo '{"study": "mm",'; sed -n 3p "$BENCH"; } >"$BATS_TEST_TMPDIR/bad.jsonl"
+	run --separate-stderr ar-score -s "$S" "$BATS_TEST_TMPDIR/bad.jsonl"
+	assert_failure 2
+	[ "$(wc -l <<<"$output")" -eq 2 ]
+	assert_jsonl
+	assert_equal "$stderr" "ar-score: $BATS_TEST_TMPDIR/bad.jsonl:3: invalid JSON at column 16: expected a string key"
+	run --separate-stderr ar-score -s "$S" <"$BATS_TEST_TMPDIR/bad.jsonl"
+	assert_failure 2
+	assert_equal "$stderr" "ar-score: <stdin>:3: invalid JSON at column 16: expected a string key"
+}
+
+@test "a line that is not an object, or has a key twice, is bad input" {
+	printf '%s\n' "$(rec)" '[1]' >"$BATS_TEST_TMPDIR/a.jsonl"
+	run --separate-stderr ar-score -s "$S" "$BATS_TEST_TMPDIR/a.jsonl"
+	assert_failure 2
+	assert_equal "$stderr" "ar-score: $BATS_TEST_TMPDIR/a.jsonl:2: not a JSON object"
+	printf '%s\n' '{"status":"ok","status":"crash"}' >"$BATS_TEST_TMPDIR/b.jsonl"
+	run --separate-stderr ar-score -s "$S" "$BATS_TEST_TMPDIR/b.jsonl"
+	assert_failure 2
+	assert_equal "$stderr" "ar-score: $BATS_TEST_TMPDIR/b.jsonl:1: invalid JSON at column 16: duplicate key \"status\""
+}
+
+@test "a record of another study is bad input; --keep-going drops it with a warning" {
+	{ head -n 1 "$BENCH"; sed -n 2p "$BENCH" | jq -c '.study = "other"'; sed -n 3p "$BENCH"; } >"$BATS_TEST_TMPDIR/mixed.jsonl"
+	run --separate-stderr ar-score -s "$S" "$BATS_TEST_TMPDIR/mixed.jsonl"
+	assert_failure 2
+	[ "$(wc -l <<<"$output")" -eq 1 ]
+	assert_equal "$stderr" "ar-score: $BATS_TEST_TMPDIR/mixed.jsonl:2: a record of study 'other', not 'mm'"
+	run --separate-stderr ar-score -s "$S" --keep-going "$BATS_TEST_TMPDIR/mixed.jsonl"
+	assert_success
+	assert_equal "$stderr" "ar-score: $BATS_TEST_TMPDIR/mixed.jsonl:2: a record of study 'other', not 'mm'; skipped"
+	run jq -r .id <<<"$output"
+	assert_output "$(printf '%s\n' 30ae2de3b2e383b1 9dc30c1c482bf873)"
+	# The same from CSV.
+	ar-score -s "$S" --csv "$BATS_TEST_TMPDIR/mixed.jsonl" --keep-going \
+	    2>/dev/null >"$BATS_TEST_TMPDIR/m.csv"
+	sed -i 's/^mm,9dc3/zz,9dc3/' "$BATS_TEST_TMPDIR/m.csv"
+	run --separate-stderr ar-score -s "$S" "$BATS_TEST_TMPDIR/m.csv"
+	assert_failure 2
+	assert_equal "$stderr" "ar-score: $BATS_TEST_TMPDIR/m.csv:3: a record of study 'zz', not 'mm'"
+}
+
+@test "--keep-going goes on past malformed lines and CSV rows" {
+	{ echo '{"study":'; head -n 1 "$BENCH"; echo 'nonsense'; sed -n 2p "$BENCH"; } >"$BATS_TEST_TMPDIR/bad.jsonl"
+	run --separate-stderr ar-score -s "$S" --keep-going "$BATS_TEST_TMPDIR/bad.jsonl"
+	assert_success
+	[ "$(wc -l <<<"$output")" -eq 2 ]
+	[ "$(wc -l <<<"$stderr")" -eq 2 ]
+	[[ $stderr == *"bad.jsonl:1: invalid JSON at column 10: unexpected end of text; skipped"* ]]
+	[[ $stderr == *"bad.jsonl:3: not a JSON object; skipped"* ]]
+	printf 'study,time_s\nmm,1\nmm\nmm,2\n' >"$BATS_TEST_TMPDIR/bad.csv"
+	run --separate-stderr ar-score -s "$S" --keep-going "$BATS_TEST_TMPDIR/bad.csv"
+	assert_success
+	assert_equal "$stderr" "ar-score: $BATS_TEST_TMPDIR/bad.csv:3: expected 2 fields, found 1; skipped"
+	run jq -c .objective <<<"$output"
+	assert_output "$(printf '1\n2')"
+}
+
+@test "--keep-going still stops at input that cannot be read on" {
+	printf 'study,time_s\nmm,1\nmm,"2\n' >"$BATS_TEST_TMPDIR/bad.csv"
+	run --separate-stderr ar-score -s "$S" --keep-going "$BATS_TEST_TMPDIR/bad.csv"
+	assert_failure 2
+	[ "$(wc -l <<<"$output")" -eq 1 ]
+	assert_equal "$stderr" "ar-score: $BATS_TEST_TMPDIR/bad.csv:3: unterminated quoted field; skipped"
+}
+
+@test "a bad --objective is refused with the expression and why" {
+	run --separate-stderr ar-score -s "$S" --objective 'minimize time_s +' </dev/null
+	assert_failure 2
+	[ -z "$output" ]
+	assert_equal "$stderr" "ar-score: --objective: unexpected end of expression in 'time_s +'"
+	run --separate-stderr ar-score -s "$S" --objective 'fastest' </dev/null
+	assert_failure 2
+	assert_equal "$stderr" "ar-score: --objective 'fastest': expected \"minimize EXPR\" or \"maximize EXPR\""
+	run --separate-stderr ar-score -s "$S" --objective 'maximize metrics.gflps' </dev/null
+	assert_failure 2
+	assert_equal "$stderr" "ar-score: --objective: unknown metric 'gflps' (the study's metrics: gflops, spread, per_tile) in 'metrics.gflps'"
+	run --separate-stderr ar-score -s "$S" --objective 'maximize score' </dev/null
+	assert_failure 2
+	assert_equal "$stderr" "ar-score: --objective: 'score' cannot be read: ar-score computes 'score' in 'score'"
+	run --separate-stderr ar-score -s "$S" --objective 'minimize time_s..x' </dev/null
+	assert_failure 2
+	assert_equal "$stderr" "ar-score: --objective: 'time_s..x' is not a field name in 'time_s..x'"
+}
+
+@test "a metric may name only the metrics before it" {
+	jq '.metrics = {"a": "b * 2", "b": "time_s"} | .source = "'"$FIX"'/score/k.c"' \
+	    "$S" >"$BATS_TEST_TMPDIR/order.json"
+	run --separate-stderr ar-score -s "$BATS_TEST_TMPDIR/order.json" </dev/null
+	assert_failure 2
+	assert_equal "$stderr" "ar-score: $BATS_TEST_TMPDIR/order.json: key \"metrics.a\": metric 'b' is computed after 'a' (a metric may name only the metrics before it) in 'b * 2'"
+	jq '.metrics = {"a": "metrics.a + 1"} | .source = "'"$FIX"'/score/k.c"' \
+	    "$S" >"$BATS_TEST_TMPDIR/self.json"
+	run --separate-stderr ar-score -s "$BATS_TEST_TMPDIR/self.json" </dev/null
+	assert_failure 2
+	assert_equal "$stderr" "ar-score: $BATS_TEST_TMPDIR/self.json: key \"metrics.a\": metric 'a' names itself in 'metrics.a + 1'"
+	jq '.metrics = {"N": "time_s"} | .source = "'"$FIX"'/score/k.c"' \
+	    "$S" >"$BATS_TEST_TMPDIR/clash.json"
+	run --separate-stderr ar-score -s "$BATS_TEST_TMPDIR/clash.json" </dev/null
+	assert_failure 2
+	assert_equal "$stderr" "ar-score: $BATS_TEST_TMPDIR/clash.json: key \"metrics.N\": a metric may not have the name of a parameter or a problem constant"
+}
+
+@test "a command's output fields and string fields can be named" {
+	jq '.metrics = {"ratio": "output.ratio * 100", "fast": "host == \"a\" ? 1 : 0"} |
+	    .objective = "maximize ratio" | .source = "'"$FIX"'/score/k.c"' \
+	    "$S" >"$BATS_TEST_TMPDIR/cmd.json"
+	{
+		rec '{"output": {"ratio": 0.25}, "host": "a"}'
+		rec '{"output": {"ratio": true}, "host": "b"}'
+		rec '{"output": "none"}'
+	} >"$BATS_TEST_TMPDIR/in.jsonl"
+	run ar-score -s "$BATS_TEST_TMPDIR/cmd.json" "$BATS_TEST_TMPDIR/in.jsonl"
+	assert_success
+	run jq -c '[.metrics, .score]' <<<"$output"
+	assert_output "$(printf '%s\n' '[{"ratio":25,"fast":1},25]' \
+	    '[{"ratio":100,"fast":0},100]' '[{"ratio":null,"fast":null},null]')"
+}
+
+@test "a reader that leaves early ends ar-score quietly" {
+	for i in $(seq 2000); do cat "$BENCH"; done >"$BATS_TEST_TMPDIR/big.jsonl"
+	run bash -c 'ar-score -s "$1" "$2" | head -n 1; echo "${PIPESTATUS[0]}" >"$3"' _ \
+	    "$S" "$BATS_TEST_TMPDIR/big.jsonl" "$BATS_TEST_TMPDIR/rc"
+	assert_success
+	assert_output "$(ar-score -s "$S" "$BENCH" | head -n 1)"
+	# Killed by SIGPIPE (141) or gone with status 0: no message either way.
+	run cat "$BATS_TEST_TMPDIR/rc"
+	assert_output --regexp '^(0|141)$'
+}

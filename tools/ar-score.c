@@ -1,0 +1,397 @@
+/*
+ * ar-score: the fourth stage.  Adds to every record the study's metrics,
+ * the raw objective and the score (higher is better) that the learner
+ * ranks candidates by, and copies every other field through.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "metric.h"
+#include "rec.h"
+#include "spec.h"
+#include "util.h"
+
+/* JSON lines are handed to write(2) in blocks of about this size. */
+#define OUTBLOCK 65536
+
+static const char synopsis[] =
+    "usage: ar-score -s study [-D name=value] [--objective expr] "
+    "[--keep-going]\n"
+    "                [--csv] [file ...]\n";
+
+/* The fields the stages before can write, for the CSV header. */
+static const char *const contract[] = {
+	"artifact", "compile.status", "compile.seconds", "compile.log",
+	"status", "time_s", "times.n", "times.min", "times.median",
+	"times.mean", "times.sd", "verify.max_abs_err", "verify.max_rel_err",
+	"ref_time_s", "cost_s", "host", "error"
+};
+
+struct opts {
+	const char *study, *objective;
+	char **defs;
+	size_t ndefs;
+	int csv, keep, version;
+};
+
+/*
+ * Where records go: a CSV writer, or JSON lines gathered in a buffer and
+ * written in whole lines (the records from JSON lines are scored as text,
+ * which rec_writer does not take).
+ */
+struct sink {
+	struct rec_writer *w;
+	struct ar_buf b;
+	int slow;		/* write every record at once */
+};
+
+static void
+usage(void)
+{
+	fputs(synopsis, stderr);
+	exit(AR_EXIT_USAGE);
+}
+
+static void
+help(void)
+{
+	printf("%s\n"
+	    "Add the study's metrics, the objective and the score to each "
+	    "record.\n\n"
+	    "  -s, --study FILE      the study spec (see ar-study(5))\n"
+	    "  -D, --define N=V      override the problem constant N\n"
+	    "      --objective EXPR  \"minimize EXPR\" or \"maximize EXPR\" "
+	    "instead of the\n"
+	    "                        study's objective\n"
+	    "      --keep-going      warn about a bad record and drop it "
+	    "instead of stopping\n"
+	    "      --csv             write CSV instead of JSON lines\n"
+	    "  -h, --help            print this help\n"
+	    "      --version         print the version\n", synopsis);
+	exit(AR_EXIT_OK);
+}
+
+static void
+sink_failed(const char *msg)
+{
+	/* A reader that left is no failure of ours. */
+	if (errno == EPIPE)
+		exit(AR_EXIT_OK);
+	ar_die(AR_EXIT_FAIL, "%s", msg);
+}
+
+static void
+sink_flush(struct sink *s)
+{
+	struct ar_err err;
+	const char *p = s->b.buf;
+	size_t n = s->b.len;
+	ssize_t w;
+
+	if (s->w != NULL) {
+		if (rec_writer_flush(s->w, &err) != 0)
+			sink_failed(err.msg);
+		return;
+	}
+	while (n > 0) {
+		if ((w = write(STDOUT_FILENO, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			ar_errf(&err, "error writing stdout: %s",
+			    strerror(errno));
+			sink_failed(err.msg);
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	s->b.len = 0;
+}
+
+/* One record is in the buffer: write it out when it is time to. */
+static void
+sink_done(struct sink *s)
+{
+	if (s->slow || s->b.len >= OUTBLOCK)
+		sink_flush(s);
+}
+
+static int
+dump_cb(const char *p, size_t n, void *data)
+{
+	buf_add(data, p, n);
+	return 0;
+}
+
+static void
+sink_json(struct sink *s, json_t *rec)
+{
+	struct ar_err err;
+
+	if (s->w != NULL) {
+		if (rec_write(s->w, rec, &err) != 0)
+			sink_failed(err.msg);
+		return;
+	}
+	json_dump_callback(rec, dump_cb, &s->b, JSON_COMPACT);
+	buf_add(&s->b, "\n", 1);
+	sink_done(s);
+}
+
+/*
+ * A bad record: with --keep-going, a warning; else the records before it
+ * are written and the run ends.  A reader that cannot go on gives the
+ * same message again, which ends the run under --keep-going too.
+ */
+static void
+bad_record(const struct opts *op, struct sink *s, const char *where,
+    const char *msg, char *last, size_t lastsz)
+{
+	char line[sizeof(((struct ar_err *)0)->msg) + 64];
+
+	if (where != NULL)
+		snprintf(line, sizeof(line), "%s: %s", where, msg);
+	else
+		snprintf(line, sizeof(line), "%s", msg);
+	if (op->keep && strcmp(line, last) != 0) {
+		ar_warn("%s; skipped", line);
+		snprintf(last, lastsz, "%s", line);
+		return;
+	}
+	sink_flush(s);
+	if (op->keep)
+		exit(AR_EXIT_USAGE);	/* said already */
+	ar_die(AR_EXIT_USAGE, "%s", line);
+}
+
+static FILE *
+open_input(const char *path)
+{
+	FILE *f;
+
+	if (strcmp(path, "-") == 0)
+		return stdin;
+	if ((f = fopen(path, "r")) == NULL)
+		ar_die(AR_EXIT_USAGE, "cannot open '%s': %s", path,
+		    strerror(errno));
+	return f;
+}
+
+/* Records that come from a pipe or a terminal come slowly: pass each on. */
+static int
+is_slow(FILE *f)
+{
+	struct stat st;
+
+	return fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode);
+}
+
+static void
+score_file(const struct opts *op, struct metric_set *ms, struct sink *s,
+    const char *path)
+{
+	FILE *f = open_input(path);
+	struct rec_reader *r = rec_reader_new(f, ar_fname(path));
+	struct ar_err err;
+	char where[4200], last[sizeof(where) + sizeof(err.msg)] = "";
+	const char *line;
+	size_t len;
+	json_t *rec;
+	int rc;
+
+	if (s->w == NULL)
+		s->slow = is_slow(f);
+	if (s->w == NULL && rec_reader_format(r) == REC_JSONL) {
+		while ((rc = rec_read_line(r, &line, &len, &err)) != 0) {
+			if (rc < 0) {
+				bad_record(op, s, NULL, err.msg, last,
+				    sizeof(last));
+				continue;
+			}
+			if (metric_score_line(ms, line, len, &s->b, &err)
+			    != 0) {
+				snprintf(where, sizeof(where), "%s:%zu",
+				    rec_reader_name(r), rec_reader_line(r));
+				bad_record(op, s, where, err.msg, last,
+				    sizeof(last));
+				continue;
+			}
+			sink_done(s);
+		}
+	} else {
+		while ((rc = rec_read(r, &rec, &err)) != 0) {
+			if (rc < 0) {
+				bad_record(op, s, NULL, err.msg, last,
+				    sizeof(last));
+				continue;
+			}
+			if (metric_score_json(ms, rec, &err) != 0) {
+				json_decref(rec);
+				snprintf(where, sizeof(where), "%s:%zu",
+				    rec_reader_name(r), rec_reader_line(r));
+				bad_record(op, s, where, err.msg, last,
+				    sizeof(last));
+				continue;
+			}
+			sink_json(s, rec);
+			json_decref(rec);
+		}
+	}
+	rec_reader_free(r);
+	if (f != stdin)
+		fclose(f);
+}
+
+static const char **
+csv_columns(const struct spec *sp, const struct metric_set *ms)
+{
+	static const char *fixed[] = { "study", "id", "round", "strategy" };
+	size_t ncontract = sizeof(contract) / sizeof(contract[0]);
+	size_t n = 4 + sp->nparams + ncontract + metric_count(ms) + 2, i, k = 0;
+	const char **cols = ecalloc(n + 1, sizeof(*cols));
+	struct ar_buf b;
+
+	for (i = 0; i < 4; i++)
+		cols[k++] = estrdup(fixed[i]);
+	for (i = 0; i < sp->nparams; i++) {
+		memset(&b, 0, sizeof(b));
+		buf_printf(&b, "params.%s", sp->params[i].name);
+		cols[k++] = b.buf;
+	}
+	for (i = 0; i < ncontract; i++)
+		cols[k++] = estrdup(contract[i]);
+	for (i = 0; i < metric_count(ms); i++) {
+		memset(&b, 0, sizeof(b));
+		buf_printf(&b, "metrics.%s", metric_name(ms, i));
+		cols[k++] = b.buf;
+	}
+	cols[k++] = estrdup("objective");
+	cols[k++] = estrdup("score");
+	return cols;
+}
+
+/* The work, once the options are checked; returns the exit status. */
+static int
+score(const struct opts *op, char **files, int nfiles)
+{
+	static char *stdin_only[] = { "-" };
+	struct spec spec;
+	struct metric_set *ms;
+	struct sink s;
+	struct ar_err err;
+	const char **cols = NULL;
+	size_t i;
+	int status = AR_EXIT_OK;
+
+	if (spec_load(&spec, op->study, op->defs, op->ndefs, &err) != 0)
+		ar_die(AR_EXIT_USAGE, "%s", err.msg);
+	if ((ms = metric_new(&spec, op->objective, &err)) == NULL)
+		ar_die(AR_EXIT_USAGE, "%s", err.msg);
+	if (nfiles == 0) {
+		files = stdin_only;
+		nfiles = 1;
+	}
+	memset(&s, 0, sizeof(s));
+	if (op->csv) {
+		/* The writer's line_flush is fixed for the run: slow when
+		 * any input is. */
+		for (i = 0; i < (size_t)nfiles && !s.slow; i++) {
+			struct stat st;
+
+			s.slow = strcmp(files[i], "-") == 0 ?
+			    is_slow(stdin) : stat(files[i], &st) == 0 &&
+			    !S_ISREG(st.st_mode);
+		}
+		cols = csv_columns(&spec, ms);
+		s.w = rec_writer_new(STDOUT_FILENO, REC_CSV, cols, s.slow);
+	}
+	for (i = 0; i < (size_t)nfiles; i++)
+		score_file(op, ms, &s, files[i]);
+	if (s.w != NULL) {
+		if (rec_writer_free(s.w, &err) != 0) {
+			if (errno != EPIPE) {
+				ar_warn("%s", err.msg);
+				status = AR_EXIT_FAIL;
+			}
+		}
+	} else
+		sink_flush(&s);
+	for (i = 0; cols != NULL && cols[i] != NULL; i++)
+		free((char *)cols[i]);
+	free(cols);
+	free(s.b.buf);
+	metric_free(ms);
+	spec_release(&spec);
+	return status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "csv", no_argument, NULL, 'C' },
+		{ "define", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "keep-going", no_argument, NULL, 'k' },
+		{ "objective", required_argument, NULL, 'o' },
+		{ "study", required_argument, NULL, 's' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct opts op = { 0 };
+	int ch, i, nstdin, status;
+
+	ar_setprogname(argv[0]);
+	op.defs = ecalloc((size_t)argc, sizeof(*op.defs));
+	while ((ch = getopt_long(argc, argv, "D:hs:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'C':
+			op.csv = 1;
+			break;
+		case 'D':
+			op.defs[op.ndefs++] = optarg;
+			break;
+		case 'h':
+			help();
+			break;
+		case 'k':
+			op.keep = 1;
+			break;
+		case 'o':
+			op.objective = optarg;
+			break;
+		case 's':
+			op.study = optarg;
+			break;
+		case 'V':
+			op.version = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (op.version) {
+		printf("ar-score %s\n", AR_VERSION);
+		free(op.defs);
+		return ar_fshut(stdout, "stdout");
+	}
+	if (op.study == NULL) {
+		ar_warn("no study given (-s)");
+		usage();
+	}
+	for (i = nstdin = 0; i < argc; i++)
+		nstdin += strcmp(argv[i], "-") == 0;
+	if (nstdin > 1) {
+		ar_warn("the standard input can be read only once");
+		usage();
+	}
+
+	status = score(&op, argv, argc);
+	free(op.defs);
+	return ar_fshut(stdout, "stdout") ? AR_EXIT_FAIL : status;
+}
