@@ -15,7 +15,7 @@ CPPFLAGS += -Ilib -D_GNU_SOURCE -DAR_VERSION='"$(VERSION)"'
 LDLIBS = -ljansson -lcsv -lcrypto -lffi -ldl -lm
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS)
 
-TOOLS = ar-propose ar-compile ar-bench
+TOOLS = ar-propose ar-compile ar-bench ar-score ar-learn
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 LIBSRC = $(wildcard lib/*.c)

@@ -1,0 +1,435 @@
+/*
+ * ar-learn: the last stage.  Reads scored records and keeps the study's
+ * model file up to date with them; prints one summary line per run.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "metric.h"
+#include "model.h"
+#include "rec.h"
+#include "spec.h"
+#include "util.h"
+
+static const char synopsis[] =
+    "usage: ar-learn -s study -m model [--rebuild] [--keep-going] "
+    "[file ...]\n";
+
+struct opts {
+	const char *study, *model;
+	int rebuild, keep, version;
+};
+
+/* What one run reads into its model. */
+struct learn {
+	const struct opts *op;
+	const char *study;	/* the study's name */
+	struct model m;
+	int improved;		/* this run's records set a new best */
+	char last[2048];	/* the last bad record's message */
+	struct ar_buf tmp;
+};
+
+static void
+usage(void)
+{
+	fputs(synopsis, stderr);
+	exit(AR_EXIT_USAGE);
+}
+
+static void
+help(void)
+{
+	printf("%s\n"
+	    "Update the study's model file with the scored records read, "
+	    "and print the\nbest so far.\n\n"
+	    "  -s, --study FILE      the study spec (see ar-study(5))\n"
+	    "  -m, --model FILE      the model file, created when absent\n"
+	    "      --rebuild         start from an empty model instead of "
+	    "the file's\n"
+	    "      --keep-going      warn about a bad record and skip it "
+	    "instead of stopping\n"
+	    "  -h, --help            print this help\n"
+	    "      --version         print the version\n", synopsis);
+	exit(AR_EXIT_OK);
+}
+
+/*
+ * A bad record: with --keep-going, a warning; else the run ends and the
+ * model file is left as it was.  A reader that cannot go on gives the
+ * same message again, which ends the run under --keep-going too.
+ */
+static void
+bad_record(struct learn *l, const char *msg)
+{
+	if (l->op->keep && strcmp(msg, l->last) != 0) {
+		ar_warn("%s; skipped", msg);
+		snprintf(l->last, sizeof(l->last), "%s", msg);
+		return;
+	}
+	if (l->op->keep)
+		exit(AR_EXIT_USAGE);	/* said already */
+	ar_die(AR_EXIT_USAGE, "%s", msg);
+}
+
+static void
+bad_at(struct learn *l, struct rec_reader *r, const char *msg)
+{
+	char line[sizeof(l->last)];
+
+	snprintf(line, sizeof(line), "%s:%zu: %s", rec_reader_name(r),
+	    rec_reader_line(r), msg);
+	bad_record(l, line);
+}
+
+static int
+check_study(struct learn *l, const char *study, int isstring,
+    struct ar_err *err)
+{
+	if (!isstring) {
+		ar_errf(err, "field \"study\" is not a string");
+		return -1;
+	}
+	if (strcmp(study, l->study) != 0) {
+		ar_errf(err, "a record of study '%s', not '%s'", study,
+		    l->study);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+learn_json(struct learn *l, struct rec_reader *r, json_t *rec)
+{
+	json_t *study = json_object_get(rec, "study");
+	struct ar_err err;
+	int rc;
+
+	if (study != NULL && check_study(l, json_string_value(study),
+	    json_is_string(study), &err) != 0) {
+		bad_at(l, r, err.msg);
+		return;
+	}
+	if ((rc = model_update(&l->m, rec, &err)) < 0)
+		bad_at(l, r, err.msg);
+	else if (rc > 0)
+		l->improved = 1;
+}
+
+/* The string of a span, into l->tmp; -1 if it is not a string. */
+static long
+span_string(struct learn *l, const struct rec_span *sp)
+{
+	buf_grow(&l->tmp, sp->len + 1);
+	return rec_span_string(sp, l->tmp.buf, sp->len + 1);
+}
+
+static int
+is_number_text(const struct rec_span *sp)
+{
+	return *sp->start == '-' || (*sp->start >= '0' && *sp->start <= '9');
+}
+
+static int
+is_integer_text(const struct rec_span *sp)
+{
+	size_t i;
+
+	if (!is_number_text(sp))
+		return 0;
+	for (i = 0; i < sp->len; i++)
+		if (strchr(".eE", sp->start[i]) != NULL)
+			return 0;
+	return 1;
+}
+
+static int
+is_null_text(const struct rec_span *sp)
+{
+	return sp->len == 4 && memcmp(sp->start, "null", 4) == 0;
+}
+
+/*
+ * One JSON line, read as model_obs_json reads a parsed record but from
+ * the text of the four fields a model needs; the whole line is parsed
+ * only for a new best.  A history is mostly records that are not.
+ */
+static void
+learn_line(struct learn *l, struct rec_reader *r, const char *line,
+    size_t len)
+{
+	static const char *const keys[] = { "study", "score", "status",
+	    "round" };
+	struct rec_span sp[4];
+	struct model_obs o;
+	struct ar_err err;
+	json_error_t je;
+	json_t *rec;
+
+	if (rec_peek(line, len, keys, 4, sp, &err) != 0) {
+		bad_at(l, r, err.msg);
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	if (sp[0].start != NULL) {
+		long n = span_string(l, &sp[0]);
+
+		if (check_study(l, l->tmp.buf, n >= 0, &err) != 0) {
+			bad_at(l, r, err.msg);
+			return;
+		}
+	}
+	if (sp[1].start == NULL) {
+		bad_at(l, r, "no field \"score\": the record is not scored "
+		    "(ar-score adds it)");
+		return;
+	}
+	if (is_number_text(&sp[1])) {
+		o.has_score = 1;
+		o.score = strtod(sp[1].start, NULL);
+	} else if (!is_null_text(&sp[1])) {
+		bad_at(l, r, "field \"score\" is not a number or null");
+		return;
+	}
+	if (sp[2].start != NULL) {
+		if (span_string(l, &sp[2]) < 0) {
+			bad_at(l, r, "field \"status\" is not a string");
+			return;
+		}
+		o.status = l->tmp.buf;
+	}
+	if (sp[3].start != NULL) {
+		if (is_integer_text(&sp[3])) {
+			o.has_round = 1;
+			o.round = strtoll(sp[3].start, NULL, 10);
+		} else if (!is_null_text(&sp[3])) {
+			bad_at(l, r, "field \"round\" is not an integer");
+			return;
+		}
+	}
+	if (model_beats(&l->m, &o)) {
+		rec = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+		if (rec == NULL) {
+			snprintf(err.msg, sizeof(err.msg), "invalid JSON: %s",
+			    je.text);
+			bad_at(l, r, err.msg);
+			return;
+		}
+		model_count(&l->m, &o);
+		model_set_best(&l->m, rec, o.score);
+		l->improved = 1;
+		json_decref(rec);
+	} else
+		model_count(&l->m, &o);
+}
+
+static void
+learn_file(struct learn *l, const char *path)
+{
+	FILE *f;
+	struct rec_reader *r;
+	struct ar_err err;
+	const char *line;
+	size_t len;
+	json_t *rec;
+	int rc;
+
+	if (strcmp(path, "-") == 0)
+		f = stdin;
+	else if ((f = fopen(path, "r")) == NULL)
+		ar_die(AR_EXIT_USAGE, "cannot open '%s': %s", path,
+		    strerror(errno));
+	r = rec_reader_new(f, ar_fname(path));
+	if (rec_reader_format(r) == REC_JSONL) {
+		while ((rc = rec_read_line(r, &line, &len, &err)) != 0) {
+			if (rc < 0)
+				bad_record(l, err.msg);
+			else
+				learn_line(l, r, line, len);
+		}
+	} else {
+		while ((rc = rec_read(r, &rec, &err)) != 0) {
+			if (rc < 0)
+				bad_record(l, err.msg);
+			else {
+				learn_json(l, r, rec);
+				json_decref(rec);
+			}
+		}
+	}
+	rec_reader_free(r);
+	if (f != stdin)
+		fclose(f);
+}
+
+/*
+ * The model to start from: the file's, or an empty one.  A file that is
+ * not the study's model is refused, since updating it would mix two
+ * studies' records, or scores by two objectives; --rebuild replaces any
+ * model file, but never a file that is not one, which may be a history
+ * given to -m by mistake.
+ */
+static void
+start_model(struct learn *l, const char *objective)
+{
+	const char *path = l->op->model;
+	struct ar_err err;
+	int rc = model_load(&l->m, path, &err);
+
+	if (rc == MODEL_NOTMODEL)
+		ar_die(AR_EXIT_USAGE, "%s (%s)", err.msg, l->op->rebuild ?
+		    "--rebuild replaces only a model file; remove it first "
+		    "if it is a damaged one" :
+		    "if it is a damaged model, remove it and rebuild it from "
+		    "the history with --rebuild");
+	if (l->op->rebuild) {
+		if (rc == MODEL_LOADED)
+			model_release(&l->m);
+		model_init(&l->m, l->study, objective);
+		return;
+	}
+	if (rc == MODEL_UNUSABLE)
+		ar_die(AR_EXIT_USAGE, "%s (--rebuild replaces it)", err.msg);
+	if (rc == MODEL_ABSENT) {
+		model_init(&l->m, l->study, objective);
+		return;
+	}
+	if (strcmp(l->m.study, l->study) != 0)
+		ar_die(AR_EXIT_USAGE, "%s: a model of study '%s', not '%s' "
+		    "(--rebuild replaces it)", path, l->m.study, l->study);
+	if (strcmp(l->m.objective, objective) != 0)
+		ar_die(AR_EXIT_USAGE, "%s: a model for the objective '%s', "
+		    "but the study's is '%s' (--rebuild replaces it)", path,
+		    l->m.objective, objective);
+}
+
+static void
+print_summary(const struct learn *l)
+{
+	json_t *sum = json_object(), *best = json_null(), *b = l->m.best;
+	char *text;
+
+	if (b != NULL) {
+		best = json_object();
+		json_object_set(best, "id", json_object_get(b, "id"));
+		json_object_set(best, "objective", json_object_get(b,
+		    "objective"));
+		json_object_set(best, "params", json_object_get(b, "params"));
+	}
+	json_object_set_new(sum, "evals", json_integer(l->m.evals));
+	json_object_set_new(sum, "best", best);
+	json_object_set_new(sum, "improved", json_boolean(l->improved));
+	if ((text = json_dumps(sum, JSON_COMPACT)) == NULL)
+		ar_die(AR_EXIT_FAIL, "out of memory");
+	printf("%s\n", text);
+	free(text);
+	json_decref(sum);
+}
+
+/* The work, once the options are checked; returns the exit status. */
+static int
+learn(const struct opts *op, char **files, int nfiles)
+{
+	static char *stdin_only[] = { "-" };
+	struct spec spec;
+	struct learn l;
+	struct ar_err err;
+	const char *objective;
+	int i;
+
+	if (spec_load(&spec, op->study, NULL, 0, &err) != 0)
+		ar_die(AR_EXIT_USAGE, "%s", err.msg);
+	objective = json_string_value(json_object_get(spec.root,
+	    "objective"));
+	if (objective == NULL)
+		objective = METRIC_DEFAULT_OBJECTIVE;
+	memset(&l, 0, sizeof(l));
+	l.op = op;
+	l.study = spec.name;
+	start_model(&l, objective);
+	if (nfiles == 0) {
+		files = stdin_only;
+		nfiles = 1;
+	}
+	for (i = 0; i < nfiles; i++)
+		learn_file(&l, files[i]);
+	if (model_save(&l.m, op->model, &err) != 0)
+		ar_die(AR_EXIT_FAIL, "%s", err.msg);
+	print_summary(&l);
+	model_release(&l.m);
+	free(l.tmp.buf);
+	spec_release(&spec);
+	return AR_EXIT_OK;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "keep-going", no_argument, NULL, 'k' },
+		{ "model", required_argument, NULL, 'm' },
+		{ "rebuild", no_argument, NULL, 'r' },
+		{ "study", required_argument, NULL, 's' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct opts op = { 0 };
+	int ch, i, nstdin, status;
+
+	ar_setprogname(argv[0]);
+	while ((ch = getopt_long(argc, argv, "hm:s:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			help();
+			break;
+		case 'k':
+			op.keep = 1;
+			break;
+		case 'm':
+			op.model = optarg;
+			break;
+		case 'r':
+			op.rebuild = 1;
+			break;
+		case 's':
+			op.study = optarg;
+			break;
+		case 'V':
+			op.version = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (op.version) {
+		printf("ar-learn %s\n", AR_VERSION);
+		return ar_fshut(stdout, "stdout");
+	}
+	if (op.study == NULL) {
+		ar_warn("no study given (-s)");
+		usage();
+	}
+	if (op.model == NULL) {
+		ar_warn("no model file given (-m)");
+		usage();
+	}
+	if (op.model[0] == '\0' || strcmp(op.model, "-") == 0) {
+		ar_warn("the model must be a file, not '%s'", op.model);
+		usage();
+	}
+	for (i = nstdin = 0; i < argc; i++)
+		nstdin += strcmp(argv[i], "-") == 0;
+	if (nstdin > 1) {
+		ar_warn("the standard input can be read only once");
+		usage();
+	}
+
+	status = learn(&op, argv, argc);
+	return ar_fshut(stdout, "stdout") ? AR_EXIT_FAIL : status;
+}
