@@ -21,6 +21,8 @@
 #   CACHE     the build cache (OUT/cache)    BIN     the programs (bin/)
 #   BENCH     extra ar-bench options, e.g. BENCH='--repeat 3'
 
+HERE := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
+
 ifndef STUDY
 $(error STUDY= is required: make -f pipelines/tune.mk STUDY=kernels/matmul/cpu.json)
 endif
@@ -33,7 +35,7 @@ DEFS ?=
 BENCH ?=
 OUT ?= runs/$(basename $(notdir $(STUDY)))
 CACHE ?= $(OUT)/cache
-BIN ?= $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))/../bin
+BIN ?= $(HERE)/../bin
 
 SHELL = /bin/bash
 .SHELLFLAGS = -o pipefail -ec
@@ -44,17 +46,7 @@ NUMS := $(shell seq -f %03g 1 $(ROUNDS))
 ROUND_FILES := $(NUMS:%=$(OUT)/rounds/%.jsonl)
 
 summary: $(OUT)/model.json
-	@best=$$(jq -r '.best.id // empty' $(OUT)/model.json); \
-	if [ -z "$$best" ]; then \
-		echo "no configuration of $(STUDY) measured ok in $(OUT)/history.jsonl"; \
-		exit 0; \
-	fi; \
-	line=$$(grep -n "\"id\":\"$$best\"" $(OUT)/history.jsonl | head -n 1 | cut -d: -f1); \
-	jq -r --arg where "$(OUT)/history.jsonl:$$line" \
-	    '"best of \(.evals) evaluations (\(.status | to_entries | map("\(.value) \(.key)") | join(", "))):",
-	     "  \(.best.params | to_entries | map("\(.key)=\(.value)") | join(" "))",
-	     "  objective \(.best.objective)\(if (.best.metrics // {}) == {} then "" else "  " + (.best.metrics | to_entries | map("\(.key) \(.value)") | join("  ")) end)",
-	     "  id \(.best.id), record at \($$where)"' $(OUT)/model.json
+	@$(HERE)/summary.sh $(OUT)
 
 $(OUT)/history.jsonl: $(ROUND_FILES)
 	cat $^ >$@.tmp
