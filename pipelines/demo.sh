@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 study=kernels/matmul/cpu.json
 out=runs/demo
-rounds=${ROUNDS:-6} batch=${BATCH:-8}
+rounds=${ROUNDS:-8} batch=${BATCH:-8}
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 
 # A demo starts over; the build cache stays, so a second demo compiles less.

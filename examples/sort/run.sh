@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tunes GNU sort on a generated file of 2 million lines: which buffer size
+# Tunes GNU sort on a generated file of 1 million lines: which buffer size
 # and how many threads sort it fastest on this machine.  One command:
 #
 #   examples/sort/run.sh            (ROUNDS=3 BATCH=8 by default)
@@ -11,9 +11,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 make -s -C "$root"
 if [ ! -s "$here/data.txt" ]; then
-	echo "making $here/data.txt (2,000,000 lines)" >&2
+	echo "making $here/data.txt (1,000,000 lines)" >&2
 	# The same file on every machine: a fixed random source.
-	seq 2000000 | shuf --random-source=<(yes autoresearch) |
+	seq 1000000 | shuf --random-source=<(yes autoresearch) |
 	    sed 's/$/ lorem ipsum dolor/' >"$here/data.txt"
 fi
 mkdir -p "$here/tmp"
