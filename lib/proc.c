@@ -55,6 +55,7 @@ struct sink {
 	struct ar_buf b;
 	size_t max;
 	int truncated;
+	int tail;		/* keep the last max bytes, not the first */
 };
 
 static double
@@ -217,6 +218,18 @@ open_pipe(int fds[2], struct ar_err *err)
 }
 
 /* Reads what is there; closes the sink at end of file. */
+/* Tail mode: keeps only the last max bytes. */
+static void
+sink_trim(struct sink *s)
+{
+	if (s->b.len <= s->max)
+		return;
+	memmove(s->b.buf, s->b.buf + s->b.len - s->max, s->max);
+	s->b.len = s->max;
+	s->b.buf[s->b.len] = '\0';
+	s->truncated = 1;
+}
+
 static void
 sink_read(struct sink *s)
 {
@@ -233,7 +246,13 @@ sink_read(struct sink *s)
 			close_fd(&s->fd);
 			return;
 		}
-		if (s->b.len < s->max) {
+		if (s->tail) {
+			/* Keep at most twice max, then slide to the last max,
+			 * so a flood costs one move per max bytes read. */
+			buf_add(&s->b, tmp, (size_t)n);
+			if (s->b.len > 2 * s->max)
+				sink_trim(s);
+		} else if (s->b.len < s->max) {
 			size_t keep = (size_t)n;
 
 			if (keep > s->max - s->b.len) {
@@ -250,6 +269,8 @@ sink_read(struct sink *s)
 static char *
 sink_take(struct sink *s, size_t *len)
 {
+	if (s->tail)
+		sink_trim(s);
 	buf_add(&s->b, "", 1);
 	*len = s->b.len - 1;
 	return s->b.buf;
@@ -362,10 +383,12 @@ spawn(char *const argv[], proc_fn *fn, void *ctx, const struct proc_opts *o,
 
 	if (outp[0] >= 0) {
 		outidx = nsink;
-		sinks[nsink++] = (struct sink){ .fd = outp[0], .max = max };
+		sinks[nsink++] = (struct sink){ .fd = outp[0], .max = max,
+		    .tail = o->capture_tail };
 	}
 	erridx = nsink;
-	sinks[nsink++] = (struct sink){ .fd = errp[0], .max = max };
+	sinks[nsink++] = (struct sink){ .fd = errp[0], .max = max,
+	    .tail = o->capture_tail };
 	failidx = nsink;
 	sinks[nsink++] = (struct sink){ .fd = failp[0],
 	    .max = sizeof(struct child_fail) };

@@ -33,6 +33,10 @@ struct proc_opts {
 	 * rest is read and dropped, so the child never blocks on a full
 	 * pipe); 0 means 64 KiB. */
 	size_t max_capture;
+	/* With capture_tail set, the last max_capture bytes of stdout and
+	 * stderr are kept instead of the first: for programs whose last
+	 * lines are what matters (a result printed at the end). */
+	int capture_tail;
 	/* With stdout_to set, the child's stdout goes to that descriptor
 	 * instead of being captured (-1: captured). */
 	int stdout_to;
@@ -42,7 +46,7 @@ struct proc_opts {
 	size_t rlimit_as, rlimit_fsize;
 };
 
-#define PROC_OPTS_INIT { 0, NULL, NULL, 0, -1, 0, 0, 0 }
+#define PROC_OPTS_INIT { 0, NULL, NULL, 0, 0, -1, 0, 0, 0 }
 
 struct proc_result {
 	enum proc_end end;

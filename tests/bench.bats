@@ -413,3 +413,16 @@ cmd_records() {
 	run jq -r '[.status, .error] | @tsv' <<<"$output"
 	assert_output "$(printf "crash\tcannot run './missing': No such file or directory")"
 }
+
+@test "command: the last JSON line counts however much the program printed before it" {
+	cat >"$BATS_TEST_TMPDIR/flood.c" <<'C'
+#include <stdio.h>
+int main(void) { for (int i = 0; i < 200000; i++) printf("line %d of noise\n", i); printf("{\"time_s\": 0.25, \"ratio\": 3}\n"); return 0; }
+C
+	cc -o "$BATS_TEST_TMPDIR/flood" "$BATS_TEST_TMPDIR/flood.c"
+	printf '%s\n' '{"name": "flood", "backend": "command", "command": ["./flood"], "params": {"X": [1]}}' >"$BATS_TEST_TMPDIR/s.json"
+	run --separate-stderr bash -c "ar-propose -s '$BATS_TEST_TMPDIR/s.json' -n 1 | ar-bench -s '$BATS_TEST_TMPDIR/s.json' --warmup 0 --repeat 1"
+	assert_success
+	run jq -c '[.status, .time_s, .output.ratio]' <<<"$output"
+	assert_output '["ok",0.25,3]'
+}

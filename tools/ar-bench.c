@@ -767,6 +767,8 @@ measure_command(struct bench *b, struct item *it, struct outcome *o)
 	po.timeout_s = b->timeout_s;
 	po.cwd = s->dir;
 	po.env = env;
+	/* The result is the last JSON line, however much came before it. */
+	po.capture_tail = 1;
 
 	for (k = 0; k < nruns; k++) {
 		if (proc_run(argv, &po, &pr, &err) != 0)

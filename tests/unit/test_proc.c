@@ -220,6 +220,19 @@ test_truncation(void)
 	CHECK_STR(r.out, "1234567");
 	CHECK_INT(r.out_truncated, 0);
 	proc_result_release(&r);
+
+	/* Tail mode keeps the end of a flood, and all of a short output. */
+	o.max_capture = 1000;
+	o.capture_tail = 1;
+	CHECK_INT(run(sh("head -c 3000000 /dev/zero | tr '\\0' x; "
+	    "echo; echo last; echo tail >&2"), &o, &r), 0);
+	CHECK_INT(r.outlen, 1000);
+	CHECK_INT(r.out_truncated, 1);
+	CHECK_STR(r.out + r.outlen - 6, "\nlast\n");
+	CHECK_INT(strspn(r.out, "x"), 1000 - 6);
+	CHECK_STR(r.err, "tail\n");
+	CHECK_INT(r.err_truncated, 0);
+	proc_result_release(&r);
 }
 
 static void
