@@ -579,12 +579,26 @@ check_later_keys(struct spec *s, struct ar_err *err)
 					return -1;
 			}
 		}
+	/* grid and block: one to three dimensions; shared: the bytes of
+	 * dynamic shared memory, one expression. */
 	if ((v = json_object_get(s->root, "launch")) != NULL)
 		json_object_foreach(v, k, a) {
-			if (!json_is_array(a)) {
-				snprintf(key, sizeof(key), "launch.%s", k);
+			snprintf(key, sizeof(key), "launch.%s", k);
+			if (strcmp(k, "shared") == 0) {
+				if (check_expr_value(s, key, a, 1, err))
+					return -1;
+				continue;
+			}
+			if (strcmp(k, "grid") != 0 && strcmp(k, "block") != 0) {
+				ar_errf(err, "%s: key \"%s\": unknown key "
+				    "(grid, block or shared)", s->path, key);
+				return -1;
+			}
+			if (!json_is_array(a) || json_array_size(a) < 1 ||
+			    json_array_size(a) > 3) {
 				ar_errf(err, "%s: key \"%s\": expected an array "
-				    "of expressions", s->path, key);
+				    "of one to three expressions", s->path,
+				    key);
 				return -1;
 			}
 			for (j = 0; j < json_array_size(a); j++) {

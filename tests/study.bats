@@ -197,3 +197,13 @@ bad_study() {
 	b=$(ar-propose -s "$BATS_TEST_TMPDIR/c.json" -n 1 | jq -r .id)
 	[ "$a" != "$b" ]
 }
+
+@test "launch holds grid and block of one to three expressions, and shared" {
+	write_study s.json "$(jq '.launch = {"grid": ["N / X", "1"], "block": ["X"], "shared": "X * 4"}' <<<"$GOOD")"
+	run ar-propose -s "$BATS_TEST_TMPDIR/s.json" --count
+	assert_success
+	bad_study '.launch = {"grid": []}' 'key "launch.grid": expected an array of one to three expressions'
+	bad_study '.launch = {"grid": ["1", "1", "1", "1"]}' 'key "launch.grid": expected an array of one to three expressions'
+	bad_study '.launch = {"threads": ["1"]}' 'key "launch.threads": unknown key (grid, block or shared)'
+	bad_study '.launch = {"shared": "X * Q"}' "key \"launch.shared\": unknown name 'Q'"
+}
