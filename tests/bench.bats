@@ -74,6 +74,14 @@ bench() {
 	[[ $stderr == *"--seed: 'x' is not an integer"* ]]
 }
 
+@test "reading the standard input twice is a usage error" {
+	run --separate-stderr bench - - </dev/null
+	assert_failure 2
+	[ -z "$output" ]
+	[[ $stderr == *"ar-bench: the standard input can be read only once"* ]]
+	[[ $stderr == *"usage: ar-bench -s study"* ]]
+}
+
 @test "a backend ar-bench cannot run yet is refused" {
 	sed 's/"backend": "c"/"backend": "cuda"/' "$FAULTS" >"$BATS_TEST_TMPDIR/cuda.json"
 	cp "$B"/faults*.c "$BATS_TEST_TMPDIR/"

@@ -51,6 +51,14 @@ copy_fixtures() {
 	[[ $stderr == *"--timeout: '1s' is not a number of seconds"* ]]
 }
 
+@test "reading the standard input twice is a usage error" {
+	run --separate-stderr ar-compile -s "$SMALL" --cache "$CACHE" - - </dev/null
+	assert_failure 2
+	[ -z "$output" ]
+	[[ $stderr == *"ar-compile: the standard input can be read only once"* ]]
+	[[ $stderr == *"usage: ar-compile -s study"* ]]
+}
+
 @test "a missing input file is bad input" {
 	run --separate-stderr ar-compile -s "$SMALL" --cache "$CACHE" "$T/none.jsonl"
 	assert_failure 2

@@ -5,8 +5,11 @@
 
 load helper
 
+# A make that runs these tests (make test, make check) passes its flags
+# down through MAKEFLAGS; the tune runs here must not inherit them (-w
+# would add "Entering directory" lines to the output).
 tune() {
-	make -s -f "$ROOT/pipelines/tune.mk" BIN="${AR_BIN:-$ROOT/bin}" \
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -f "$ROOT/pipelines/tune.mk" BIN="${AR_BIN:-$ROOT/bin}" \
 	    STUDY="$ROOT/kernels/matmul/cpu.json" DEFS='-D N=48' \
 	    OUT="$BATS_TEST_TMPDIR/out" BENCH='--repeat 2 --warmup 0' "$@"
 }

@@ -22,6 +22,7 @@
 
 #include "args.h"
 #include "build.h"
+#include "cli.h"
 #include "hash.h"
 #include "measure.h"
 #include "proc.h"
@@ -46,6 +47,34 @@ static const char synopsis[] =
     "                [--repeat r] [--timeout seconds] [--seed k] "
     "[--keep-going]\n"
     "                [--progress] [--csv] [file ...]\n";
+
+static const char help[] =
+    "Measure each compiled variant of a study, checking its results "
+    "against the\nreference.\n\n"
+    "  -s, --study FILE      the study spec (see ar-study(5))\n"
+    "  -D, --define N=V      override the problem constant N\n"
+    "      --cache DIR       the cache folder ar-compile built into "
+    "(default:\n"
+    "                        $AR_CACHE, else "
+    "$XDG_CACHE_HOME/autoresearch, else\n"
+    "                        ~/.cache/autoresearch)\n"
+    "      --warmup W        untimed runs before the timed ones "
+    "(default: the\n"
+    "                        study's bench.warmup, else 1)\n"
+    "      --repeat R        timed runs (default: bench.repeat, else "
+    "5)\n"
+    "      --timeout S       the most seconds one run may take "
+    "(default:\n"
+    "                        bench.timeout_s, else 10)\n"
+    "      --seed K          seed of the random inputs (default 0)\n"
+    "      --keep-going      warn about a bad record and drop it, "
+    "instead of stopping\n"
+    "      --progress        report each variant on stderr even when "
+    "it is not a\n"
+    "                        terminal\n"
+    "      --csv             write CSV instead of JSON lines\n"
+    "  -h, --help            print this help\n"
+    "      --version         print the version\n";
 
 struct opts {
 	const char *study, *cache;
@@ -109,93 +138,6 @@ static const char *const command_columns[] = {
 	"status", "time_s", "times.n", "times.min", "times.median",
 	"times.mean", "times.sd", "cost_s", "host", "error", NULL
 };
-
-static void
-usage(void)
-{
-	fputs(synopsis, stderr);
-	exit(AR_EXIT_USAGE);
-}
-
-static void
-help(void)
-{
-	printf("%s\n"
-	    "Measure each compiled variant of a study, checking its results "
-	    "against the\nreference.\n\n"
-	    "  -s, --study FILE      the study spec (see ar-study(5))\n"
-	    "  -D, --define N=V      override the problem constant N\n"
-	    "      --cache DIR       the cache folder ar-compile built into "
-	    "(default:\n"
-	    "                        $AR_CACHE, else "
-	    "$XDG_CACHE_HOME/autoresearch, else\n"
-	    "                        ~/.cache/autoresearch)\n"
-	    "      --warmup W        untimed runs before the timed ones "
-	    "(default: the\n"
-	    "                        study's bench.warmup, else 1)\n"
-	    "      --repeat R        timed runs (default: bench.repeat, else "
-	    "5)\n"
-	    "      --timeout S       the most seconds one run may take "
-	    "(default:\n"
-	    "                        bench.timeout_s, else 10)\n"
-	    "      --seed K          seed of the random inputs (default 0)\n"
-	    "      --keep-going      warn about a bad record and drop it, "
-	    "instead of stopping\n"
-	    "      --progress        report each variant on stderr even when "
-	    "it is not a\n"
-	    "                        terminal\n"
-	    "      --csv             write CSV instead of JSON lines\n"
-	    "  -h, --help            print this help\n"
-	    "      --version         print the version\n", synopsis);
-	exit(AR_EXIT_OK);
-}
-
-static long
-parse_long(const char *opt, const char *s, long min)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < min) {
-		ar_warn("%s: '%s' is not an integer of at least %ld", opt, s,
-		    min);
-		usage();
-	}
-	return v;
-}
-
-static uint64_t
-parse_seed(const char *s)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0) {
-		ar_warn("--seed: '%s' is not an integer of at least 0", s);
-		usage();
-	}
-	return (uint64_t)v;
-}
-
-static double
-parse_seconds(const char *opt, const char *s)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || errno != 0 || !(v > 0) || v > 1e9) {
-		ar_warn("%s: '%s' is not a number of seconds greater than 0",
-		    opt, s);
-		usage();
-	}
-	return v;
-}
 
 static double
 now(void)
@@ -437,19 +379,6 @@ check_record(struct bench *b, struct item *it, struct ar_err *err)
 	return 0;
 }
 
-static FILE *
-open_input(const char *path)
-{
-	FILE *f;
-
-	if (strcmp(path, "-") == 0)
-		return stdin;
-	if ((f = fopen(path, "r")) == NULL)
-		ar_die(AR_EXIT_USAGE, "cannot open '%s': %s", path,
-		    strerror(errno));
-	return f;
-}
-
 /*
  * Reads and checks one input's records into b->items.  Returns 0, or 2
  * at a bad record without --keep-going (after saying what is wrong).
@@ -457,7 +386,7 @@ open_input(const char *path)
 static int
 read_input(struct bench *b, const char *path)
 {
-	FILE *f = open_input(path);
+	FILE *f = cli_open_input(path);
 	struct rec_reader *r = rec_reader_new(f, ar_fname(path));
 	char last[sizeof(((struct ar_err *)0)->msg)] = "";
 	struct ar_err err;
@@ -510,8 +439,7 @@ read_input(struct bench *b, const char *path)
 		b->items[b->nitems++] = it;
 	}
 	rec_reader_free(r);
-	if (f != stdin)
-		fclose(f);
+	cli_close_input(f);
 	return status;
 }
 
@@ -952,9 +880,8 @@ memory_limit(void)
 
 /* The work, once the options are checked; returns the exit status. */
 static int
-bench(const struct opts *op, char **files, int nfiles)
+bench(const struct opts *op, char *const *files, int nfiles)
 {
-	static char *const stdin_only[] = { "-" };
 	struct bench b;
 	struct ar_err err;
 	char *cache;
@@ -982,10 +909,6 @@ bench(const struct opts *op, char **files, int nfiles)
 	b.max_bytes = memory_limit();
 	b.mc.max_bytes = b.max_bytes / 2;
 
-	if (nfiles == 0) {
-		files = (char **)stdin_only;
-		nfiles = 1;
-	}
 	for (i = 0; i < (size_t)nfiles && status == AR_EXIT_OK; i++)
 		status = read_input(&b, files[i]);
 
@@ -1044,7 +967,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts op = { .warmup = -1, .repeat = -1, .timeout_s = -1 };
-	size_t i, nstdin;
+	char *const *files;
 	int ch, status;
 
 	ar_setprogname(argv[0]);
@@ -1061,7 +984,7 @@ main(int argc, char *argv[])
 			op.defs[op.ndefs++] = optarg;
 			break;
 		case 'h':
-			help();
+			cli_help(synopsis, help);
 			break;
 		case 'k':
 			op.keep_going = 1;
@@ -1070,50 +993,43 @@ main(int argc, char *argv[])
 			op.progress = 1;
 			break;
 		case 'r':
-			op.repeat = parse_long("--repeat", optarg, 1);
+			op.repeat = cli_long(synopsis, "--repeat", optarg, 1,
+			    LONG_MAX);
 			break;
 		case 'S':
-			op.seed = parse_seed(optarg);
+			op.seed = cli_seed(synopsis, "--seed", optarg);
 			break;
 		case 's':
 			op.study = optarg;
 			break;
 		case 't':
-			op.timeout_s = parse_seconds("--timeout", optarg);
+			op.timeout_s = cli_seconds(synopsis, "--timeout",
+			    optarg, 0);
 			break;
 		case 'V':
 			op.version = 1;
 			break;
 		case 'w':
-			op.warmup = parse_long("--warmup", optarg, 0);
+			op.warmup = cli_long(synopsis, "--warmup", optarg, 0,
+			    LONG_MAX);
 			break;
 		default:
-			usage();
+			cli_usage(synopsis);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (op.version) {
-		printf("ar-bench %s\n", AR_VERSION);
 		free(op.defs);
-		return ar_fshut(stdout, "stdout");
+		return cli_version("ar-bench");
 	}
-	if (op.study == NULL) {
-		ar_warn("no study given (-s)");
-		usage();
-	}
-	if (op.cache != NULL && *op.cache == '\0') {
-		ar_warn("--cache: the folder name is empty");
-		usage();
-	}
-	for (i = 0, nstdin = 0; i < (size_t)argc; i++)
-		nstdin += strcmp(argv[i], "-") == 0;
-	if (nstdin > 1) {
-		ar_warn("stdin ('-') can be read only once");
-		usage();
-	}
+	if (op.study == NULL)
+		cli_bad_usage(synopsis, "no study given (-s)");
+	if (op.cache != NULL && *op.cache == '\0')
+		cli_bad_usage(synopsis, "--cache: the folder name is empty");
+	files = cli_inputs(synopsis, &argc, argv);
 
-	status = bench(&op, argv, argc);
+	status = bench(&op, files, argc);
 	free(op.defs);
 	return ar_fshut(stdout, "stdout") ? AR_EXIT_FAIL : status;
 }

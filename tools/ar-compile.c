@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "cli.h"
 #include "rec.h"
 #include "space.h"
 #include "spec.h"
@@ -35,6 +36,28 @@ static const char synopsis[] =
     "                  [--timeout seconds] [--keep-going] [--progress] "
     "[--csv]\n"
     "                  [file ...]\n";
+
+static const char help[] =
+    "Build each proposed variant of a study into a content-addressed "
+    "cache.\n\n"
+    "  -s, --study FILE      the study spec (see ar-study(5))\n"
+    "  -D, --define N=V      override the problem constant N\n"
+    "  -j, --jobs N          build N variants at once (default: the "
+    "number of CPUs)\n"
+    "      --cache DIR       the cache folder (default: $AR_CACHE, "
+    "else\n"
+    "                        $XDG_CACHE_HOME/autoresearch, else "
+    "~/.cache/autoresearch)\n"
+    "      --timeout S       a compile that takes longer fails "
+    "(default 300)\n"
+    "      --keep-going      warn about a bad record and drop it, "
+    "instead of stopping\n"
+    "      --progress        report each variant on stderr even when "
+    "it is not a\n"
+    "                        terminal\n"
+    "      --csv             write CSV instead of JSON lines\n"
+    "  -h, --help            print this help\n"
+    "      --version         print the version\n";
 
 struct opts {
 	const char *study, *cache;
@@ -76,72 +99,6 @@ struct pool {
 	int show;			/* progress lines */
 	unsigned long written;
 };
-
-static void
-usage(void)
-{
-	fputs(synopsis, stderr);
-	exit(AR_EXIT_USAGE);
-}
-
-static void
-help(void)
-{
-	printf("%s\n"
-	    "Build each proposed variant of a study into a content-addressed "
-	    "cache.\n\n"
-	    "  -s, --study FILE      the study spec (see ar-study(5))\n"
-	    "  -D, --define N=V      override the problem constant N\n"
-	    "  -j, --jobs N          build N variants at once (default: the "
-	    "number of CPUs)\n"
-	    "      --cache DIR       the cache folder (default: $AR_CACHE, "
-	    "else\n"
-	    "                        $XDG_CACHE_HOME/autoresearch, else "
-	    "~/.cache/autoresearch)\n"
-	    "      --timeout S       a compile that takes longer fails "
-	    "(default 300)\n"
-	    "      --keep-going      warn about a bad record and drop it, "
-	    "instead of stopping\n"
-	    "      --progress        report each variant on stderr even when "
-	    "it is not a\n"
-	    "                        terminal\n"
-	    "      --csv             write CSV instead of JSON lines\n"
-	    "  -h, --help            print this help\n"
-	    "      --version         print the version\n", synopsis);
-	exit(AR_EXIT_OK);
-}
-
-static long
-parse_long(const char *opt, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max) {
-		ar_warn("%s: '%s' is not an integer from %ld to %ld", opt, s,
-		    min, max);
-		usage();
-	}
-	return v;
-}
-
-static double
-parse_seconds(const char *opt, const char *s)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || errno != 0 || !(v >= 0) ||
-	    v > 1e9) {
-		ar_warn("%s: '%s' is not a number of seconds", opt, s);
-		usage();
-	}
-	return v;
-}
 
 static void
 free_strv(char **v)
@@ -361,19 +318,6 @@ make_job(struct space *sp, json_t *rec, space_idx *cfg, struct ar_err *err)
 	return j;
 }
 
-static FILE *
-open_input(const char *path)
-{
-	FILE *f;
-
-	if (strcmp(path, "-") == 0)
-		return stdin;
-	if ((f = fopen(path, "r")) == NULL)
-		ar_die(AR_EXIT_USAGE, "cannot open '%s': %s", path,
-		    strerror(errno));
-	return f;
-}
-
 /*
  * Reads one input and queues its records.  Returns 0, or 2 at a bad
  * record without --keep-going (after saying what is wrong).
@@ -381,7 +325,7 @@ open_input(const char *path)
 static int
 read_input(struct pool *p, struct space *sp, const char *path)
 {
-	FILE *f = open_input(path);
+	FILE *f = cli_open_input(path);
 	struct rec_reader *r = rec_reader_new(f, ar_fname(path));
 	space_idx *cfg = ecalloc(sp->np ? sp->np : 1, sizeof(*cfg));
 	int build = strcmp(p->spec->backend, "c") == 0, rc, status = 0;
@@ -427,8 +371,7 @@ read_input(struct pool *p, struct space *sp, const char *path)
 	}
 	free(cfg);
 	rec_reader_free(r);
-	if (f != stdin)
-		fclose(f);
+	cli_close_input(f);
 	return status;
 }
 
@@ -469,9 +412,8 @@ compile_settings(struct pool *p)
 
 /* The work, once the options are checked; returns the exit status. */
 static int
-compile(const struct opts *op, char **files, int nfiles)
+compile(const struct opts *op, char *const *files, int nfiles)
 {
-	static char *const stdin_only[] = { "-" };
 	struct spec spec;
 	struct space space;
 	struct pool p;
@@ -515,10 +457,6 @@ compile(const struct opts *op, char **files, int nfiles)
 			ar_die(AR_EXIT_FAIL, "cannot start a thread: %s",
 			    strerror(rc));
 
-	if (nfiles == 0) {
-		files = (char **)stdin_only;
-		nfiles = 1;
-	}
 	for (i = 0; i < nfiles && status == 0 && !stopped(&p); i++)
 		status = read_input(&p, &space, files[i]);
 
@@ -585,7 +523,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts op = { .jobs = 0, .timeout_s = DEFAULT_TIMEOUT };
-	size_t i, nstdin;
+	char *const *files;
 	int ch, status;
 
 	ar_setprogname(argv[0]);
@@ -603,10 +541,10 @@ main(int argc, char *argv[])
 			op.defs[op.ndefs++] = optarg;
 			break;
 		case 'h':
-			help();
+			cli_help(synopsis, help);
 			break;
 		case 'j':
-			op.jobs = parse_long("-j", optarg, 1, MAX_JOBS);
+			op.jobs = cli_long(synopsis, "-j", optarg, 1, MAX_JOBS);
 			break;
 		case 'k':
 			op.keep_going = 1;
@@ -618,40 +556,32 @@ main(int argc, char *argv[])
 			op.study = optarg;
 			break;
 		case 't':
-			op.timeout_s = parse_seconds("--timeout", optarg);
+			/* 0: no time limit, as the man page says. */
+			op.timeout_s = cli_seconds(synopsis, "--timeout",
+			    optarg, 1);
 			break;
 		case 'V':
 			op.version = 1;
 			break;
 		default:
-			usage();
+			cli_usage(synopsis);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (op.version) {
-		printf("ar-compile %s\n", AR_VERSION);
 		free(op.defs);
-		return ar_fshut(stdout, "stdout");
+		return cli_version("ar-compile");
 	}
-	if (op.study == NULL) {
-		ar_warn("no study given (-s)");
-		usage();
-	}
-	if (op.cache != NULL && *op.cache == '\0') {
-		ar_warn("--cache: the folder name is empty");
-		usage();
-	}
-	for (i = 0, nstdin = 0; i < (size_t)argc; i++)
-		nstdin += strcmp(argv[i], "-") == 0;
-	if (nstdin > 1) {
-		ar_warn("stdin ('-') can be read only once");
-		usage();
-	}
+	if (op.study == NULL)
+		cli_bad_usage(synopsis, "no study given (-s)");
+	if (op.cache != NULL && *op.cache == '\0')
+		cli_bad_usage(synopsis, "--cache: the folder name is empty");
+	files = cli_inputs(synopsis, &argc, argv);
 	if (op.jobs == 0)
 		op.jobs = default_jobs();
 
-	status = compile(&op, argv, argc);
+	status = compile(&op, files, argc);
 	free(op.defs);
 	return ar_fshut(stdout, "stdout") ? AR_EXIT_FAIL : status;
 }

@@ -2,12 +2,12 @@
  * ar-learn: the last stage.  Reads scored records and keeps the study's
  * model file up to date with them; prints one summary line per run.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "metric.h"
 #include "model.h"
 #include "rec.h"
@@ -17,6 +17,18 @@
 static const char synopsis[] =
     "usage: ar-learn -s study -m model [--rebuild] [--keep-going] "
     "[file ...]\n";
+
+static const char help[] =
+    "Update the study's model file with the scored records read, "
+    "and print the\nbest so far.\n\n"
+    "  -s, --study FILE      the study spec (see ar-study(5))\n"
+    "  -m, --model FILE      the model file, created when absent\n"
+    "      --rebuild         start from an empty model instead of "
+    "the file's\n"
+    "      --keep-going      warn about a bad record and skip it "
+    "instead of stopping\n"
+    "  -h, --help            print this help\n"
+    "      --version         print the version\n";
 
 struct opts {
 	const char *study, *model;
@@ -32,30 +44,6 @@ struct learn {
 	char last[2048];	/* the last bad record's message */
 	struct ar_buf tmp;
 };
-
-static void
-usage(void)
-{
-	fputs(synopsis, stderr);
-	exit(AR_EXIT_USAGE);
-}
-
-static void
-help(void)
-{
-	printf("%s\n"
-	    "Update the study's model file with the scored records read, "
-	    "and print the\nbest so far.\n\n"
-	    "  -s, --study FILE      the study spec (see ar-study(5))\n"
-	    "  -m, --model FILE      the model file, created when absent\n"
-	    "      --rebuild         start from an empty model instead of "
-	    "the file's\n"
-	    "      --keep-going      warn about a bad record and skip it "
-	    "instead of stopping\n"
-	    "  -h, --help            print this help\n"
-	    "      --version         print the version\n", synopsis);
-	exit(AR_EXIT_OK);
-}
 
 /*
  * A bad record: with --keep-going, a warning; else the run ends and the
@@ -229,20 +217,14 @@ learn_line(struct learn *l, struct rec_reader *r, const char *line,
 static void
 learn_file(struct learn *l, const char *path)
 {
-	FILE *f;
-	struct rec_reader *r;
+	FILE *f = cli_open_input(path);
+	struct rec_reader *r = rec_reader_new(f, ar_fname(path));
 	struct ar_err err;
 	const char *line;
 	size_t len;
 	json_t *rec;
 	int rc;
 
-	if (strcmp(path, "-") == 0)
-		f = stdin;
-	else if ((f = fopen(path, "r")) == NULL)
-		ar_die(AR_EXIT_USAGE, "cannot open '%s': %s", path,
-		    strerror(errno));
-	r = rec_reader_new(f, ar_fname(path));
 	if (rec_reader_format(r) == REC_JSONL) {
 		while ((rc = rec_read_line(r, &line, &len, &err)) != 0) {
 			if (rc < 0)
@@ -261,8 +243,7 @@ learn_file(struct learn *l, const char *path)
 		}
 	}
 	rec_reader_free(r);
-	if (f != stdin)
-		fclose(f);
+	cli_close_input(f);
 }
 
 /*
@@ -331,9 +312,8 @@ print_summary(const struct learn *l)
 
 /* The work, once the options are checked; returns the exit status. */
 static int
-learn(const struct opts *op, char **files, int nfiles)
+learn(const struct opts *op, char *const *files, int nfiles)
 {
-	static char *stdin_only[] = { "-" };
 	struct spec spec;
 	struct learn l;
 	struct ar_err err;
@@ -350,10 +330,6 @@ learn(const struct opts *op, char **files, int nfiles)
 	l.op = op;
 	l.study = spec.name;
 	start_model(&l, objective);
-	if (nfiles == 0) {
-		files = stdin_only;
-		nfiles = 1;
-	}
 	for (i = 0; i < nfiles; i++)
 		learn_file(&l, files[i]);
 	if (model_save(&l.m, op->model, &err) != 0)
@@ -378,13 +354,14 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts op = { 0 };
-	int ch, i, nstdin, status;
+	char *const *files;
+	int ch, status;
 
 	ar_setprogname(argv[0]);
 	while ((ch = getopt_long(argc, argv, "hm:s:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
-			help();
+			cli_help(synopsis, help);
 			break;
 		case 'k':
 			op.keep = 1;
@@ -402,34 +379,22 @@ main(int argc, char *argv[])
 			op.version = 1;
 			break;
 		default:
-			usage();
+			cli_usage(synopsis);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (op.version) {
-		printf("ar-learn %s\n", AR_VERSION);
-		return ar_fshut(stdout, "stdout");
-	}
-	if (op.study == NULL) {
-		ar_warn("no study given (-s)");
-		usage();
-	}
-	if (op.model == NULL) {
-		ar_warn("no model file given (-m)");
-		usage();
-	}
-	if (op.model[0] == '\0' || strcmp(op.model, "-") == 0) {
-		ar_warn("the model must be a file, not '%s'", op.model);
-		usage();
-	}
-	for (i = nstdin = 0; i < argc; i++)
-		nstdin += strcmp(argv[i], "-") == 0;
-	if (nstdin > 1) {
-		ar_warn("the standard input can be read only once");
-		usage();
-	}
+	if (op.version)
+		return cli_version("ar-learn");
+	if (op.study == NULL)
+		cli_bad_usage(synopsis, "no study given (-s)");
+	if (op.model == NULL)
+		cli_bad_usage(synopsis, "no model file given (-m)");
+	if (op.model[0] == '\0' || strcmp(op.model, "-") == 0)
+		cli_bad_usage(synopsis, "the model must be a file, not '%s'",
+		    op.model);
+	files = cli_inputs(synopsis, &argc, argv);
 
-	status = learn(&op, argv, argc);
+	status = learn(&op, files, argc);
 	return ar_fshut(stdout, "stdout") ? AR_EXIT_FAIL : status;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "hash.h"
 #include "rec.h"
 #include "rng.h"
@@ -29,6 +30,26 @@ static const char synopsis[] =
     "                  [--strategy grid|random] [--seed k] [--round r] [--csv]\n"
     "       ar-propose -s study [-D name=value] [-H history] --from file [--csv]\n"
     "       ar-propose -s study [-D name=value] --count\n";
+
+static const char help[] =
+    "Propose configurations of a study to measure next, as records.\n\n"
+    "  -s, --study FILE      the study spec (see ar-study(5))\n"
+    "  -D, --define N=V      override the problem constant N\n"
+    "  -H, --history FILE    skip configurations already in FILE\n"
+    "  -n, --number N        propose at most N configurations "
+    "(default 10)\n"
+    "      --strategy S      grid or random (default random)\n"
+    "      --seed K          seed of every random choice (default 0)\n"
+    "      --round R         the round number to record (default: one "
+    "past the\n"
+    "                        history's last)\n"
+    "      --from FILE       validate the configurations in FILE "
+    "('-' for stdin)\n"
+    "                        and write them as fresh records\n"
+    "      --count           print the number of valid configurations\n"
+    "      --csv             write CSV instead of JSON lines\n"
+    "  -h, --help            print this help\n"
+    "      --version         print the version\n";
 
 struct opts {
 	const char *study, *from, *strategy;
@@ -53,54 +74,6 @@ struct out {
 	struct idset emitted;
 	long want, done;
 };
-
-static void
-usage(void)
-{
-	fputs(synopsis, stderr);
-	exit(AR_EXIT_USAGE);
-}
-
-static void
-help(void)
-{
-	printf("%s\n"
-	    "Propose configurations of a study to measure next, as records.\n\n"
-	    "  -s, --study FILE      the study spec (see ar-study(5))\n"
-	    "  -D, --define N=V      override the problem constant N\n"
-	    "  -H, --history FILE    skip configurations already in FILE\n"
-	    "  -n, --number N        propose at most N configurations "
-	    "(default 10)\n"
-	    "      --strategy S      grid or random (default random)\n"
-	    "      --seed K          seed of every random choice (default 0)\n"
-	    "      --round R         the round number to record (default: one "
-	    "past the\n"
-	    "                        history's last)\n"
-	    "      --from FILE       validate the configurations in FILE "
-	    "('-' for stdin)\n"
-	    "                        and write them as fresh records\n"
-	    "      --count           print the number of valid configurations\n"
-	    "      --csv             write CSV instead of JSON lines\n"
-	    "  -h, --help            print this help\n"
-	    "      --version         print the version\n", synopsis);
-	exit(AR_EXIT_OK);
-}
-
-static long
-parse_long(const char *opt, const char *s, long min)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < min) {
-		ar_warn("%s: '%s' is not an integer of at least %ld", opt, s,
-		    min);
-		usage();
-	}
-	return v;
-}
 
 static void
 emit(struct out *o, const space_idx *cfg, const char *id)
@@ -222,26 +195,6 @@ propose_random(struct out *o, struct rng *r)
 	free(cfg);
 }
 
-static FILE *
-open_input(const char *path)
-{
-	FILE *f;
-
-	if (strcmp(path, "-") == 0)
-		return stdin;
-	if ((f = fopen(path, "r")) == NULL)
-		ar_die(AR_EXIT_USAGE, "cannot open '%s': %s", path,
-		    strerror(errno));
-	return f;
-}
-
-static void
-close_input(FILE *f)
-{
-	if (f != stdin)
-		fclose(f);
-}
-
 /*
  * Notes one history record: its id, or the id of its params when it has
  * none; and its round.  Records of other studies are not ours to skip.
@@ -284,7 +237,7 @@ static void
 read_history(struct space *sp, const char *path, struct history *h)
 {
 	static const char *const keys[] = { "study", "id", "round" };
-	FILE *f = open_input(path);
+	FILE *f = cli_open_input(path);
 	struct rec_reader *r = rec_reader_new(f, ar_fname(path));
 	struct rec_span sp3[3];
 	struct ar_err err;
@@ -344,7 +297,7 @@ read_history(struct space *sp, const char *path, struct history *h)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);
 done:
 	rec_reader_free(r);
-	close_input(f);
+	cli_close_input(f);
 }
 
 /*
@@ -355,7 +308,7 @@ static void
 propose_from(struct out *o, const char *path)
 {
 	struct space *sp = o->sp;
-	FILE *f = open_input(path);
+	FILE *f = cli_open_input(path);
 	struct rec_reader *r = rec_reader_new(f, ar_fname(path));
 	space_idx *cfgs = NULL, *cfg;
 	size_t n = 0, cap = 0, i, nstride = sp->np ? sp->np : 1;
@@ -385,7 +338,7 @@ propose_from(struct out *o, const char *path)
 		ar_die(AR_EXIT_USAGE, "%s: no configurations to read",
 		    ar_fname(path));
 	rec_reader_free(r);
-	close_input(f);
+	cli_close_input(f);
 	o->want = (long)n;
 	for (i = 0; i < n; i++) {
 		cfg = cfgs + i * nstride;
@@ -532,19 +485,22 @@ main(int argc, char *argv[])
 			op.from = optarg;
 			break;
 		case 'h':
-			help();
+			cli_help(synopsis, help);
 			break;
 		case 'H':
 			op.hists[op.nhists++] = optarg;
 			break;
 		case 'n':
-			op.number = parse_long("-n", optarg, 0);
+			op.number = cli_long(synopsis, "-n", optarg, 0,
+			    LONG_MAX);
 			break;
 		case 'r':
-			op.round = parse_long("--round", optarg, 0);
+			op.round = cli_long(synopsis, "--round", optarg, 0,
+			    LONG_MAX);
 			break;
 		case 'S':
-			op.seed = (uint64_t)parse_long("--seed", optarg, 0);
+			op.seed = (uint64_t)cli_long(synopsis, "--seed", optarg,
+			    0, LONG_MAX);
 			break;
 		case 's':
 			op.study = optarg;
@@ -556,37 +512,30 @@ main(int argc, char *argv[])
 			op.version = 1;
 			break;
 		default:
-			usage();
+			cli_usage(synopsis);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (op.version) {
-		printf("ar-propose %s\n", AR_VERSION);
 		free(op.defs);
 		free(op.hists);
-		return ar_fshut(stdout, "stdout");
+		return cli_version("ar-propose");
 	}
-	if (argc != 0) {
-		ar_warn("unexpected operand '%s'", argv[0]);
-		usage();
-	}
-	if (op.study == NULL) {
-		ar_warn("no study given (-s)");
-		usage();
-	}
+	if (argc != 0)
+		cli_bad_usage(synopsis, "unexpected operand '%s'", argv[0]);
+	if (op.study == NULL)
+		cli_bad_usage(synopsis, "no study given (-s)");
 	if (strcmp(op.strategy, "grid") != 0 &&
-	    strcmp(op.strategy, "random") != 0) {
-		ar_warn("unknown strategy '%s' (grid or random)", op.strategy);
-		usage();
-	}
+	    strcmp(op.strategy, "random") != 0)
+		cli_bad_usage(synopsis, "unknown strategy '%s' (grid or "
+		    "random)", op.strategy);
 	for (i = 0, nstdin = op.from && strcmp(op.from, "-") == 0;
 	    i < op.nhists; i++)
 		nstdin += strcmp(op.hists[i], "-") == 0;
-	if (nstdin > 1) {
-		ar_warn("only one of --from and -H can read stdin");
-		usage();
-	}
+	if (nstdin > 1)
+		cli_bad_usage(synopsis, "only one of --from and -H can read "
+		    "stdin");
 
 	status = propose(&op);
 	free(op.defs);

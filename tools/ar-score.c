@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "metric.h"
 #include "rec.h"
 #include "spec.h"
@@ -22,6 +23,20 @@ static const char synopsis[] =
     "usage: ar-score -s study [-D name=value] [--objective expr] "
     "[--keep-going]\n"
     "                [--csv] [file ...]\n";
+
+static const char help[] =
+    "Add the study's metrics, the objective and the score to each "
+    "record.\n\n"
+    "  -s, --study FILE      the study spec (see ar-study(5))\n"
+    "  -D, --define N=V      override the problem constant N\n"
+    "      --objective EXPR  \"minimize EXPR\" or \"maximize EXPR\" "
+    "instead of the\n"
+    "                        study's objective\n"
+    "      --keep-going      warn about a bad record and drop it "
+    "instead of stopping\n"
+    "      --csv             write CSV instead of JSON lines\n"
+    "  -h, --help            print this help\n"
+    "      --version         print the version\n";
 
 /* The fields the stages before can write, for the CSV header. */
 static const char *const contract[] = {
@@ -48,32 +63,6 @@ struct sink {
 	struct ar_buf b;
 	int slow;		/* write every record at once */
 };
-
-static void
-usage(void)
-{
-	fputs(synopsis, stderr);
-	exit(AR_EXIT_USAGE);
-}
-
-static void
-help(void)
-{
-	printf("%s\n"
-	    "Add the study's metrics, the objective and the score to each "
-	    "record.\n\n"
-	    "  -s, --study FILE      the study spec (see ar-study(5))\n"
-	    "  -D, --define N=V      override the problem constant N\n"
-	    "      --objective EXPR  \"minimize EXPR\" or \"maximize EXPR\" "
-	    "instead of the\n"
-	    "                        study's objective\n"
-	    "      --keep-going      warn about a bad record and drop it "
-	    "instead of stopping\n"
-	    "      --csv             write CSV instead of JSON lines\n"
-	    "  -h, --help            print this help\n"
-	    "      --version         print the version\n", synopsis);
-	exit(AR_EXIT_OK);
-}
 
 static void
 sink_failed(const char *msg)
@@ -167,19 +156,6 @@ bad_record(const struct opts *op, struct sink *s, const char *where,
 	ar_die(AR_EXIT_USAGE, "%s", line);
 }
 
-static FILE *
-open_input(const char *path)
-{
-	FILE *f;
-
-	if (strcmp(path, "-") == 0)
-		return stdin;
-	if ((f = fopen(path, "r")) == NULL)
-		ar_die(AR_EXIT_USAGE, "cannot open '%s': %s", path,
-		    strerror(errno));
-	return f;
-}
-
 /* Records that come from a pipe or a terminal come slowly: pass each on. */
 static int
 is_slow(FILE *f)
@@ -193,7 +169,7 @@ static void
 score_file(const struct opts *op, struct metric_set *ms, struct sink *s,
     const char *path)
 {
-	FILE *f = open_input(path);
+	FILE *f = cli_open_input(path);
 	struct rec_reader *r = rec_reader_new(f, ar_fname(path));
 	struct ar_err err;
 	char where[4200], last[sizeof(where) + sizeof(err.msg)] = "";
@@ -241,8 +217,7 @@ score_file(const struct opts *op, struct metric_set *ms, struct sink *s,
 		}
 	}
 	rec_reader_free(r);
-	if (f != stdin)
-		fclose(f);
+	cli_close_input(f);
 }
 
 static const char **
@@ -275,9 +250,8 @@ csv_columns(const struct spec *sp, const struct metric_set *ms)
 
 /* The work, once the options are checked; returns the exit status. */
 static int
-score(const struct opts *op, char **files, int nfiles)
+score(const struct opts *op, char *const *files, int nfiles)
 {
-	static char *stdin_only[] = { "-" };
 	struct spec spec;
 	struct metric_set *ms;
 	struct sink s;
@@ -290,10 +264,6 @@ score(const struct opts *op, char **files, int nfiles)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);
 	if ((ms = metric_new(&spec, op->objective, &err)) == NULL)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);
-	if (nfiles == 0) {
-		files = stdin_only;
-		nfiles = 1;
-	}
 	memset(&s, 0, sizeof(s));
 	if (op->csv) {
 		/* The writer's line_flush is fixed for the run: slow when
@@ -342,7 +312,8 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts op = { 0 };
-	int ch, i, nstdin, status;
+	char *const *files;
+	int ch, status;
 
 	ar_setprogname(argv[0]);
 	op.defs = ecalloc((size_t)argc, sizeof(*op.defs));
@@ -355,7 +326,7 @@ main(int argc, char *argv[])
 			op.defs[op.ndefs++] = optarg;
 			break;
 		case 'h':
-			help();
+			cli_help(synopsis, help);
 			break;
 		case 'k':
 			op.keep = 1;
@@ -370,28 +341,20 @@ main(int argc, char *argv[])
 			op.version = 1;
 			break;
 		default:
-			usage();
+			cli_usage(synopsis);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (op.version) {
-		printf("ar-score %s\n", AR_VERSION);
 		free(op.defs);
-		return ar_fshut(stdout, "stdout");
+		return cli_version("ar-score");
 	}
-	if (op.study == NULL) {
-		ar_warn("no study given (-s)");
-		usage();
-	}
-	for (i = nstdin = 0; i < argc; i++)
-		nstdin += strcmp(argv[i], "-") == 0;
-	if (nstdin > 1) {
-		ar_warn("the standard input can be read only once");
-		usage();
-	}
+	if (op.study == NULL)
+		cli_bad_usage(synopsis, "no study given (-s)");
+	files = cli_inputs(synopsis, &argc, argv);
 
-	status = score(&op, argv, argc);
+	status = score(&op, files, argc);
 	free(op.defs);
 	return ar_fshut(stdout, "stdout") ? AR_EXIT_FAIL : status;
 }
