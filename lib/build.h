@@ -30,6 +30,17 @@ struct build_req {
 	char *const *defines;		/* "NAME=VALUE"; NULL-terminated */
 	const char *cache;		/* the cache folder */
 	double timeout_s;		/* 0: none */
+	/*
+	 * CUDA (backend "cuda"): with arch set ("sm_90"), the variant is
+	 * a cubin for that architecture instead of a shared object, built
+	 * in-process by NVRTC (loaded at run time, see gpu.h), or by
+	 * running nvcc -cubin when nvcc is set.  The key then covers the
+	 * architecture and NVRTC's (or nvcc's) version instead of cc's, and
+	 * the artifact is DIR/ab/key.cubin.  flags are NVRTC options (or
+	 * nvcc's); cc is ignored.
+	 */
+	const char *arch;
+	int nvcc;
 };
 
 struct build_result {
