@@ -15,6 +15,24 @@ CPPFLAGS += -Ilib -D_GNU_SOURCE -DAR_VERSION='"$(VERSION)"'
 LDLIBS = -ljansson -lcsv -lcrypto -lffi -ldl -lm
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS)
 
+# CUDA: its headers give the types and prototypes of NVRTC and the driver
+# API; the libraries are loaded at run time (dlopen) and never linked.
+# Without the headers everything still builds, and a cuda study fails at
+# run time with "built without CUDA support".  Build with another
+# CUDA_HOME in another O= folder: the objects do not record it.
+CUDA_HOME ?= /usr/local/cuda
+ifneq ($(wildcard $(CUDA_HOME)/include/nvrtc.h),)
+CPPFLAGS += -I$(CUDA_HOME)/include -DAR_HAVE_CUDA=1
+endif
+
+# `make static`: the programs linked statically against the libraries a
+# GPU node may lack, so that they need only glibc (and CUDA, loaded at run
+# time).  Built apart in STATIC_O, never in bin/: make could not tell the
+# two kinds of bin/ apart and would keep whichever was built last.
+STATIC_O = build/static
+STATIC_LDLIBS = -Wl,-Bstatic -ljansson -lcsv -lcrypto -lffi -Wl,-Bdynamic \
+	-ldl -lm -lpthread
+
 TOOLS = ar-propose ar-compile ar-bench ar-score ar-learn
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
@@ -65,6 +83,9 @@ check:
 demo: all
 	pipelines/demo.sh
 
+static:
+	$(MAKE) O=$(STATIC_O) LDLIBS='$(STATIC_LDLIBS)' all
+
 deps:
 	@missing=; for p in $(DEBS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
@@ -94,4 +115,4 @@ uninstall:
 clean:
 	rm -rf bin obj lib/libar.a build
 
-.PHONY: all units test check demo deps install uninstall clean
+.PHONY: all units test check demo static deps install uninstall clean

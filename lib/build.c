@@ -3,7 +3,8 @@
  *
  * The one piece of state shared between calls is the compilers'
  * identities: `CC --version` is run once per compiler and process, under
- * a mutex, since ar-compile calls build_so from several threads.
+ * a mutex, since ar-compile calls build_so from several threads.  NVRTC
+ * keeps its own (rtc.h), loaded once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 
 #include "build.h"
 #include "proc.h"
+#include "rtc.h"
 
 /* The log kept beside an artifact holds at most this much. */
 #define LOG_CAPTURE	(256 * 1024)
@@ -31,7 +33,7 @@
 
 static pthread_mutex_t ident_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
-	char *cc, *ident;
+	char *cc, *match, *ident;
 } idents[MAX_IDENTS];
 
 static const char *
@@ -46,20 +48,36 @@ pick_cc(const struct build_req *req)
 	return cc;
 }
 
-/* The first line of text, as a new string. */
+/*
+ * The first line of text that holds match (any line when match is ""),
+ * else the first line, as a new string.
+ */
 static char *
-first_line(const char *text)
+first_line(const char *text, const char *match)
 {
+	const char *s = text;
+	size_t n;
+
+	for (;;) {
+		n = strcspn(s, "\n");
+		if (memmem(s, n, match, strlen(match)) != NULL)
+			return estrndup(s, n);
+		if (s[n] == '\0')
+			break;
+		s += n + 1;
+	}
 	return estrndup(text, strcspn(text, "\n"));
 }
 
 /*
- * The compiler's identity: the first line of `cc --version`, which names
- * its maker and version.  A compiler that cannot be started is the
- * machinery failing, reported here before any variant is tried.
+ * The compiler's identity: the first line of `cc --version` that holds
+ * match, which names its maker and version (cc's first line; for nvcc
+ * the line "Cuda compilation tools, release 13.0, V13.0.88", since its
+ * first line names no version).  A compiler that cannot be started is
+ * the machinery failing, reported here before any variant is tried.
  */
 static char *
-cc_ident(const char *cc, struct ar_err *err)
+cc_ident(const char *cc, const char *match, struct ar_err *err)
 {
 	struct proc_opts o = PROC_OPTS_INIT;
 	struct proc_result r;
@@ -69,7 +87,8 @@ cc_ident(const char *cc, struct ar_err *err)
 
 	pthread_mutex_lock(&ident_lock);
 	for (i = 0; i < MAX_IDENTS && idents[i].cc != NULL; i++)
-		if (strcmp(idents[i].cc, cc) == 0) {
+		if (strcmp(idents[i].cc, cc) == 0 &&
+		    strcmp(idents[i].match, match) == 0) {
 			ident = estrdup(idents[i].ident);
 			goto out;
 		}
@@ -83,9 +102,10 @@ cc_ident(const char *cc, struct ar_err *err)
 		ar_errf(err, "the compiler '%s' failed to tell its version: "
 		    "%s", cc, proc_describe(&r, how, sizeof(how)));
 	} else {
-		ident = first_line(r.outlen > 0 ? r.out : r.err);
+		ident = first_line(r.outlen > 0 ? r.out : r.err, match);
 		if (i < MAX_IDENTS) {
 			idents[i].cc = estrdup(cc);
+			idents[i].match = estrdup(match);
 			idents[i].ident = estrdup(ident);
 		}
 	}
@@ -164,22 +184,78 @@ artifact_path(const char *cache, const char *key, const char *suffix)
 	return b.buf;
 }
 
+/*
+ * nvcc as it is run: by name when the PATH has it, else from where the
+ * CUDA toolkit puts it, which a batch job's PATH often lacks.  "nvcc"
+ * when it is nowhere, so that the failure to run it names it.
+ */
+static char *
+find_nvcc(void)
+{
+	const char *path = getenv("PATH"), *dirs[2];
+	struct ar_buf b = { 0 };
+	size_t n, i;
+
+	for (; path != NULL && *path != '\0'; path += n + (path[n] != '\0')) {
+		n = strcspn(path, ":");
+		b.len = 0;
+		buf_printf(&b, "%.*s/nvcc", (int)n, n ? path : ".");
+		if (access(b.buf, X_OK) == 0) {
+			free(b.buf);
+			return estrdup("nvcc");
+		}
+	}
+	dirs[0] = getenv("CUDA_HOME");
+	dirs[1] = "/usr/local/cuda";
+	for (i = 0; i < 2; i++) {
+		if (dirs[i] == NULL || *dirs[i] == '\0')
+			continue;
+		b.len = 0;
+		buf_printf(&b, "%s/bin/nvcc", dirs[i]);
+		if (access(b.buf, X_OK) == 0)
+			return b.buf;
+	}
+	free(b.buf);
+	return estrdup("nvcc");
+}
+
+/* The key's version tags: each changes when its command's shape does. */
+#define TAG_CC		"autoresearch build 1: cc -shared -fPIC"
+#define TAG_NVRTC	"autoresearch build 1: nvrtc --gpu-architecture " \
+			"--include-path"
+#define TAG_NVCC	"autoresearch build 1: nvcc -cubin -arch"
+
 int
 build_key(const struct build_req *req, char key[HASH_HEXLEN + 1],
     char **artifact, struct ar_err *err)
 {
-	char srchash[HASH_HEXLEN + 1];
-	const char *cc = pick_cc(req);
+	char srchash[HASH_HEXLEN + 1], nv[512];
+	const char *cc, *tag;
 	struct ar_buf b = { 0 };
-	char **defs, *ident;
+	char **defs, *ident = NULL, *nvcc = NULL;
 	size_t i, n;
 
 	if (hash_file_sha256_hex(req->source, srchash, err) != 0)
 		return -1;
-	if ((ident = cc_ident(cc, err)) == NULL)
+	if (req->arch == NULL) {
+		tag = TAG_CC;
+		cc = pick_cc(req);
+		ident = cc_ident(cc, "", err);
+	} else if (req->nvcc) {
+		tag = TAG_NVCC;
+		cc = nvcc = find_nvcc();
+		ident = cc_ident(cc, "release", err);
+	} else {
+		tag = TAG_NVRTC;
+		cc = "nvrtc";
+		if (rtc_ident(nv, sizeof(nv), err) == 0)
+			ident = estrdup(nv);
+	}
+	if (ident == NULL) {
+		free(nvcc);
 		return -1;
-	/* The version tag changes when the command line's shape does. */
-	add_field(&b, "autoresearch build 1: cc -shared -fPIC");
+	}
+	add_field(&b, tag);
 	add_field(&b, "source");
 	add_field(&b, srchash);
 	n = count(req->defines);
@@ -196,15 +272,23 @@ build_key(const struct build_req *req, char key[HASH_HEXLEN + 1],
 	buf_add(&b, "", 1);
 	for (i = 0; i < n; i++)
 		add_field(&b, req->flags[i]);
+	if (req->arch != NULL) {
+		add_field(&b, "arch");
+		add_field(&b, req->arch);
+	}
 	add_field(&b, "cc");
 	add_field(&b, cc);
 	add_field(&b, ident);
-	add_cpu(&b, req->flags);
+	/* A cubin holds no host code: -march=native means nothing there. */
+	if (req->arch == NULL)
+		add_cpu(&b, req->flags);
 	free(ident);
+	free(nvcc);
 	hash_sha256_hex(b.buf, b.len, key);
 	free(b.buf);
 	if (artifact != NULL)
-		*artifact = artifact_path(req->cache, key, ".so");
+		*artifact = artifact_path(req->cache, key,
+		    req->arch != NULL ? ".cubin" : ".so");
 	return 0;
 }
 
@@ -399,19 +483,195 @@ from_cache(const char *cache, struct build_result *res)
 	return 1;
 }
 
-int
-build_so(const struct build_req *req, struct build_result *res,
+/*
+ * Runs a compiler (argv) that writes tmpout.  Fills res->ok and
+ * res->seconds, appends its messages to msgs, and sets *keep_err when
+ * the failure is the compiler's answer rather than an accident.
+ * Returns -1 with err set when the compiler could not be run.
+ */
+static int
+run_compiler(char *const *argv, const char *tmpout, double timeout_s,
+    struct build_result *res, struct ar_buf *msgs, int *keep_err,
     struct ar_err *err)
 {
 	struct proc_opts o = PROC_OPTS_INIT;
 	struct proc_result r;
-	struct ar_buf dir = { 0 }, tmpso = { 0 }, tmplog = { 0 };
-	struct ar_buf msgs = { 0 };
-	const char *cc = pick_cc(req);
-	char **argv = NULL, *logpath = NULL, *errpath = NULL, how[256];
-	size_t nf = count(req->flags), nd = count(req->defines), i, n = 0;
 	struct stat st;
-	int fd, rc = -1, keep_err = 0;
+	char how[256];
+
+	o.timeout_s = timeout_s;
+	o.max_capture = LOG_CAPTURE;
+	if (proc_run(argv, &o, &r, err) != 0)
+		return -1;
+	if (r.end == PROC_NOEXEC) {
+		ar_errf(err, "cannot run the compiler '%s': %s", argv[0],
+		    strerror(r.code));
+		proc_result_release(&r);
+		return -1;
+	}
+	res->seconds = r.wall_s;
+	buf_add(msgs, r.err, r.errlen);
+	buf_add(msgs, r.out, r.outlen);
+	if (r.err_truncated || r.out_truncated)
+		buf_adds(msgs, "\n(more messages were dropped)\n");
+	if (r.end == PROC_EXITED && r.code == 0 && stat(tmpout, &st) == 0) {
+		res->ok = 1;
+	} else {
+		if (msgs->len > 0 && msgs->buf[msgs->len - 1] != '\n')
+			buf_adds(msgs, "\n");
+		if (r.end == PROC_TIMEOUT)
+			buf_printf(msgs, "compile timed out after %g s\n",
+			    timeout_s);
+		else if (r.end == PROC_EXITED && r.code == 0)
+			buf_printf(msgs, "%s made no output file\n", argv[0]);
+		else if (msgs->len == 0 || r.end != PROC_EXITED)
+			buf_printf(msgs, "%s %s\n", argv[0],
+			    proc_describe(&r, how, sizeof(how)));
+		/* A compiler that said no is asked no more; one that was
+		 * killed or ran out of time may do better next time. */
+		*keep_err = r.end == PROC_EXITED && r.code != 0;
+	}
+	proc_result_release(&r);
+	return 0;
+}
+
+/* The argument vector of cc (or of nvcc, for a cubin); the caller frees
+ * it and its strings. */
+static char **
+compiler_argv(const struct build_req *req, const char *tmpout)
+{
+	size_t nf = count(req->flags), nd = count(req->defines), i, n = 0;
+	char **argv = ecalloc(nf + nd + 7, sizeof(*argv));
+	struct ar_buf d;
+
+	if (req->arch != NULL) {
+		argv[n++] = find_nvcc();
+		argv[n++] = estrdup("-cubin");
+		memset(&d, 0, sizeof(d));
+		buf_printf(&d, "-arch=%s", req->arch);
+		argv[n++] = d.buf;
+	} else {
+		argv[n++] = estrdup(pick_cc(req));
+		argv[n++] = estrdup("-shared");
+		argv[n++] = estrdup("-fPIC");
+	}
+	for (i = 0; i < nf; i++)
+		argv[n++] = estrdup(req->flags[i]);
+	for (i = 0; i < nd; i++) {
+		memset(&d, 0, sizeof(d));
+		buf_printf(&d, "-D%s", req->defines[i]);
+		argv[n++] = d.buf;
+	}
+	argv[n++] = estrdup("-o");
+	argv[n++] = estrdup(tmpout);
+	argv[n++] = estrdup(req->source);
+	return argv;
+}
+
+/* The whole of a source file, NUL-terminated, or NULL with err set. */
+static char *
+read_source(const char *path, struct ar_err *err)
+{
+	struct ar_buf b = { 0 };
+	char tmp[65536];
+	size_t n;
+	FILE *f;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		ar_errf(err, "cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		buf_add(&b, tmp, n);
+	if (ferror(f)) {
+		ar_errf(err, "cannot read '%s': %s", path, strerror(errno));
+		fclose(f);
+		free(b.buf);
+		return NULL;
+	}
+	fclose(f);
+	buf_add(&b, "", 1);
+	return b.buf;
+}
+
+/*
+ * Compiles to a cubin in this process with NVRTC, and writes it to
+ * tmpout.  The options are those nvcc would be given, with the source's
+ * folder on the include path, where nvcc looks by itself.  As
+ * run_compiler; a compile error is always NVRTC's answer and is kept.
+ */
+static int
+run_nvrtc(const struct build_req *req, const char *tmpout,
+    struct build_result *res, struct ar_buf *msgs, int *keep_err,
+    struct ar_err *err)
+{
+	size_t nf = count(req->flags), nd = count(req->defines), i, n = 0;
+	const char *slash = strrchr(req->source, '/');
+	char **opts, *src;
+	struct rtc_out out;
+	struct ar_buf d;
+	int fd, rc = -1;
+
+	if ((src = read_source(req->source, err)) == NULL)
+		return -1;
+	opts = ecalloc(nf + nd + 3, sizeof(*opts));
+	memset(&d, 0, sizeof(d));
+	buf_printf(&d, "--gpu-architecture=%s", req->arch);
+	opts[n++] = d.buf;
+	memset(&d, 0, sizeof(d));
+	if (slash == NULL)
+		buf_printf(&d, "--include-path=.");
+	else
+		buf_printf(&d, "--include-path=%.*s",
+		    (int)(slash - req->source) + (slash == req->source),
+		    req->source);
+	opts[n++] = d.buf;
+	for (i = 0; i < nf; i++)
+		opts[n++] = estrdup(req->flags[i]);
+	for (i = 0; i < nd; i++) {
+		memset(&d, 0, sizeof(d));
+		buf_printf(&d, "-D%s", req->defines[i]);
+		opts[n++] = d.buf;
+	}
+	if (rtc_compile(req->source, src, opts, n, &out, err) != 0)
+		goto out;
+	res->seconds = out.seconds;
+	buf_add(msgs, out.log, out.loglen);
+	if (out.ok) {
+		fd = open(tmpout, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0666);
+		if (fd < 0 || write_all(fd, out.cubin, out.cubinlen) != 0 ||
+		    close(fd) != 0) {
+			ar_errf(err, "cannot write '%s': %s", tmpout,
+			    strerror(errno));
+			if (fd >= 0)
+				unlink(tmpout);
+			rtc_out_release(&out);
+			goto out;
+		}
+		res->ok = 1;
+	} else
+		*keep_err = 1;
+	rtc_out_release(&out);
+	rc = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(opts[i]);
+	free(opts);
+	free(src);
+	return rc;
+}
+
+int
+build_so(const struct build_req *req, struct build_result *res,
+    struct ar_err *err)
+{
+	struct ar_buf dir = { 0 }, tmpout = { 0 }, tmplog = { 0 };
+	struct ar_buf msgs = { 0 };
+	const char *suffix = req->arch != NULL ? ".cubin" : ".so";
+	char **argv = NULL, *logpath = NULL, *errpath = NULL;
+	size_t i;
+	int fd, rc = -1, keep_err = 0, run;
 
 	memset(res, 0, sizeof(*res));
 	if (build_key(req, res->key, &res->artifact, err) != 0)
@@ -423,8 +683,8 @@ build_so(const struct build_req *req, struct build_result *res,
 	if (mkdirs(dir.buf, err) != 0)
 		goto fail;
 	/* Unique among the processes and threads that share the cache. */
-	buf_printf(&tmpso, "%s/.tmp-%s-%ld-%ld.so", dir.buf, res->key,
-	    (long)getpid(), (long)gettid());
+	buf_printf(&tmpout, "%s/.tmp-%s-%ld-%ld%s", dir.buf, res->key,
+	    (long)getpid(), (long)gettid(), suffix);
 	buf_printf(&tmplog, "%s/.tmp-%s-%ld-%ld.log", dir.buf, res->key,
 	    (long)getpid(), (long)gettid());
 	/* Writing here first tells a cache we cannot write in from a
@@ -437,77 +697,36 @@ build_so(const struct build_req *req, struct build_result *res,
 	}
 	close(fd);
 
-	argv = ecalloc(nf + nd + 7, sizeof(*argv));
-	argv[n++] = estrdup(cc);
-	argv[n++] = estrdup("-shared");
-	argv[n++] = estrdup("-fPIC");
-	for (i = 0; i < nf; i++)
-		argv[n++] = estrdup(req->flags[i]);
-	for (i = 0; i < nd; i++) {
-		struct ar_buf d = { 0 };
-
-		buf_printf(&d, "-D%s", req->defines[i]);
-		argv[n++] = d.buf;
+	if (req->arch != NULL && !req->nvcc)
+		run = run_nvrtc(req, tmpout.buf, res, &msgs, &keep_err, err);
+	else {
+		argv = compiler_argv(req, tmpout.buf);
+		run = run_compiler(argv, tmpout.buf, req->timeout_s, res,
+		    &msgs, &keep_err, err);
 	}
-	argv[n++] = estrdup("-o");
-	argv[n++] = estrdup(tmpso.buf);
-	argv[n++] = estrdup(req->source);
-
-	o.timeout_s = req->timeout_s;
-	o.max_capture = LOG_CAPTURE;
-	if (proc_run(argv, &o, &r, err) != 0) {
+	if (run != 0) {
+		unlink(tmpout.buf);
 		unlink(tmplog.buf);
 		goto fail;
 	}
-	if (r.end == PROC_NOEXEC) {
-		ar_errf(err, "cannot run the compiler '%s': %s", cc,
-		    strerror(r.code));
-		proc_result_release(&r);
-		unlink(tmplog.buf);
-		goto fail;
-	}
-	res->seconds = r.wall_s;
-	buf_add(&msgs, r.err, r.errlen);
-	buf_add(&msgs, r.out, r.outlen);
-	if (r.err_truncated || r.out_truncated)
-		buf_adds(&msgs, "\n(more messages were dropped)\n");
-	if (r.end == PROC_EXITED && r.code == 0 &&
-	    stat(tmpso.buf, &st) == 0) {
-		res->ok = 1;
-	} else {
-		if (msgs.len > 0 && msgs.buf[msgs.len - 1] != '\n')
-			buf_adds(&msgs, "\n");
-		if (r.end == PROC_TIMEOUT)
-			buf_printf(&msgs, "compile timed out after %g s\n",
-			    req->timeout_s);
-		else if (r.end == PROC_EXITED && r.code == 0)
-			buf_printf(&msgs, "%s made no output file\n", cc);
-		else if (msgs.len == 0 || r.end != PROC_EXITED)
-			buf_printf(&msgs, "%s %s\n", cc,
-			    proc_describe(&r, how, sizeof(how)));
-		/* A compiler that said no is asked no more; one that was
-		 * killed or ran out of time may do better next time. */
-		keep_err = r.end == PROC_EXITED && r.code != 0;
-	}
-	proc_result_release(&r);
 	buf_add(&msgs, "", 1);
 	msgs.len--;
 	res->log = log_head(msgs.buf, msgs.len);
 
 	logpath = artifact_path(req->cache, res->key, ".log");
 	if (write_file(logpath, tmplog.buf, msgs.buf, msgs.len, err) != 0) {
-		unlink(tmpso.buf);
+		unlink(tmpout.buf);
 		goto fail;
 	}
 	if (res->ok) {
-		if (rename(tmpso.buf, res->artifact) != 0) {
+		if (rename(tmpout.buf, res->artifact) != 0) {
 			ar_errf(err, "cannot write '%s': %s", res->artifact,
 			    strerror(errno));
-			unlink(tmpso.buf);
+			unlink(tmpout.buf);
 			goto fail;
 		}
 	} else {
-		unlink(tmpso.buf);
+		unlink(tmpout.buf);
 		errpath = artifact_path(req->cache, res->key, ".err");
 		if (keep_err && write_file(errpath, tmplog.buf, msgs.buf,
 		    msgs.len, err) != 0)
@@ -518,11 +737,11 @@ build_so(const struct build_req *req, struct build_result *res,
 fail:
 	build_result_release(res);
 out:
-	for (i = 0; argv != NULL && i < n; i++)
+	for (i = 0; argv != NULL && argv[i] != NULL; i++)
 		free(argv[i]);
 	free(argv);
 	free(dir.buf);
-	free(tmpso.buf);
+	free(tmpout.buf);
 	free(tmplog.buf);
 	free(msgs.buf);
 	free(logpath);
@@ -589,7 +808,8 @@ build_check_artifact(const char *cache, const char *path, const char *key,
 		ar_errf(err, "the artifact '%s' is not inside the cache '%s'",
 		    path, cache);
 	else if (strncmp(base, key, HASH_HEXLEN) != 0 ||
-	    strcmp(base + HASH_HEXLEN, ".so") != 0)
+	    (strcmp(base + HASH_HEXLEN, ".so") != 0 &&
+	    strcmp(base + HASH_HEXLEN, ".cubin") != 0))
 		ar_errf(err, "the artifact '%s' is not the build of key %s",
 		    path, key);
 	else

@@ -58,7 +58,8 @@ int build_key(const struct build_req *req, char key[HASH_HEXLEN + 1],
 
 /*
  * Builds the variant as a shared object (cc -shared -fPIC FLAGS -D... -o
- * tmp SOURCE, then rename), unless the cache has it.  Returns 0 with res
+ * tmp SOURCE, then rename), or for CUDA as a cubin (see arch above),
+ * unless the cache has it.  Returns 0 with res
  * filled, a compile error included (res->ok 0, the log kept); returns -1
  * with err set when the machinery failed (no compiler, cache not
  * writable).  Safe to call from several processes on one cache.
@@ -78,8 +79,9 @@ void build_result_release(struct build_result *res);
 char *build_default_cache(void);
 
 /*
- * Checks that path names an artifact inside cache whose name is key:
- * the real path (symlinks resolved) lies under the real cache folder.
+ * Checks that path names an artifact inside cache whose name is key
+ * (key.so, or key.cubin for CUDA): the real path (symlinks resolved) lies
+ * under the real cache folder.
  * Returns 0, or -1 with err set.
  */
 int build_check_artifact(const char *cache, const char *path,

@@ -1,11 +1,36 @@
 #!/usr/bin/env bats
 # ar-compile: building variants into the cache, the cache itself, order
-# under -j, pass-through, bad input and the machinery failing.
+# under -j, pass-through, bad input and the machinery failing; then the
+# cuda backend: cubins by NVRTC and by nvcc, and the kernels of kernels/.
 
 load helper
 
 C=$FIX/compile
 SMALL=$C/study.json
+CU=$C/cuda-k.json
+CUDA_INC=${CUDA_HOME:-/usr/local/cuda}/include
+# A configuration of $CU that compiles, and one that does not.
+CU_OK='{"id":"k1","params":{"BLOCK":128,"UNROLL":2,"BREAK":0}}'
+CU_BAD='{"id":"k2","params":{"BLOCK":64,"UNROLL":1,"BREAK":1}}'
+
+# Programs built without the CUDA headers cannot use NVRTC even where the
+# toolkit is installed (make CUDA_HOME=/nonexistent): found out once, so
+# that the NVRTC tests skip with that reason there and fail anywhere else.
+setup_file() {
+	local err
+	export NO_NVRTC=
+	if ! err=$(ar-compile -s "$CU" --arch sm_90 --cache "$BATS_FILE_TMPDIR/probe" \
+	    <<<"$CU_OK" 2>&1 >/dev/null) &&
+	    [[ $err == *"built without CUDA support"* ]]; then
+		NO_NVRTC="ar-compile was built without CUDA support"
+	fi
+}
+
+# Skips a test that needs NVRTC where it cannot be had.
+needs_nvrtc() {
+	[ -e "$CUDA_INC/nvrtc.h" ] || skip "no CUDA toolkit"
+	[ -z "$NO_NVRTC" ] || skip "$NO_NVRTC"
+}
 
 setup() {
 	CACHE=$BATS_TEST_TMPDIR/cache
@@ -369,11 +394,11 @@ EOF
 	[ ! -e "$CACHE" ]
 }
 
-@test "a cuda study is refused for now" {
-	run --separate-stderr ar-compile -s "$C/cuda.json" --cache "$CACHE" "$C/in.jsonl"
+@test "an opencl study is refused for now" {
+	run --separate-stderr ar-compile -s "$C/opencl.json" --cache "$CACHE" "$C/in.jsonl"
 	assert_failure 2
 	[ -z "$output" ]
-	[ "$stderr" = "ar-compile: $C/cuda.json: backend 'cuda' is not supported by ar-compile yet" ]
+	[ "$stderr" = "ar-compile: $C/opencl.json: backend 'opencl' is not supported by ar-compile yet" ]
 }
 
 @test "CSV in, and --csv out that reads back in" {
@@ -438,4 +463,230 @@ EOF
 	run jq -r .id "$T/out"
 	assert_output "$(printf 's1\ns2')"
 	[ ! -s "$T/err" ]
+}
+
+# --- backend cuda ---------------------------------------------------------
+
+# is_cubin FILE ENTRY: FILE is a CUDA ELF image that defines ENTRY.
+is_cubin() {
+	[ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '177ELF' ] ||
+		fail "$1 does not start with the ELF magic"
+	if command -v cuobjdump >/dev/null; then
+		cuobjdump -elf "$1" | grep -q "$2" || fail "no '$2' in $1"
+	elif command -v readelf >/dev/null; then
+		readelf -h "$1" | grep -q 'NVIDIA CUDA' || fail "$1 is not for CUDA"
+		readelf -sW "$1" | grep -Eq " FUNC +GLOBAL .* $2\$" ||
+			fail "no function '$2' in $1"
+	else
+		grep -aq "$2" "$1" || fail "no '$2' in $1"
+	fi
+}
+
+@test "cuda: a variant becomes a cubin by NVRTC, with the architecture in the record" {
+	needs_nvrtc
+	run --separate-stderr ar-compile -s "$CU" --arch sm_80 --cache "$CACHE" <<<"$CU_OK"
+	assert_success
+	[ -z "$stderr" ]
+	assert_jsonl
+	run jq -c '[keys_unsorted, (.compile | keys_unsorted), .compile.status,
+	    .compile.log, .compile.arch, .compile.compiler, (.compile.seconds > 0)]' <<<"$output"
+	assert_output '[["id","params","artifact","compile"],["status","seconds","log","arch","compiler"],"ok","","sm_80","nvrtc",true]'
+	local a80 a90
+	a80=$(ar-compile -s "$CU" --arch sm_80 --cache "$CACHE" <<<"$CU_OK" | jq -r .artifact)
+	[[ $a80 =~ ^$CACHE/([0-9a-f]{2})/([0-9a-f]{64})\.cubin$ ]]
+	[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]:0:2}" ]
+	[ -f "${a80%.cubin}.log" ]
+	is_cubin "$a80" scale
+	# Another architecture is another key and another cubin.
+	run --separate-stderr ar-compile -s "$CU" --arch sm_90 --cache "$CACHE" <<<"$CU_OK"
+	assert_success
+	[ "$(jq -r .compile.arch <<<"$output")" = sm_90 ]
+	a90=$(jq -r .artifact <<<"$output")
+	[ "$a90" != "$a80" ]
+	is_cubin "$a90" scale
+	! cmp -s "$a80" "$a90"
+	if command -v readelf >/dev/null; then
+		[ "$(readelf -h "$a80" | grep Flags)" != "$(readelf -h "$a90" | grep Flags)" ]
+	fi
+}
+
+@test "cuda: the second request comes from the cache" {
+	needs_nvrtc
+	local first
+	first=$(ar-compile -s "$CU" --arch sm_90 --cache "$CACHE" <<<"$CU_OK")
+	run --separate-stderr ar-compile -s "$CU" --arch sm_90 --cache "$CACHE" --progress <<<"$CU_OK"
+	assert_success
+	[ "$stderr" = "[1/?] BLOCK=128 UNROLL=2 BREAK=0 ok 0.00 s (cached)" ]
+	[ "$(jq -c 'del(.compile.seconds)' <<<"$first")" = \
+	    "$(jq -c 'del(.compile.seconds)' <<<"$output")" ]
+	[ "$(jq '.compile.seconds == 0' <<<"$output")" = true ]
+}
+
+@test "cuda: a syntax error is compile.status error with NVRTC's message, kept in the cache" {
+	needs_nvrtc
+	run --separate-stderr ar-compile -s "$CU" --arch sm_90 --cache "$CACHE" <<END
+$CU_BAD
+$CU_OK
+END
+	assert_success
+	[ -z "$stderr" ]
+	run jq -r '"\(.id) \(.compile.status) \(has("artifact")) \(.compile.arch)"' <<<"$output"
+	assert_output "$(printf 'k2 error false sm_90\nk1 ok true sm_90')"
+	local log
+	log=$(ar-compile -s "$CU" --arch sm_90 --cache "$CACHE" <<<"$CU_BAD" | jq -r .compile.log)
+	[[ $log == "$C/k.cu(14): error: expected an expression"* ]]
+	[ "$(find "$CACHE" -name '*.err' | wc -l)" -eq 1 ]
+	[ "$(find "$CACHE" -name '*.cubin' | wc -l)" -eq 1 ]
+	run find "$CACHE" -name '.tmp-*'
+	assert_output ""
+}
+
+@test "cuda: an option NVRTC refuses is a compile error that says so" {
+	needs_nvrtc
+	cp "$C/k.cu" "$T/"
+	jq '.compile.flags = ["--no-such-option"]' "$CU" >"$T/cu.json"
+	run --separate-stderr ar-compile -s "$T/cu.json" --arch sm_90 --cache "$CACHE" <<<"$CU_OK"
+	assert_success
+	[ "$(jq -r .compile.status <<<"$output")" = error ]
+	[[ $(jq -r .compile.log <<<"$output") == *"--no-such-option"*"NVRTC_ERROR_INVALID_OPTION" ]]
+}
+
+@test "cuda: -j builds in parallel, in input order, under the keys of -j 1" {
+	needs_nvrtc
+	local in j1
+	in=$(ar-propose -s "$CU" -n 8 --seed 3)
+	run --separate-stderr ar-compile -s "$CU" --arch sm_80 --cache "$CACHE/j3" -j 3 <<<"$in"
+	assert_success
+	[ -z "$stderr" ]
+	[ "$(jq -r .id <<<"$output")" = "$(jq -r .id <<<"$in")" ]
+	local out=$output
+	run jq -r '"\(.params.BREAK) \(.compile.status)"' <<<"$out"
+	refute_line --regexp '^(0 error|1 ok)$'
+	j1=$(ar-compile -s "$CU" --arch sm_80 --cache "$CACHE/j1" -j 1 <<<"$in")
+	[ "$(jq -r '.artifact // "-" | sub(".*/"; "")' <<<"$out")" = \
+	    "$(jq -r '.artifact // "-" | sub(".*/"; "")' <<<"$j1")" ]
+}
+
+@test "cuda: --csv has the architecture and the compiler as columns" {
+	needs_nvrtc
+	run --separate-stderr ar-compile -s "$CU" --arch sm_80 --cache "$CACHE" --csv <<<"$CU_OK"
+	assert_success
+	assert_line --index 0 "id,params.BLOCK,params.UNROLL,params.BREAK,artifact,compile.status,compile.seconds,compile.log,compile.arch,compile.compiler"
+	assert_line --index 1 --regexp "^k1,128,2,0,$CACHE/[0-9a-f]{2}/[0-9a-f]{64}\.cubin,ok,[0-9.e-]+,\"\",sm_80,nvrtc$"
+}
+
+@test "cuda: NVRTC that cannot be loaded is a failure of the program" {
+	needs_nvrtc
+	run --separate-stderr env AR_NVRTC=/nonexistent/libnvrtc.so \
+	    ar-compile -s "$CU" --arch sm_90 --cache "$CACHE" <<<"$CU_OK"
+	assert_failure 1
+	[ -z "$output" ]
+	[ "$stderr" = "ar-compile: cannot load NVRTC (/nonexistent/libnvrtc.so): /nonexistent/libnvrtc.so: cannot open shared object file: No such file or directory; install the CUDA toolkit or use --nvcc" ]
+}
+
+@test "cuda: programs built without CUDA support say so" {
+	[ -n "$NO_NVRTC" ] || skip "ar-compile was built with CUDA support"
+	run --separate-stderr ar-compile -s "$CU" --arch sm_90 --cache "$CACHE" <<<"$CU_OK"
+	assert_failure 1
+	[ -z "$output" ]
+	[[ $stderr == "ar-compile: cannot use NVRTC: built without CUDA support"*"--nvcc" ]]
+}
+
+@test "cuda: --nvcc runs nvcc once per variant with -cubin, -arch, the flags and the defines" {
+	cp "$C/k.cu" "$T/"
+	jq '.compile.flags = ["-O3", "--use_fast_math"]' "$CU" >"$T/cu.json"
+	export PATH=$C/fakenvcc:$PATH FAKECC_LOG=$T/nvcc.log
+	run --separate-stderr ar-compile -s "$T/cu.json" --nvcc --arch sm_80 -j 1 --cache "$CACHE" <<END
+$CU_OK
+$CU_BAD
+END
+	assert_success
+	[ -z "$stderr" ]
+	run jq -c '[.id, .compile.status, .compile.log, .compile.arch, .compile.compiler, (.artifact // "" | endswith(".cubin"))]' <<<"$output"
+	assert_output "$(printf '%s\n' '["k1","ok","","sm_80","nvcc",true]' \
+	    '["k2","error","k.cu(14): error: broken on purpose","sm_80","nvcc",false]')"
+	run cat "$FAKECC_LOG"
+	assert_line --index 0 --regexp '^\[-cubin\]\[-arch=sm_80\]\[-O3\]\[--use_fast_math\]\[-DBLOCK=128\]\[-DUNROLL=2\]\[-DBREAK=0\]\[-DN=4096\]\[-o\]\['"$CACHE"'/[0-9a-f]{2}/\.tmp-[0-9a-f]{64}-[0-9]+-[0-9]+\.cubin\]\['"$T"'/k\.cu\]$'
+	[ "${#lines[@]}" -eq 2 ]
+	# Both answers are kept: nothing runs again.
+	run --separate-stderr ar-compile -s "$T/cu.json" --nvcc --arch sm_80 --cache "$CACHE" <<<"$CU_OK"
+	assert_success
+	[ "$(jq '.compile.seconds == 0' <<<"$output")" = true ]
+	[ "$(wc -l <"$FAKECC_LOG")" -eq 2 ]
+}
+
+@test "cuda: nvcc's release and the architecture are in the key, and NVRTC has keys of its own" {
+	export PATH=$C/fakenvcc:$PATH
+	local a b c d
+	a=$(ar-compile -s "$CU" --nvcc --arch sm_80 --cache "$CACHE" <<<"$CU_OK" | jq -r .artifact)
+	b=$(FAKENVCC_RELEASE=13.1 ar-compile -s "$CU" --nvcc --arch sm_80 --cache "$CACHE" <<<"$CU_OK" | jq -r .artifact)
+	c=$(ar-compile -s "$CU" --nvcc --arch sm_90 --cache "$CACHE" <<<"$CU_OK" | jq -r .artifact)
+	[ -f "$a" ] && [ -f "$b" ] && [ -f "$c" ]
+	[ "$a" != "$b" ] && [ "$a" != "$c" ] && [ "$b" != "$c" ]
+	[ -e "$CUDA_INC/nvrtc.h" ] && [ -z "$NO_NVRTC" ] || return 0
+	d=$(ar-compile -s "$CU" --arch sm_80 --cache "$CACHE" <<<"$CU_OK" | jq -r .artifact)
+	[ -f "$d" ] && [ "$d" != "$a" ]
+}
+
+@test "cuda: the real nvcc builds a cubin too" {
+	[ -e "$CUDA_INC/nvrtc.h" ] || skip "no CUDA toolkit"
+	command -v nvcc >/dev/null || [ -x "${CUDA_HOME:-/usr/local/cuda}/bin/nvcc" ] ||
+		skip "no nvcc"
+	run --separate-stderr ar-compile -s "$CU" --nvcc --arch sm_90 --cache "$CACHE" <<END
+$CU_OK
+$CU_BAD
+END
+	assert_success
+	[ -z "$stderr" ]
+	run jq -r '"\(.compile.status) \(.compile.arch) \(.compile.compiler)"' <<<"$output"
+	assert_output "$(printf 'ok sm_90 nvcc\nerror sm_90 nvcc')"
+	is_cubin "$(ar-compile -s "$CU" --nvcc --arch sm_90 --cache "$CACHE" <<<"$CU_OK" | jq -r .artifact)" scale
+	[[ $(ar-compile -s "$CU" --nvcc --arch sm_90 --cache "$CACHE" <<<"$CU_BAD" | jq -r .compile.log) == *"k.cu(14): error: expected an expression"* ]]
+}
+
+@test "cuda: without --arch the architecture is the GPU's, else sm_90" {
+	export PATH=$C/fakenvcc:$PATH
+	run --separate-stderr ar-compile -s "$CU" --nvcc --cache "$CACHE" <<<"$CU_OK"
+	assert_success
+	if [ -e /dev/nvidia0 ]; then
+		[[ $(jq -r .compile.arch <<<"$output") =~ ^sm_[0-9]+[a-z]?$ ]]
+	else
+		[ "$(jq -r .compile.arch <<<"$output")" = sm_90 ]
+	fi
+}
+
+@test "--arch must name a real architecture, and --arch and --nvcc a cuda study" {
+	local a
+	for a in compute_90 sm90 sm_ sm_9x0 "sm_90 " ""; do
+		run --separate-stderr ar-compile -s "$CU" --arch "$a" --cache "$CACHE" </dev/null
+		assert_failure 2
+		[ -z "$output" ]
+		[[ $stderr == "ar-compile: --arch: '$a' is not a GPU architecture of the form sm_XX (sm_80, sm_90a)"$'\n'"usage: ar-compile "* ]]
+	done
+	run --separate-stderr ar-compile -s "$SMALL" --arch sm_90 --cache "$CACHE" </dev/null
+	assert_failure 2
+	[ "$stderr" = "ar-compile: $SMALL: --arch is for a study of backend cuda, not 'c'" ]
+	run --separate-stderr ar-compile -s "$SMALL" --nvcc --cache "$CACHE" </dev/null
+	assert_failure 2
+	[ "$stderr" = "ar-compile: $SMALL: --nvcc is for a study of backend cuda, not 'c'" ]
+}
+
+@test "cuda: the kernels of kernels/ compile for sm_80 and sm_90, three configurations each" {
+	needs_nvrtc
+	local s a n=0
+	for s in "$ROOT"/kernels/*/cuda.json; do
+		[ -e "$s" ] || continue
+		n=$((n + 1))
+		for a in sm_80 sm_90; do
+			run --separate-stderr bash -c 'set -o pipefail
+			    ar-propose -s "$1" -n 3 --seed 1 |
+			    ar-compile -s "$1" --arch "$2" -j 2 --cache "$3"' _ "$s" "$a" "$CACHE"
+			assert_success
+			[ -z "$stderr" ]
+			run jq -s -c --arg a "$a" '[length, (map(select(.compile.status == "ok" and
+			    .compile.arch == $a and (.artifact | endswith(".cubin")))) | length)]' <<<"$output"
+			[ "$output" = "[3,3]" ] || fail "$s for $a: $output"
+		done
+	done
+	[ "$n" -gt 0 ] || skip "no CUDA kernels in kernels/ yet"
 }

@@ -1,7 +1,8 @@
 /*
  * ar-compile: the second stage.  Reads proposal records and builds each
  * variant of a study's kernel into the content-addressed cache, adding
- * the artifact's path and the outcome of the compile to the record.
+ * the artifact's path and the outcome of the compile to the record: a
+ * shared object for backend "c", a cubin for backend "cuda".
  *
  * With -j N, N worker threads build at once.  Records stay in input order:
  * the main thread reads and checks them and queues them in order; the
@@ -20,6 +21,7 @@
 
 #include "build.h"
 #include "cli.h"
+#include "gpu.h"
 #include "rec.h"
 #include "space.h"
 #include "spec.h"
@@ -32,10 +34,10 @@
 #define DEFAULT_TIMEOUT	300.0
 
 static const char synopsis[] =
-    "usage: ar-compile -s study [-D name=value] [-j jobs] [--cache dir]\n"
-    "                  [--timeout seconds] [--keep-going] [--progress] "
-    "[--csv]\n"
-    "                  [file ...]\n";
+    "usage: ar-compile -s study [-D name=value] [-j jobs] [--arch sm_XX]\n"
+    "                  [--cache dir] [--nvcc] [--timeout seconds] "
+    "[--keep-going]\n"
+    "                  [--progress] [--csv] [file ...]\n";
 
 static const char help[] =
     "Build each proposed variant of a study into a content-addressed "
@@ -44,10 +46,16 @@ static const char help[] =
     "  -D, --define N=V      override the problem constant N\n"
     "  -j, --jobs N          build N variants at once (default: the "
     "number of CPUs)\n"
+    "      --arch sm_XX      cuda: the GPU architecture to build for "
+    "(default: that of\n"
+    "                        GPU 0, else sm_90)\n"
     "      --cache DIR       the cache folder (default: $AR_CACHE, "
     "else\n"
     "                        $XDG_CACHE_HOME/autoresearch, else "
     "~/.cache/autoresearch)\n"
+    "      --nvcc            cuda: build with one nvcc process per "
+    "variant instead of\n"
+    "                        NVRTC in this one\n"
     "      --timeout S       a compile that takes longer fails "
     "(default 300)\n"
     "      --keep-going      warn about a bad record and drop it, "
@@ -60,12 +68,12 @@ static const char help[] =
     "      --version         print the version\n";
 
 struct opts {
-	const char *study, *cache;
+	const char *study, *cache, *arch;
 	char **defs;
 	size_t ndefs;
 	long jobs;
 	double timeout_s;
-	int csv, keep_going, progress, version;
+	int csv, keep_going, nvcc, progress, version;
 };
 
 /* One record on its way through. */
@@ -95,6 +103,8 @@ struct pool {
 	const struct spec *spec;
 	char *cache, *cc;
 	char **flags;
+	int build;			/* c, cuda: else records pass through */
+	const char *arch;		/* cuda: the architecture; else NULL */
 	struct rec_writer *w;
 	int show;			/* progress lines */
 	unsigned long written;
@@ -120,9 +130,13 @@ job_free(struct job *j)
 	free(j);
 }
 
-/* The record as it leaves: the stage's two fields replaced, at the end. */
+/*
+ * The record as it leaves: the stage's two fields replaced, at the end.
+ * A cubin's record names the architecture and the compiler, which with
+ * the study make its key, so ar-bench can check the artifact.
+ */
 static json_t *
-job_output(const struct job *j)
+job_output(const struct pool *p, const struct job *j)
 {
 	json_t *out = json_copy(j->rec), *c;
 
@@ -138,6 +152,11 @@ job_output(const struct job *j)
 	    json_string(j->res.ok ? "ok" : "error"));
 	json_object_set_new(c, "seconds", json_real(j->res.seconds));
 	json_object_set_new(c, "log", json_string(j->res.log));
+	if (p->arch != NULL) {
+		json_object_set_new(c, "arch", json_string(p->arch));
+		json_object_set_new(c, "compiler",
+		    json_string(p->op->nvcc ? "nvcc" : "nvrtc"));
+	}
 	json_object_set_new(out, "compile", c);
 	return out;
 }
@@ -160,7 +179,7 @@ flush_head(struct pool *p)
 			p->fatal = j->err;
 			break;
 		}
-		out = job_output(j);
+		out = job_output(p, j);
 		if (rec_write(p->w, out, &err) != 0) {
 			p->stop = 1;
 			/* A reader that left is no failure of ours. */
@@ -200,6 +219,8 @@ worker(void *arg)
 	req.flags = p->flags;
 	req.cache = p->cache;
 	req.timeout_s = p->op->timeout_s;
+	req.arch = p->arch;
+	req.nvcc = p->op->nvcc;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (!p->stop && p->todo == NULL && !p->closing)
@@ -328,7 +349,7 @@ read_input(struct pool *p, struct space *sp, const char *path)
 	FILE *f = cli_open_input(path);
 	struct rec_reader *r = rec_reader_new(f, ar_fname(path));
 	space_idx *cfg = ecalloc(sp->np ? sp->np : 1, sizeof(*cfg));
-	int build = strcmp(p->spec->backend, "c") == 0, rc, status = 0;
+	int rc, status = 0;
 	char last[sizeof(((struct ar_err *)0)->msg)] = "";
 	struct ar_err err;
 	struct job *j;
@@ -348,7 +369,7 @@ read_input(struct pool *p, struct space *sp, const char *path)
 			continue;
 		}
 		last[0] = '\0';
-		if (!build) {
+		if (!p->build) {
 			j = ecalloc(1, sizeof(*j));
 			j->rec = rec;
 			j->done = 1;
@@ -378,6 +399,10 @@ read_input(struct pool *p, struct space *sp, const char *path)
 static const char *const compile_columns[] = {
 	"artifact", "compile.status", "compile.seconds", "compile.log", NULL
 };
+static const char *const cuda_columns[] = {
+	"artifact", "compile.status", "compile.seconds", "compile.log",
+	"compile.arch", "compile.compiler", NULL
+};
 
 /* The cache folder as an absolute path, so records name it wherever
  * they are read. */
@@ -395,7 +420,10 @@ absolute(const char *path)
 	return b.buf;
 }
 
-/* The study's compile settings: the compiler and the flags. */
+/*
+ * The study's compile settings: the compiler (not for cuda, where it is
+ * NVRTC or nvcc) and the flags.
+ */
 static void
 compile_settings(struct pool *p)
 {
@@ -403,7 +431,7 @@ compile_settings(struct pool *p)
 	json_t *fl = json_object_get(c, "flags"), *v;
 	size_t i;
 
-	if (json_is_string(json_object_get(c, "cc")))
+	if (p->arch == NULL && json_is_string(json_object_get(c, "cc")))
 		p->cc = estrdup(json_string_value(json_object_get(c, "cc")));
 	p->flags = ecalloc(json_array_size(fl) + 1, sizeof(char *));
 	json_array_foreach(fl, i, v)
@@ -420,16 +448,20 @@ compile(const struct opts *op, char *const *files, int nfiles)
 	struct ar_err err;
 	pthread_t *th;
 	long i;
-	int status = 0, build, rc;
-	char *cache;
+	int status = 0, build, cuda, rc;
+	char *cache, arch[16];
 
 	if (spec_load(&spec, op->study, op->defs, op->ndefs, &err) != 0)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);
-	if (strcmp(spec.backend, "cuda") == 0 ||
-	    strcmp(spec.backend, "opencl") == 0)
+	if (strcmp(spec.backend, "opencl") == 0)
 		ar_die(AR_EXIT_USAGE, "%s: backend '%s' is not supported by "
 		    "ar-compile yet", op->study, spec.backend);
-	build = strcmp(spec.backend, "c") == 0;
+	cuda = strcmp(spec.backend, "cuda") == 0;
+	build = cuda || strcmp(spec.backend, "c") == 0;
+	if (!cuda && (op->arch != NULL || op->nvcc))
+		ar_die(AR_EXIT_USAGE, "%s: %s is for a study of backend cuda, "
+		    "not '%s'", op->study, op->arch != NULL ? "--arch" :
+		    "--nvcc", spec.backend);
 	if (space_init(&space, &spec, &err) != 0)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);
 	if (build && spec.source == NULL)
@@ -442,14 +474,18 @@ compile(const struct opts *op, char *const *files, int nfiles)
 	pthread_cond_init(&p.progress, NULL);
 	p.op = op;
 	p.spec = &spec;
+	if (cuda)
+		p.arch = op->arch != NULL ? op->arch :
+		    gpu_default_arch(arch, sizeof(arch));
 	cache = op->cache ? estrdup(op->cache) : build_default_cache();
 	p.cache = absolute(cache);
 	free(cache);
+	p.build = build;
 	compile_settings(&p);
 	p.window = (size_t)op->jobs * WINDOW_PER_JOB;
 	p.show = op->progress || isatty(STDERR_FILENO);
 	p.w = rec_writer_new(STDOUT_FILENO, op->csv ? REC_CSV : REC_JSONL,
-	    build ? compile_columns : NULL, 1);
+	    cuda ? cuda_columns : build ? compile_columns : NULL, 1);
 
 	th = ecalloc((size_t)op->jobs, sizeof(*th));
 	for (i = 0; i < op->jobs; i++)
@@ -498,6 +534,25 @@ compile(const struct opts *op, char *const *files, int nfiles)
 	return status;
 }
 
+/*
+ * A real architecture, sm_ and digits with at most one letter after
+ * them (sm_90a): one that NVRTC and nvcc make a cubin for, where a
+ * virtual one (compute_90) would give PTX.
+ */
+static int
+real_arch(const char *a)
+{
+	size_t n;
+
+	if (strncmp(a, "sm_", 3) != 0)
+		return 0;
+	a += 3;
+	if ((n = strspn(a, "0123456789")) == 0 || n > 4)
+		return 0;
+	a += n;
+	return *a == '\0' || (a[0] >= 'a' && a[0] <= 'z' && a[1] == '\0');
+}
+
 static long
 default_jobs(void)
 {
@@ -510,12 +565,14 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "arch", required_argument, NULL, 'a' },
 		{ "cache", required_argument, NULL, 'c' },
 		{ "csv", no_argument, NULL, 'C' },
 		{ "define", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "keep-going", no_argument, NULL, 'k' },
+		{ "nvcc", no_argument, NULL, 'n' },
 		{ "progress", no_argument, NULL, 'p' },
 		{ "study", required_argument, NULL, 's' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -531,6 +588,9 @@ main(int argc, char *argv[])
 	while ((ch = getopt_long(argc, argv, "D:hj:s:", longopts, NULL))
 	    != -1) {
 		switch (ch) {
+		case 'a':
+			op.arch = optarg;
+			break;
 		case 'c':
 			op.cache = optarg;
 			break;
@@ -548,6 +608,9 @@ main(int argc, char *argv[])
 			break;
 		case 'k':
 			op.keep_going = 1;
+			break;
+		case 'n':
+			op.nvcc = 1;
 			break;
 		case 'p':
 			op.progress = 1;
@@ -577,6 +640,9 @@ main(int argc, char *argv[])
 		cli_bad_usage(synopsis, "no study given (-s)");
 	if (op.cache != NULL && *op.cache == '\0')
 		cli_bad_usage(synopsis, "--cache: the folder name is empty");
+	if (op.arch != NULL && !real_arch(op.arch))
+		cli_bad_usage(synopsis, "--arch: '%s' is not a GPU "
+		    "architecture of the form sm_XX (sm_80, sm_90a)", op.arch);
 	files = cli_inputs(synopsis, &argc, argv);
 	if (op.jobs == 0)
 		op.jobs = default_jobs();
