@@ -21,6 +21,8 @@
 #define ALIGN		64
 /* What a child may take beyond its runs: loading, touching the memory. */
 #define SLACK_S		5.0
+/* The most energy windows a child may report. */
+#define MAX_ENERGY	16
 
 static int
 dbl_cmp(const void *a, const void *b)
@@ -304,17 +306,24 @@ run_checksum(const struct args *a, const struct args_shape *sh,
 	return h;
 }
 
-/* What the child needs; everything in it was set up before the fork. */
-struct child {
+uint64_t
+measure_checksum(const struct measure_child *ch, size_t k)
+{
+	return run_checksum(ch->a, ch->sh, ch->arena, ch->out, k);
+}
+
+/* What the forked process runs: the backend's child, and what it needs
+ * to clear the way for it.  Everything was set up before the fork. */
+struct child_call {
 	struct measure_cache *c;
-	const struct args *a;
-	const struct args_shape *sh;
+	struct measure_child ch;
+	measure_child_fn *fn;
+	void *ctx;
+};
+
+/* The c backend's variant. */
+struct c_target {
 	const char *so, *entry;
-	unsigned char *arena;
-	size_t len;
-	const size_t *in, *out;
-	size_t nsets, nruns;
-	double timeout_s;
 };
 
 /* Reads a buffer once, a word per cache line, so that a run starts with
@@ -359,20 +368,43 @@ arm(double s)
 }
 
 /*
- * The child.  The kernel is called through libffi rather than through a
- * wrapper generated and compiled per study: nothing but the variant
- * itself is compiled, any signature of scalars and pointers the study
- * can describe is callable, and the call adds a few nanoseconds, far
- * below the clock's use around it.
+ * In the forked process, before the backend's child: a fault of the
+ * kernel kills the process by its signal, whatever handler the harness
+ * has (a sanitizer's, say), so that the parent sees what happened; and
+ * the answers and the pristine inputs leave before the kernel comes in.
  */
 static int
-child_main(void *ctx, int fd)
+child_entry(void *ctx, int fd)
 {
 	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL,
 	    SIGABRT, SIGTRAP, SIGSYS };
-	struct child *ch = ctx;
-	const struct args *a = ch->a;
+	struct child_call *call = ctx;
 	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		sigaction(fatal[i], &sa, NULL);
+	for (i = 0; i < call->c->n; i++)
+		if (call->c->d[i]->mem != NULL)
+			munmap(call->c->d[i]->mem, call->c->d[i]->len);
+	return call->fn(&call->ch, call->ctx, fd);
+}
+
+/*
+ * The c backend's child.  The kernel is called through libffi rather
+ * than through a wrapper generated and compiled per study: nothing but
+ * the variant itself is compiled, any signature of scalars and pointers
+ * the study can describe is callable, and the call adds a few
+ * nanoseconds, far below the clock's use around it.
+ */
+static int
+c_child(const struct measure_child *ch, void *ctx, int fd)
+{
+	const struct c_target *tg = ctx;
+	const struct args *a = ch->a;
 	size_t i, k, n = a->n;
 	ffi_type **types = NULL;
 	void **values = NULL, **ptrs = NULL;
@@ -383,29 +415,14 @@ child_main(void *ctx, int fd)
 	ffi_arg rv;
 	void *h, *fn;
 
-	/* A fault of the kernel kills the child by its signal, whatever
-	 * handler the harness has (a sanitizer's, say), so that the
-	 * parent sees what happened. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-		sigaction(fatal[i], &sa, NULL);
-
-	/* The answers and the pristine inputs leave before the kernel
-	 * comes in. */
-	for (i = 0; i < ch->c->n; i++)
-		if (ch->c->d[i]->mem != NULL)
-			munmap(ch->c->d[i]->mem, ch->c->d[i]->len);
-
-	if ((h = dlopen(ch->so, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		dprintf(fd, "error cannot load '%s': %s\n", ch->so, dlerror());
+	if ((h = dlopen(tg->so, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		dprintf(fd, "error cannot load '%s': %s\n", tg->so, dlerror());
 		return 3;
 	}
 	dlerror();
-	if ((fn = dlsym(h, ch->entry)) == NULL) {
-		dprintf(fd, "error no function '%s' in '%s'\n", ch->entry,
-		    ch->so);
+	if ((fn = dlsym(h, tg->entry)) == NULL) {
+		dprintf(fd, "error no function '%s' in '%s'\n", tg->entry,
+		    tg->so);
 		goto out;
 	}
 	/* Freed before the return, so that a leak checker following the
@@ -462,6 +479,22 @@ struct report {
 	int done;
 	char *load_error;
 	char *bad;		/* the first line that made no sense */
+	/* A verdict the child gave instead of going on: invalid, crash or
+	 * timeout, with its message. */
+	enum measure_end verdict;
+	char *verdict_msg;
+	double *energy;		/* MAX_ENERGY entries at most */
+	size_t nenergy;
+	char *energy_error;
+};
+
+static const struct {
+	const char *word;
+	enum measure_end end;
+} verdicts[] = {
+	{ "invalid ", MEASURE_INVALID },
+	{ "crash ", MEASURE_CRASH },
+	{ "timeout ", MEASURE_TIMEOUT },
 };
 
 static void
@@ -473,21 +506,43 @@ parse_report(const char *text, size_t nmax, struct report *r)
 		char line[1024], *end;
 		unsigned long long k, sum;
 		double t;
-		size_t len;
+		size_t len, v;
 
 		e = strchr(p, '\n');
 		len = e ? (size_t)(e - p) : strlen(p);
 		snprintf(line, sizeof(line), "%.*s", (int)(len < 1023 ? len :
 		    1023), p);
 		p += len + (e != NULL);
-		if (r->bad != NULL || r->load_error != NULL)
+		if (r->bad != NULL || r->load_error != NULL ||
+		    r->verdict_msg != NULL)
 			continue;
 		if (strncmp(line, "error ", 6) == 0) {
 			r->load_error = estrdup(line + 6);
 			continue;
 		}
+		for (v = 0; v < sizeof(verdicts) / sizeof(verdicts[0]); v++)
+			if (strncmp(line, verdicts[v].word,
+			    strlen(verdicts[v].word)) == 0)
+				break;
+		if (v < sizeof(verdicts) / sizeof(verdicts[0]) && !r->done) {
+			r->verdict = verdicts[v].end;
+			r->verdict_msg = estrdup(line +
+			    strlen(verdicts[v].word));
+			continue;
+		}
 		if (strcmp(line, "done") == 0 && !r->done && e != NULL) {
 			r->done = 1;
+			continue;
+		}
+		if (!r->done && e != NULL && r->nenergy < MAX_ENERGY &&
+		    sscanf(line, "energy %la", &t) == 1 && isfinite(t) &&
+		    t >= 0) {
+			r->energy[r->nenergy++] = t;
+			continue;
+		}
+		if (!r->done && strncmp(line, "noenergy ", 9) == 0) {
+			free(r->energy_error);
+			r->energy_error = estrdup(line + 9);
 			continue;
 		}
 		if (!r->done && e != NULL && r->nruns < nmax &&
@@ -627,11 +682,12 @@ take_reference(const struct args *a, struct measure_data *d,
 		}
 }
 
-int
-measure_run(struct measure_cache *c, struct measure_data *d,
-    const struct args *a, const char *so, const char *entry,
-    const struct measure_proto *p, int reference,
-    struct measure_result *res, struct ar_err *err)
+/* measure_run and measure_run_child: the child is fn. */
+static int
+run(struct measure_cache *c, struct measure_data *d, const struct args *a,
+    const struct measure_proto *p, int reference, measure_child_fn *fn,
+    void *ctx, double slack_s, struct measure_result *res,
+    struct ar_err *err)
 {
 	size_t n = a->n, nruns = p->warmup + p->repeat, k, i, t;
 	size_t *in = ecalloc(d->nsets * n + 1, sizeof(*in));
@@ -639,7 +695,7 @@ measure_run(struct measure_cache *c, struct measure_data *d,
 	struct proc_opts o = PROC_OPTS_INIT;
 	struct proc_result pr;
 	struct report r;
-	struct child ch;
+	struct child_call call;
 	unsigned char *arena;
 	size_t len;
 	double sum = 0;
@@ -667,14 +723,18 @@ measure_run(struct measure_cache *c, struct measure_data *d,
 				args_poison(a->arg[i].type,
 				    arena + out[k * n + i], d->shape.count[i]);
 
-	ch = (struct child){ .c = c, .a = a, .sh = &d->shape, .so = so,
-	    .entry = entry, .arena = arena, .len = len, .in = in, .out = out,
-	    .nsets = d->nsets, .nruns = nruns, .timeout_s = p->timeout_s };
+	call.c = c;
+	call.ch = (struct measure_child){ .a = a, .sh = &d->shape,
+	    .arena = arena, .len = len, .in = in, .out = out,
+	    .nsets = d->nsets, .nruns = nruns, .warmup = p->warmup,
+	    .timeout_s = p->timeout_s };
+	call.fn = fn;
+	call.ctx = ctx;
 	/* Each run has its own alarm in the child; this is the backstop
 	 * for a kernel that blocks it. */
 	o.timeout_s = p->timeout_s > 0 ?
-	    p->timeout_s * (double)(nruns + 1) + SLACK_S : 0;
-	if (proc_call(child_main, &ch, &o, &pr, err) != 0) {
+	    p->timeout_s * (double)(nruns + 1) + slack_s : 0;
+	if (proc_call(child_entry, &call, &o, &pr, err) != 0) {
 		if (arena != NULL)
 			munmap(arena, len);
 		goto out;
@@ -682,6 +742,7 @@ measure_run(struct measure_cache *c, struct measure_data *d,
 	res->wall_s = pr.wall_s;
 	r.t = ecalloc(nruns + 1, sizeof(*r.t));
 	r.sum = ecalloc(nruns + 1, sizeof(*r.sum));
+	r.energy = ecalloc(MAX_ENERGY, sizeof(*r.energy));
 	parse_report(pr.result, nruns, &r);
 	tail = measure_tail(pr.err, 3);
 	proc_describe(&pr, desc, sizeof(desc));
@@ -691,6 +752,8 @@ measure_run(struct measure_cache *c, struct measure_data *d,
 	else if (r.bad != NULL)
 		seterr(res, MEASURE_TAMPERED, "the child's report is not "
 		    "what the harness writes: '%.100s'", r.bad);
+	else if (r.verdict_msg != NULL)
+		seterr(res, r.verdict, "%s", r.verdict_msg);
 	else if (pr.end == PROC_TIMEOUT)
 		seterr(res, MEASURE_TIMEOUT, "%s (run %zu of %zu had not "
 		    "returned)", desc, r.nruns + 1, nruns);
@@ -719,6 +782,13 @@ measure_run(struct measure_cache *c, struct measure_data *d,
 		    p->repeat * sizeof(*res->times));
 		measure_stats(res->times, res->ntimes, &res->stats);
 		res->end = MEASURE_OK;
+		if (r.nenergy > 0) {
+			res->energy = r.energy;
+			res->nenergy = r.nenergy;
+			r.energy = NULL;
+		}
+		res->energy_error = r.energy_error;
+		r.energy_error = NULL;
 		/* The causes first: an input changed, an output changed
 		 * after the return; then what they lead to. */
 		for (t = 0; t < d->nsets && res->error == NULL; t++)
@@ -757,9 +827,32 @@ out:
 	free(r.sum);
 	free(r.load_error);
 	free(r.bad);
+	free(r.verdict_msg);
+	free(r.energy);
+	free(r.energy_error);
 	free(in);
 	free(out);
 	return rc;
+}
+
+int
+measure_run(struct measure_cache *c, struct measure_data *d,
+    const struct args *a, const char *so, const char *entry,
+    const struct measure_proto *p, int reference,
+    struct measure_result *res, struct ar_err *err)
+{
+	struct c_target tg = { so, entry };
+
+	return run(c, d, a, p, reference, c_child, &tg, SLACK_S, res, err);
+}
+
+int
+measure_run_child(struct measure_cache *c, struct measure_data *d,
+    const struct args *a, const struct measure_proto *p,
+    measure_child_fn *fn, void *ctx, double slack_s,
+    struct measure_result *res, struct ar_err *err)
+{
+	return run(c, d, a, p, 0, fn, ctx, slack_s, res, err);
 }
 
 void
@@ -767,5 +860,7 @@ measure_result_release(struct measure_result *res)
 {
 	free(res->times);
 	free(res->error);
+	free(res->energy);
+	free(res->energy_error);
 	memset(res, 0, sizeof(*res));
 }

@@ -26,6 +26,10 @@
  * those times are all it can tell, and they must add up to less than the
  * child's wall time as the parent measured it.
  *
+ * Another backend brings its own child (measure_run_child): the cuda
+ * backend's runs the kernel on the GPU and copies every run's outputs
+ * into the same shared buffers, so that the same parent judges them.
+ *
  * Ownership: a measure_cache owns its measure_data, released with
  * measure_cache_release.  measure_run fills a measure_result released
  * with measure_result_release.  measure_host returns a string the caller
@@ -114,7 +118,8 @@ enum measure_end {
 	MEASURE_CRASH,		/* died, exited, or ended without a result */
 	MEASURE_TIMEOUT,	/* a run did not return in time */
 	MEASURE_LOAD,		/* the object or its function would not load */
-	MEASURE_TAMPERED	/* what the child reported cannot be true */
+	MEASURE_TAMPERED,	/* what the child reported cannot be true */
+	MEASURE_INVALID		/* the child found it cannot run as described */
 };
 
 struct measure_result {
@@ -125,6 +130,11 @@ struct measure_result {
 	struct args_cmp cmp;	/* all runs and outputs together */
 	char *error;		/* what went wrong, or NULL */
 	double wall_s;		/* the child's life as the parent saw it */
+	/* Joules per run, one per energy window the child reported, or
+	 * why it could not (see measure_run_child). */
+	double *energy;
+	size_t nenergy;
+	char *energy_error;
 };
 
 /*
@@ -141,5 +151,64 @@ int measure_run(struct measure_cache *c, struct measure_data *d,
     const struct measure_proto *p, int reference,
     struct measure_result *res, struct ar_err *err);
 void measure_result_release(struct measure_result *res);
+
+/*
+ * What the child of another backend (cuda) is given, all of it set up
+ * before the fork: the arguments and their shape, and the arena shared
+ * with the parent, in which in[t * a->n + i] is the offset of input i of
+ * set t and out[k * a->n + i] that of output i of run k (poisoned).  Run
+ * k uses input set k % nsets; the first warmup runs are untimed.
+ */
+struct measure_child {
+	const struct args *a;
+	const struct args_shape *sh;
+	unsigned char *arena;
+	size_t len;
+	const size_t *in, *out;
+	size_t nsets, nruns, warmup;
+	double timeout_s;
+};
+
+/*
+ * A backend's child: runs the variant ch->nruns times and reports on fd,
+ * one line each, in this order:
+ *
+ *   run K TIME SUM	run K (from 0) took TIME seconds (printf's %a);
+ *			SUM is measure_checksum of its outputs, as 16 hex
+ *			digits, taken after they are in the arena
+ *   energy J		joules per run (%a) over one energy window, after
+ *			the runs, as many windows as were measured
+ *   noenergy MSG	why no energy could be measured
+ *   done		every run was made and reported
+ *
+ * or, instead of going on, one of
+ *
+ *   error MSG		the machinery failed (no driver): MEASURE_LOAD
+ *   invalid MSG	the variant cannot run as described: MEASURE_INVALID
+ *   crash MSG		the variant failed (a fault): MEASURE_CRASH
+ *   timeout MSG	a run did not end in time: MEASURE_TIMEOUT
+ *
+ * Before the child runs, the answers and pristine inputs of the cache are
+ * unmapped and fatal signals have their default action.  After it, the
+ * parent checks what a c child is checked for: the inputs in the arena
+ * (a child whose variant runs elsewhere copies them back, so that a
+ * variant that changed them is caught), every run's outputs, and the
+ * checksums.  Returns what fn returns.
+ */
+typedef int measure_child_fn(const struct measure_child *ch, void *ctx,
+    int fd);
+
+/*
+ * measure_run with fn as the child (reference 0).  slack_s is what the
+ * child may take beyond its runs (starting a device, energy windows)
+ * before the parent kills it.
+ */
+int measure_run_child(struct measure_cache *c, struct measure_data *d,
+    const struct args *a, const struct measure_proto *p,
+    measure_child_fn *fn, void *ctx, double slack_s,
+    struct measure_result *res, struct ar_err *err);
+
+/* The checksum of run k's outputs in the arena, as a child reports it. */
+uint64_t measure_checksum(const struct measure_child *ch, size_t k);
 
 #endif

@@ -1,18 +1,32 @@
 #!/usr/bin/env bats
 # ar-bench: measurement of good variants, every fault a candidate can
 # have (each one a KIND of tests/fixtures/bench/faults.c), the artifact
-# check, the command backend, the record's fields, CSV, and bad input.
+# check, the command backend, the record's fields, CSV, and bad input;
+# the cuda backend without a GPU, with a fake driver that behaves as the
+# faults of tests/fixtures/bench/gpufaults.cu would on a GPU, and on a
+# real GPU when there is one.
 
 load helper
 
 B=$FIX/bench
 FAULTS=$B/faults.json
 
+GPU=$B/gpufaults.json
+GPUKINDS="ok oob hang nowrite mutate big shmem noentry fat"
+
 setup_file() {
 	export CACHE=$BATS_FILE_TMPDIR/cache
 	# Every variant the tests use, built once for the whole file.
 	kinds ok segv hang nowrite signwrong mutate quits aborts mark broken chatty |
 	    ar-compile -s "$FAULTS" --cache "$CACHE" >"$BATS_FILE_TMPDIR/all.jsonl"
+	# The cuda variants, where NVRTC is there to build them (for sm_90,
+	# whatever the machine has), and the fake driver.
+	mkdir -p "$BATS_FILE_TMPDIR/fake"
+	cc -shared -fPIC -O1 -o "$BATS_FILE_TMPDIR/fake/libcuda.so.1" \
+	    "$B/fakecuda.c" || true
+	gpukinds $GPUKINDS | ar-compile -s "$GPU" --arch sm_90 --cache "$CACHE" \
+	    >"$BATS_FILE_TMPDIR/gpu.jsonl" 2>"$BATS_FILE_TMPDIR/gpu.err" ||
+	    rm -f "$BATS_FILE_TMPDIR/gpu.jsonl"
 }
 
 # kinds KIND...: records of faults.json, one per KIND, as ar-propose
@@ -21,6 +35,14 @@ kinds() {
 	local k
 	for k in "$@"; do
 		printf '{"study":"bench-faults","params":{"KIND":"%s"}}\n' "$k"
+	done
+}
+
+# gpukinds KIND...: records of gpufaults.json, one per KIND.
+gpukinds() {
+	local k
+	for k in "$@"; do
+		printf '{"study":"bench-gpufaults","params":{"KIND":"%s"}}\n' "$k"
 	done
 }
 
@@ -83,11 +105,11 @@ bench() {
 }
 
 @test "a backend ar-bench cannot run yet is refused" {
-	sed 's/"backend": "c"/"backend": "cuda"/' "$FAULTS" >"$BATS_TEST_TMPDIR/cuda.json"
+	sed 's/"backend": "c"/"backend": "opencl"/' "$FAULTS" >"$BATS_TEST_TMPDIR/ocl.json"
 	cp "$B"/faults*.c "$BATS_TEST_TMPDIR/"
-	run --separate-stderr ar-bench -s "$BATS_TEST_TMPDIR/cuda.json" </dev/null
+	run --separate-stderr ar-bench -s "$BATS_TEST_TMPDIR/ocl.json" </dev/null
 	assert_failure 2
-	[[ $stderr == *"backend 'cuda' is not supported by ar-bench yet"* ]]
+	[[ $stderr == *"backend 'opencl' is not supported by ar-bench yet"* ]]
 }
 
 @test "a good variant is ok, with its times, its errors and the reference's time" {
@@ -433,4 +455,234 @@ C
 	assert_success
 	run jq -c '[.status, .time_s, .output.ratio]' <<<"$output"
 	assert_output '["ok",0.25,3]'
+}
+
+# The cuda backend.  Without a GPU (forced, so that these hold on a
+# machine that has one too): the input is read and checked, then ar-bench
+# says why it cannot measure, with status 1 and nothing on stdout.
+
+nogpu() {
+	AR_LIBCUDA=$BATS_TEST_TMPDIR/none/libcuda.so.1 "$@"
+}
+
+# need_cuda: skips the test when ar-bench was built without the CUDA
+# headers, and so without the backend.
+need_cuda() {
+	local e
+	e=$(nogpu ar-bench -s "$GPU" </dev/null 2>&1 || true)
+	[[ $e != *"built without the CUDA headers"* ]] ||
+		skip "ar-bench was built without CUDA"
+}
+
+# need_cubins: skips the test when ar-compile could not build the cuda
+# variants (no NVRTC); need_cuda too.
+need_cubins() {
+	need_cuda
+	[ -s "$BATS_FILE_TMPDIR/gpu.jsonl" ] ||
+		skip "ar-compile cannot build cuda variants here: $(tail -n 1 "$BATS_FILE_TMPDIR/gpu.err")"
+}
+
+# gpucompiled KIND...: the compiled cuda records of those kinds.
+gpucompiled() {
+	local k
+	for k in "$@"; do
+		jq -c --arg k "$k" 'select(.params.KIND == $k)' \
+		    "$BATS_FILE_TMPDIR/gpu.jsonl"
+	done
+}
+
+@test "cuda without a GPU: exit 1 with the reason after reading the input, and no output" {
+	local why="no CUDA driver ($BATS_TEST_TMPDIR/none/libcuda.so.1): $BATS_TEST_TMPDIR/none/libcuda.so.1: cannot open shared object file: No such file or directory"
+	run --separate-stderr nogpu ar-bench -s "$GPU" </dev/null
+	assert_failure 1
+	[ -z "$output" ]
+	# Built without the CUDA headers, the reason is that.
+	[ "$stderr" = "ar-bench: $GPU: cannot measure a cuda study here: $why" ] ||
+	    [ "$stderr" = "ar-bench: $GPU: cannot measure a cuda study here: built without the CUDA headers (cuda.h), so without the cuda backend" ]
+	# A record that did not compile needs no GPU, but the run does.
+	run --separate-stderr nogpu ar-bench -s "$GPU" < <(gpukinds ok |
+	    jq -c '. + {compile: {status: "error", seconds: 0.1, log: "x", arch: "sm_90"}}')
+	assert_failure 1
+	[ -z "$output" ]
+	[[ $stderr == *"cannot measure a cuda study here: "* ]]
+}
+
+@test "cuda without a GPU: a compiled variant is checked, then refused with status 1" {
+	need_cubins
+	c=$(gpucompiled ok)
+	run --separate-stderr nogpu ar-bench -s "$GPU" --cache "$CACHE" <<<"$c"
+	assert_failure 1
+	[ -z "$output" ]
+	[[ $stderr == "ar-bench: $GPU: cannot measure a cuda study here: no CUDA driver"* ]]
+}
+
+@test "cuda without a GPU: bad input is still bad input" {
+	run --separate-stderr nogpu ar-bench -s "$GPU" < <(gpukinds ok | jq -c '.study = "other"')
+	assert_failure 2
+	[[ $stderr == *"<stdin>:1: a record of another study ('other'), not of 'bench-gpufaults'"* ]]
+	run --separate-stderr nogpu ar-bench -s "$GPU" < <(gpukinds ok |
+	    jq -c '. + {artifact: "/tmp/x.cubin", compile: {status: "ok", seconds: 0.1, log: ""}}')
+	assert_failure 2
+	[[ $stderr == *"<stdin>:1: no \"compile.arch\" (ar-compile records the GPU architecture it built for, such as \"sm_90\")"* ]]
+	run --separate-stderr nogpu ar-bench -s "$GPU" < <(gpukinds ok |
+	    jq -c '. + {artifact: "/tmp/x.cubin", compile: {status: "ok", seconds: 0.1, log: "", arch: "compute_90"}}')
+	assert_failure 2
+	[[ $stderr == *"<stdin>:1: \"compile.arch\" is not a real architecture"* ]]
+}
+
+@test "cuda: a cubin recorded for another architecture is not the artifact of the record" {
+	need_cubins
+	c=$(gpucompiled ok | jq -c '.compile.arch = "sm_80"')
+	run --separate-stderr nogpu ar-bench -s "$GPU" --cache "$CACHE" <<<"$c"
+	assert_failure 2
+	[[ $stderr == *"<stdin>:1: artifact '"*"' is not the one built for this record"* ]]
+}
+
+@test "cuda: a study without a launch, or with a bad one, is refused" {
+	d=$BATS_TEST_TMPDIR
+	cp "$B"/gpufaults* "$d/"
+	jq 'del(.launch)' "$GPU" >"$d/s.json"
+	run --separate-stderr ar-bench -s "$d/s.json" </dev/null
+	assert_failure 2
+	[[ $stderr == *"s.json: key \"launch\": missing (a GPU kernel needs a grid and a block)"* ]]
+	jq 'del(.launch.block)' "$GPU" >"$d/s.json"
+	run --separate-stderr ar-bench -s "$d/s.json" </dev/null
+	assert_failure 2
+	[[ $stderr == *"s.json: key \"launch.block\": missing"* ]]
+}
+
+@test "--energy is for the cuda backend" {
+	run --separate-stderr bench --energy </dev/null
+	assert_failure 2
+	[[ $stderr == *"--energy measures a GPU's runs; this study's backend is 'c'"* ]]
+}
+
+# With the fake driver (fakecuda.c): the worker's whole path, on a CPU.
+fake() {
+	AR_LIBCUDA=$BATS_FILE_TMPDIR/fake/libcuda.so.1 \
+	    AR_LIBNVML=$BATS_FILE_TMPDIR/fake/libcuda.so.1 "$@"
+}
+
+@test "cuda (fake driver): every fault is a status, and the stream goes on" {
+	need_cubins
+	c=$(gpucompiled $GPUKINDS ok)
+	run --separate-stderr fake ar-bench -s "$GPU" --cache "$CACHE" <<<"$c"
+	assert_success
+	assert_jsonl
+	run jq -r '[.params.KIND, .status, .error // "-"] | @tsv' <<<"$output"
+	assert_output "$(printf '%s\n' \
+	    "ok	ok	-" \
+	    "oob	crash	run 1 of 4: CUDA_ERROR_ILLEGAL_ADDRESS (an illegal memory access was encountered)" \
+	    "hang	timeout	run 1 of 4 did not finish within 2 s" \
+	    "nowrite	wrong	output 'y' differs from the reference in 4 of 4 runs; in run 1 (input set 1): 1000 of 1000 elements, the first at [0]: nan, expected 1.67703867" \
+	    "mutate	wrong	the kernel changed its input 'x' (input set 1)" \
+	    "big	invalid	block dimension x is 2048, more than the 1024 the device allows" \
+	    "shmem	invalid	16777216 bytes of dynamic shared memory a block, more than the 232448 the device allows" \
+	    "noentry	invalid	no kernel 'gpufaults' in the cubin (a kernel keeps its name only when declared extern \"C\" __global__)" \
+	    "fat	invalid	a block of 256 threads, more than the 128 this kernel allows (16 registers a thread, or its __launch_bounds__)" \
+	    "ok	ok	-")"
+}
+
+@test "cuda (fake driver): an ok record has the c backend's fields and the GPU as host" {
+	need_cubins
+	run --separate-stderr fake ar-bench -s "$GPU" --cache "$CACHE" < <(gpucompiled ok)
+	assert_success
+	run jq -c 'keys_unsorted' <<<"$output"
+	assert_output '["study","params","artifact","compile","status","time_s","times","verify","ref_time_s","cost_s","host"]'
+	run jq -r '[.status, (.time_s > 0), .times.n, .verify.max_abs_err, (.ref_time_s > 0), .host, has("energy_j")] | @tsv' \
+	    <<<"$(fake ar-bench -s "$GPU" --cache "$CACHE" < <(gpucompiled ok))"
+	assert_output "$(printf 'ok\ttrue\t3\t0\ttrue\tFake GPU (tests)\tfalse')"
+}
+
+@test "cuda (fake driver): ar-bench never initialises CUDA in its own process" {
+	need_cubins
+	c=$(gpucompiled ok oob)
+	export FAKECUDA_INITS=$BATS_TEST_TMPDIR/inits
+	run --separate-stderr fake bash -c 'export FAKECUDA_FORBID_PID=$$; exec ar-bench -s "$1" --cache "$2"' _ "$GPU" "$CACHE" <<<"$c"
+	assert_success
+	run jq -r .status <<<"$output"
+	assert_output "$(printf 'ok\ncrash')"
+	# The probe and one worker for each variant, each a process of its own.
+	[ "$(wc -l <"$FAKECUDA_INITS")" -eq 3 ]
+	[ "$(sort -u "$FAKECUDA_INITS" | wc -l)" -eq 3 ]
+}
+
+@test "cuda (fake driver): a driver without a device is a runtime failure that says so" {
+	need_cubins
+	run --separate-stderr fake env FAKECUDA_NODEVICE=1 ar-bench -s "$GPU" --cache "$CACHE" < <(gpucompiled ok)
+	assert_failure 1
+	[ -z "$output" ]
+	[ "$stderr" = "ar-bench: $GPU: cannot measure a cuda study here: cuInit: CUDA_ERROR_NO_DEVICE (no CUDA-capable device is detected)" ]
+}
+
+@test "cuda (fake driver): --energy adds energy_j, or says once why it cannot" {
+	need_cubins
+	c=$(gpucompiled ok ok)
+	run --separate-stderr fake ar-bench -s "$GPU" --cache "$CACHE" --energy <<<"$c"
+	assert_success
+	run jq -r '[.status, (.energy_j > 0)] | @tsv' <<<"$output"
+	assert_output "$(printf 'ok\ttrue\nok\ttrue')"
+	# Power readings instead of the counter.
+	run --separate-stderr fake env FAKECUDA_NOENERGY=1 ar-bench -s "$GPU" --cache "$CACHE" --energy <<<"$c"
+	assert_success
+	run jq -r '[.status, (.energy_j > 0)] | @tsv' <<<"$output"
+	assert_output "$(printf 'ok\ttrue\nok\ttrue')"
+	run --separate-stderr fake env AR_LIBNVML=$BATS_TEST_TMPDIR/none.so ar-bench -s "$GPU" --cache "$CACHE" --energy <<<"$c"
+	assert_success
+	run jq -r '[.status, has("energy_j")] | @tsv' <<<"$output"
+	assert_output "$(printf 'ok\tfalse\nok\tfalse')"
+	[ "$stderr" = "ar-bench: --energy: no energy measured: no NVML ($BATS_TEST_TMPDIR/none.so): $BATS_TEST_TMPDIR/none.so: cannot open shared object file: No such file or directory" ]
+}
+
+@test "cuda (fake driver): CSV has energy_j with --energy" {
+	need_cubins
+	run --separate-stderr fake ar-bench -s "$GPU" --cache "$CACHE" --energy --csv < <(gpucompiled ok)
+	assert_success
+	run head -n 1 <<<"$output"
+	assert_output "study,params.KIND,artifact,compile.status,compile.seconds,compile.log,compile.arch,compile.compiler,status,time_s,times.n,times.min,times.median,times.mean,times.sd,verify.max_abs_err,verify.max_rel_err,ref_time_s,energy_j,cost_s,host,error"
+}
+
+@test "cuda (fake driver): parameters that do not match the study's args are invalid" {
+	need_cubins
+	d=$BATS_TEST_TMPDIR
+	cp "$B"/gpufaults* "$d/"
+	jq '.args += [{"name": "extra", "type": "int32", "value": 1}]' "$GPU" >"$d/s.json"
+	c=$(gpukinds ok | ar-compile -s "$d/s.json" --arch sm_90 --cache "$CACHE")
+	run --separate-stderr fake ar-bench -s "$d/s.json" --cache "$CACHE" <<<"$c"
+	assert_success
+	run jq -r '[.status, .error] | @tsv' <<<"$output"
+	assert_output "$(printf "invalid\tkernel 'gpufaults' takes 4 parameters, but the study's args are 5")"
+	jq '.args[3].type = "float64"' "$GPU" >"$d/s.json"
+	c=$(gpukinds ok | ar-compile -s "$d/s.json" --arch sm_90 --cache "$CACHE")
+	run --separate-stderr fake ar-bench -s "$d/s.json" --cache "$CACHE" <<<"$c"
+	run jq -r '[.status, .error] | @tsv' <<<"$output"
+	assert_output "$(printf "invalid\tparameter 4 of kernel 'gpufaults' takes 4 bytes, but args[3] ('a', float64) is 8")"
+}
+
+@test "cuda (fake driver): a zero or negative launch dimension is invalid, found before launching" {
+	need_cubins
+	d=$BATS_TEST_TMPDIR
+	cp "$B"/gpufaults* "$d/"
+	jq '.launch.grid = ["N - 1000"]' "$GPU" >"$d/s.json"
+	c=$(gpukinds ok | ar-compile -s "$d/s.json" --arch sm_90 --cache "$CACHE")
+	export FAKECUDA_INITS=$BATS_TEST_TMPDIR/inits
+	run --separate-stderr fake ar-bench -s "$d/s.json" --cache "$CACHE" <<<"$c"
+	assert_success
+	run jq -r '[.status, .error, has("time_s")] | @tsv' <<<"$output"
+	assert_output "$(printf "invalid\tlaunch.grid[0] is 0, not a positive integer\tfalse")"
+	# Only the probe initialised CUDA: no worker was started.
+	[ "$(wc -l <"$FAKECUDA_INITS")" -eq 1 ]
+}
+
+# On a real GPU: the same faults, as the device reports them.
+@test "cuda (GPU): every fault is a status on a real device" {
+	need_cubins
+	ar-bench -s "$GPU" </dev/null 2>/dev/null || skip "no GPU"
+	c=$(gpukinds $GPUKINDS ok | ar-compile -s "$GPU" --cache "$CACHE")
+	run --separate-stderr ar-bench -s "$GPU" --cache "$CACHE" <<<"$c"
+	assert_success
+	run jq -r '[.params.KIND, .status] | @tsv' <<<"$output"
+	assert_output "$(printf '%s\n' "ok	ok" "oob	crash" "hang	timeout" \
+	    "nowrite	wrong" "mutate	wrong" "big	invalid" "shmem	invalid" \
+	    "noentry	invalid" "fat	invalid" "ok	ok")"
 }

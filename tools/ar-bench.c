@@ -2,7 +2,9 @@
  * ar-bench: the third stage.  Reads compiled variants and measures each,
  * one at a time, in a child process that a crash or a hang cannot take
  * down with it; checks every run's output against the study's reference;
- * adds the outcome to the record.
+ * adds the outcome to the record.  A cuda variant runs in a child of its
+ * own too, with a CUDA context of its own: ar-bench itself never
+ * initialises CUDA (cudarun.h).
  *
  * Every record is read and checked before any is measured: a bad record
  * stops the run before anything was executed, and the compiler stages
@@ -23,7 +25,9 @@
 #include "args.h"
 #include "build.h"
 #include "cli.h"
+#include "cudarun.h"
 #include "hash.h"
+#include "launch.h"
 #include "measure.h"
 #include "proc.h"
 #include "rec.h"
@@ -39,14 +43,24 @@
 #define DEFAULT_ATOL	1e-5
 /* How long the reference may take to compile. */
 #define REF_COMPILE_TIMEOUT 300.0
+/* cuda: the least time one run of the reference, on the processor, may
+ * take, whatever the GPU's timeout: it does the GPU's work on a CPU. */
+#define REF_RUN_TIMEOUT	600.0
+/* cuda: what a worker may take beyond its runs (starting CUDA, loading
+ * the cubin), and the rate its copies are counted at, in bytes a second. */
+#define CUDA_SLACK_S	60.0
+#define CUDA_COPY_RATE	1e9
+/* cuda, --energy: windows of at least this many seconds each. */
+#define ENERGY_WINDOW_S	0.5
+#define ENERGY_WINDOWS	3
 /* Lines of a failed command's stderr kept in "error". */
 #define TAIL_LINES	3
 
 static const char synopsis[] =
     "usage: ar-bench -s study [-D name=value] [--cache dir] [--warmup w]\n"
     "                [--repeat r] [--timeout seconds] [--seed k] "
-    "[--keep-going]\n"
-    "                [--progress] [--csv] [file ...]\n";
+    "[--energy]\n"
+    "                [--keep-going] [--progress] [--csv] [file ...]\n";
 
 static const char help[] =
     "Measure each compiled variant of a study, checking its results "
@@ -58,6 +72,8 @@ static const char help[] =
     "                        $AR_CACHE, else "
     "$XDG_CACHE_HOME/autoresearch, else\n"
     "                        ~/.cache/autoresearch)\n"
+    "      --energy          cuda: joules per run from NVML, as "
+    "\"energy_j\"\n"
     "      --warmup W        untimed runs before the timed ones "
     "(default: the\n"
     "                        study's bench.warmup, else 1)\n"
@@ -83,10 +99,10 @@ struct opts {
 	long warmup, repeat;	/* -1: the study's */
 	double timeout_s;	/* < 0: the study's */
 	uint64_t seed;
-	int csv, keep_going, progress, version;
+	int csv, energy, keep_going, progress, version;
 };
 
-enum backend { BACKEND_C, BACKEND_COMMAND };
+enum backend { BACKEND_C, BACKEND_COMMAND, BACKEND_CUDA };
 
 /* One record read, checked, and waiting to be measured. */
 struct item {
@@ -94,7 +110,8 @@ struct item {
 	char *where;		/* "FILE:LINE" */
 	space_idx *cfg;
 	int compile_error;
-	char *artifact;		/* c: the artifact's real path */
+	char *artifact;		/* c, cuda: the artifact's real path */
+	char *arch;		/* cuda: what it was built for */
 };
 
 struct bench {
@@ -108,6 +125,9 @@ struct bench {
 	struct expr *bound;
 	char *cache, *cc;
 	char **flags;		/* the study's compile flags */
+	struct launch launch;	/* cuda */
+	const struct gpu_dev *gpu;	/* cuda: device 0 */
+	int energy_said;	/* cuda: why there is no energy was said */
 	char *ref_source, *ref_so;
 	const char *ref_entry;
 	struct measure_cache mc;
@@ -125,13 +145,20 @@ struct bench {
 /* The fields ar-bench owns: an input's are replaced, at the end. */
 static const char *const owned[] = {
 	"status", "time_s", "times", "verify", "ref_time_s", "output",
-	"cost_s", "host", "error"
+	"energy_j", "cost_s", "host", "error"
 };
 
 static const char *const c_columns[] = {
 	"status", "time_s", "times.n", "times.min", "times.median",
 	"times.mean", "times.sd", "verify.max_abs_err", "verify.max_rel_err",
 	"ref_time_s", "cost_s", "host", "error", NULL
+};
+
+/* cuda with --energy: the same and energy_j. */
+static const char *const energy_columns[] = {
+	"status", "time_s", "times.n", "times.min", "times.median",
+	"times.mean", "times.sd", "verify.max_abs_err", "verify.max_rel_err",
+	"ref_time_s", "energy_j", "cost_s", "host", "error", NULL
 };
 
 static const char *const command_columns[] = {
@@ -225,10 +252,13 @@ settings(struct bench *b)
 			ar_die(AR_EXIT_USAGE, "%s: key \"bound\": %s in '%s'",
 			    s->path, msg, src);
 	}
-	if (b->backend != BACKEND_C)
+	if (b->backend == BACKEND_COMMAND)
 		return;
 
 	if (args_load(&b->args, s, &err) != 0)
+		ar_die(AR_EXIT_USAGE, "%s", err.msg);
+	if (b->backend == BACKEND_CUDA &&
+	    launch_load(&b->launch, s, &err) != 0)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);
 	if (s->entry == NULL)
 		ar_die(AR_EXIT_USAGE, "%s: key \"entry\": missing (the "
@@ -252,7 +282,10 @@ settings(struct bench *b)
 			buf_printf(&p, "%s/%s", s->dir, src);
 		b->ref_source = p.buf;
 	}
-	if (json_is_string(json_object_get(c, "cc")))
+	/* A cuda study's compile options are NVRTC's; its reference is C,
+	 * built as build_reference says. */
+	if (json_is_string(json_object_get(c, "cc")) &&
+	    b->backend == BACKEND_C)
 		b->cc = estrdup(json_string_value(json_object_get(c, "cc")));
 	v = json_object_get(c, "flags");
 	b->flags = ecalloc(json_array_size(v) + 1, sizeof(char *));
@@ -295,12 +328,28 @@ is_hexid(const char *s)
 	return i == SPACE_IDLEN;
 }
 
+/* "sm_90", "sm_90a": an architecture a cubin is built for. */
+static int
+real_arch(const char *a)
+{
+	size_t n;
+
+	if (strncmp(a, "sm_", 3) != 0)
+		return 0;
+	a += 3;
+	if ((n = strspn(a, "0123456789")) == 0 || n > 4)
+		return 0;
+	a += n;
+	return *a == '\0' || (a[0] >= 'a' && a[0] <= 'z' && a[1] == '\0');
+}
+
 /*
  * Checks a record and fills its item: of this study, params in its
  * space, the id of those params (when it has one of ar-propose's), and
- * for "c" the artifact built from exactly this source, these params and
- * constants, these flags and this compiler, inside the cache.  Returns 0,
- * or -1 with err set.
+ * for "c" and "cuda" the artifact built from exactly this source, these
+ * params and constants, these flags and this compiler (for cuda, this
+ * architecture and NVRTC or nvcc, as the record's compile says), inside
+ * the cache.  Returns 0, or -1 with err set.
  */
 static int
 check_record(struct bench *b, struct item *it, struct ar_err *err)
@@ -346,7 +395,7 @@ check_record(struct bench *b, struct item *it, struct ar_err *err)
 		it->compile_error = 1;
 		return 0;
 	}
-	if (b->backend != BACKEND_C)
+	if (b->backend == BACKEND_COMMAND)
 		return 0;
 	if ((path = json_string_value(json_object_get(rec, "artifact")))
 	    == NULL) {
@@ -355,7 +404,30 @@ check_record(struct bench *b, struct item *it, struct ar_err *err)
 		return -1;
 	}
 	memset(&req, 0, sizeof(req));
-	req.cc = b->cc;
+	if (b->backend == BACKEND_CUDA) {
+		const char *arch = json_string_value(json_object_get(comp,
+		    "arch"));
+		const char *by = json_string_value(json_object_get(comp,
+		    "compiler"));
+
+		if (arch == NULL || !real_arch(arch)) {
+			ar_errf(err, "%s (ar-compile records the GPU "
+			    "architecture it built for, such as \"sm_90\")",
+			    arch == NULL ? "no \"compile.arch\"" :
+			    "\"compile.arch\" is not a real architecture");
+			return -1;
+		}
+		if (by != NULL && strcmp(by, "nvcc") != 0 &&
+		    strcmp(by, "nvrtc") != 0) {
+			ar_errf(err, "\"compile.compiler\" is '%s', not "
+			    "\"nvrtc\" or \"nvcc\"", by);
+			return -1;
+		}
+		req.arch = arch;
+		req.nvcc = by != NULL && strcmp(by, "nvcc") == 0;
+		it->arch = estrdup(arch);
+	} else
+		req.cc = b->cc;
 	req.source = s->source;
 	req.flags = b->flags;
 	req.defines = defs = defines(s, it->cfg);
@@ -425,6 +497,7 @@ read_input(struct bench *b, const char *path)
 			free(it.where);
 			free(it.cfg);
 			free(it.artifact);
+			free(it.arch);
 			if (!b->op->keep_going) {
 				status = AR_EXIT_USAGE;
 				break;
@@ -443,11 +516,18 @@ read_input(struct bench *b, const char *path)
 	return status;
 }
 
-/* The reference, built once as the variants are: the constants are its
- * only defines, since it has no parameters. */
+/*
+ * The reference, built once as the variants are: the constants are its
+ * only defines, since it has no parameters.  A cuda study's reference is
+ * C that does the GPU's work on the processor: it is built with cc -O3
+ * and OpenMP, for the loops it parallelises, and without OpenMP where the
+ * compiler has none.
+ */
 static void
 build_reference(struct bench *b)
 {
+	static char *const cuda_flags[] = { "-O3", "-fopenmp", NULL };
+	static char *const cuda_flags_serial[] = { "-O3", NULL };
 	struct build_req req;
 	struct build_result res;
 	struct ar_err err;
@@ -456,12 +536,18 @@ build_reference(struct bench *b)
 	memset(&req, 0, sizeof(req));
 	req.cc = b->cc;
 	req.source = b->ref_source;
-	req.flags = b->flags;
+	req.flags = b->backend == BACKEND_CUDA ? cuda_flags : b->flags;
 	req.defines = defs;
 	req.cache = b->cache;
 	req.timeout_s = REF_COMPILE_TIMEOUT;
 	if (build_so(&req, &res, &err) != 0)
 		ar_die(AR_EXIT_FAIL, "%s", err.msg);
+	if (!res.ok && b->backend == BACKEND_CUDA) {
+		build_result_release(&res);
+		req.flags = cuda_flags_serial;
+		if (build_so(&req, &res, &err) != 0)
+			ar_die(AR_EXIT_FAIL, "%s", err.msg);
+	}
 	free_strv(defs);
 	if (!res.ok)
 		ar_die(AR_EXIT_USAGE, "%s: the reference '%s' does not "
@@ -504,6 +590,7 @@ struct outcome {
 	int verified;
 	struct args_cmp cmp;
 	double ref_time_s;		/* < 0: none */
+	double energy_j;		/* cuda: < 0: none */
 	json_t *output;			/* command: owned */
 	char *error;			/* owned */
 };
@@ -625,6 +712,176 @@ measure_c(struct bench *b, struct item *it, struct outcome *o)
 	default:
 		fail(o, "crash", "%s", res.error);
 		break;
+	}
+	measure_result_release(&res);
+}
+
+/* The median of n numbers (n > 0). */
+static double
+median(double *v, size_t n)
+{
+	struct measure_stats st;
+
+	measure_stats(v, n, &st);
+	return st.median;
+}
+
+/*
+ * The reference of the shape d for a cuda variant: once per shape, as
+ * for c, but run once per input set, since its time says nothing of the
+ * GPU's, and with a timeout made for a processor doing a GPU's work.
+ * Returns 0, or -1 after failing o.
+ */
+static int
+cuda_reference(struct bench *b, struct measure_data *d, struct outcome *o)
+{
+	struct measure_proto p;
+	struct measure_result res;
+	struct ar_err err;
+
+	if (b->ref_so != NULL && !d->have_ref && d->ref_error == NULL) {
+		memset(&p, 0, sizeof(p));
+		p.warmup = 0;
+		p.repeat = d->nsets;
+		p.timeout_s = b->timeout_s > REF_RUN_TIMEOUT ? b->timeout_s :
+		    REF_RUN_TIMEOUT;
+		p.rtol = b->rtol;
+		p.atol = b->atol;
+		if (measure_run(&b->mc, d, &b->args, b->ref_so, b->ref_entry,
+		    &p, 1, &res, &err) != 0)
+			ar_die(AR_EXIT_FAIL, "%s", err.msg);
+		if (res.end == MEASURE_LOAD)
+			ar_die(AR_EXIT_USAGE, "%s: reference: %s",
+			    b->spec.path, res.error);
+		measure_result_release(&res);
+	}
+	if (d->ref_error != NULL) {
+		fail(o, "invalid", "the reference failed on these inputs: %s",
+		    d->ref_error);
+		return -1;
+	}
+	if (d->have_ref)
+		o->ref_time_s = d->ref_time_s;
+	return 0;
+}
+
+/*
+ * A cuda variant.  What the device cannot run is found here before any
+ * process starts, where the device's limits tell (the launch, the
+ * memory), and in the worker against the kernel's own; the worker is a
+ * fresh process each time, so that a fault or a hang is forgotten with
+ * its context.  A worker that cannot start CUDA at all is tried once
+ * more, then ar-bench gives up: a GPU that fails is no candidate's
+ * fault.
+ */
+static void
+measure_cuda(struct bench *b, struct item *it, struct outcome *o)
+{
+	struct measure_proto p;
+	struct measure_result res;
+	struct measure_data *d;
+	struct args_shape sh;
+	struct cudarun_job job;
+	struct ar_err err;
+	uint64_t need, dev_need, copies;
+	double slack;
+	int attempt;
+
+	if (args_shape(&b->args, b->slots, &sh, &err) != 0) {
+		fail(o, "invalid", "%s", err.msg);
+		return;
+	}
+	memset(&job, 0, sizeof(job));
+	if (launch_eval(&b->launch, b->slots, &job.dims, &err) != 0 ||
+	    launch_check(&job.dims, &b->gpu->lim, NULL, &err) != 0) {
+		fail(o, "invalid", "%s", err.msg);
+		args_shape_release(&sh);
+		return;
+	}
+	need = measure_need(&b->args, &sh, b->nsets, b->warmup + b->repeat);
+	dev_need = sh.in_bytes * b->nsets + sh.out_bytes;
+	copies = sh.in_bytes * b->nsets * 2 + sh.out_bytes *
+	    (b->warmup + b->repeat);
+	if (need > b->max_bytes) {
+		fail(o, "invalid", "the buffers need %llu bytes, more than "
+		    "the limit of %llu", (unsigned long long)need,
+		    (unsigned long long)b->max_bytes);
+		args_shape_release(&sh);
+		return;
+	}
+	if (b->gpu->mem > 0 && dev_need > b->gpu->mem) {
+		fail(o, "invalid", "the buffers need %llu bytes of device "
+		    "memory, more than the %llu the device has",
+		    (unsigned long long)dev_need,
+		    (unsigned long long)b->gpu->mem);
+		args_shape_release(&sh);
+		return;
+	}
+	if ((d = measure_cache_get(&b->mc, &b->args, &sh, b->nsets,
+	    b->op->seed, &err)) == NULL)
+		ar_die(AR_EXIT_FAIL, "%s", err.msg);
+	args_shape_release(&sh);
+	if (cuda_reference(b, d, o) != 0)
+		return;
+
+	job.cubin = it->artifact;
+	job.entry = b->spec.entry;
+	job.arch = it->arch;
+	job.lim = b->gpu->lim;
+	job.shared_default = b->gpu->shared_default;
+	job.energy = b->op->energy;
+	job.energy_window_s = ENERGY_WINDOW_S;
+	job.energy_windows = ENERGY_WINDOWS;
+	p.warmup = b->warmup;
+	p.repeat = b->repeat;
+	p.timeout_s = b->timeout_s;
+	p.rtol = b->rtol;
+	p.atol = b->atol;
+	slack = CUDA_SLACK_S + (double)copies / CUDA_COPY_RATE;
+	if (job.energy)
+		slack += ENERGY_WINDOWS * (b->timeout_s + 5 * ENERGY_WINDOW_S);
+	for (attempt = 0;; attempt++) {
+		if (measure_run_child(&b->mc, d, &b->args, &p, cudarun_child,
+		    &job, slack, &res, &err) != 0)
+			ar_die(AR_EXIT_FAIL, "%s", err.msg);
+		if (res.end != MEASURE_LOAD || attempt > 0)
+			break;
+		measure_result_release(&res);
+		sleep(2);
+	}
+	o->st = res.stats;
+	o->cmp = res.cmp;
+	o->verified = b->args.noutputs > 0 && res.ntimes > 0;
+	switch (res.end) {
+	case MEASURE_OK:
+		o->status = "ok";
+		check_bound(b, o);
+		break;
+	case MEASURE_WRONG:
+		fail(o, "wrong", "%s", res.error);
+		break;
+	case MEASURE_TIMEOUT:
+		fail(o, "timeout", "%s", res.error);
+		break;
+	case MEASURE_TAMPERED:
+		fail(o, "suspicious", "%s", res.error);
+		break;
+	case MEASURE_INVALID:
+		fail(o, "invalid", "%s", res.error);
+		break;
+	case MEASURE_LOAD:
+		ar_die(AR_EXIT_FAIL, "%s: the GPU failed twice: %s",
+		    it->where, res.error);
+	default:
+		fail(o, "crash", "%s", res.error);
+		break;
+	}
+	if (res.nenergy > 0)
+		o->energy_j = median(res.energy, res.nenergy);
+	else if (b->op->energy && res.energy_error != NULL &&
+	    !b->energy_said) {
+		ar_warn("--energy: no energy measured: %s", res.energy_error);
+		b->energy_said = 1;
 	}
 	measure_result_release(&res);
 }
@@ -783,6 +1040,8 @@ output_record(struct bench *b, struct item *it, struct outcome *o,
 	}
 	if (o->ref_time_s >= 0)
 		json_object_set_new(rec, "ref_time_s", num(o->ref_time_s));
+	if (o->energy_j >= 0)
+		json_object_set_new(rec, "energy_j", num(o->energy_j));
 	if (o->output != NULL)
 		json_object_set(rec, "output", o->output);
 	comp = json_object_get(it->rec, "compile");
@@ -827,7 +1086,8 @@ measure_all(struct bench *b)
 
 	for (i = 0; i < b->nitems; i++)
 		runnable |= !b->items[i].compile_error;
-	if (b->backend == BACKEND_C && runnable && b->ref_source != NULL)
+	if (b->backend != BACKEND_COMMAND && runnable &&
+	    b->ref_source != NULL)
 		build_reference(b);
 
 	for (i = 0; i < b->nitems; i++) {
@@ -838,12 +1098,15 @@ measure_all(struct bench *b)
 
 		memset(&o, 0, sizeof(o));
 		o.ref_time_s = -1;
+		o.energy_j = -1;
 		set_slots(b, it->cfg);
 		if (it->compile_error)
 			fail(&o, "compile_error", "the variant did not "
 			    "compile (see compile.log)");
 		else if (b->backend == BACKEND_C)
 			measure_c(b, it, &o);
+		else if (b->backend == BACKEND_CUDA)
+			measure_cuda(b, it, &o);
 		else
 			measure_command(b, it, &o);
 		rec = output_record(b, it, &o, now() - t0);
@@ -896,9 +1159,15 @@ bench(const struct opts *op, char *const *files, int nfiles)
 		b.backend = BACKEND_C;
 	else if (strcmp(b.spec.backend, "command") == 0)
 		b.backend = BACKEND_COMMAND;
+	else if (strcmp(b.spec.backend, "cuda") == 0)
+		b.backend = BACKEND_CUDA;
 	else
 		ar_die(AR_EXIT_USAGE, "%s: backend '%s' is not supported by "
 		    "ar-bench yet", op->study, b.spec.backend);
+	if (op->energy && b.backend != BACKEND_CUDA)
+		ar_die(AR_EXIT_USAGE, "%s: --energy measures a GPU's runs; "
+		    "this study's backend is '%s'", op->study,
+		    b.spec.backend);
 	if (space_init(&b.space, &b.spec, &err) != 0)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);
 	settings(&b);
@@ -912,12 +1181,21 @@ bench(const struct opts *op, char *const *files, int nfiles)
 	for (i = 0; i < (size_t)nfiles && status == AR_EXIT_OK; i++)
 		status = read_input(&b, files[i]);
 
+	/* The input was good: now, and only now, a cuda study needs its
+	 * GPU, so that bad input is still bad input without one. */
+	if (status == AR_EXIT_OK && b.backend == BACKEND_CUDA) {
+		const char *why;
+
+		if ((b.gpu = gpu_probe(&why)) == NULL)
+			ar_die(AR_EXIT_FAIL, "%s: cannot measure a cuda study "
+			    "here: %s", op->study, why);
+	}
 	if (status == AR_EXIT_OK) {
-		b.host = measure_host();
+		b.host = b.gpu != NULL ? estrdup(b.gpu->name) : measure_host();
 		b.show = op->progress || isatty(STDERR_FILENO);
 		b.w = rec_writer_new(STDOUT_FILENO, op->csv ? REC_CSV :
-		    REC_JSONL, b.backend == BACKEND_C ? c_columns :
-		    command_columns, 1);
+		    REC_JSONL, b.backend == BACKEND_COMMAND ? command_columns :
+		    op->energy ? energy_columns : c_columns, 1);
 		status = measure_all(&b);
 		rc = rec_writer_free(b.w, &err);
 		if (status == AR_EXIT_OK && rc != 0 && errno != EPIPE) {
@@ -931,10 +1209,12 @@ bench(const struct opts *op, char *const *files, int nfiles)
 		free(b.items[i].where);
 		free(b.items[i].cfg);
 		free(b.items[i].artifact);
+		free(b.items[i].arch);
 	}
 	free(b.items);
 	measure_cache_release(&b.mc);
 	args_release(&b.args);
+	launch_release(&b.launch);
 	expr_free(b.bound);
 	free(b.cache);
 	free(b.cc);
@@ -955,6 +1235,7 @@ main(int argc, char *argv[])
 		{ "cache", required_argument, NULL, 'c' },
 		{ "csv", no_argument, NULL, 'C' },
 		{ "define", required_argument, NULL, 'D' },
+		{ "energy", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "keep-going", no_argument, NULL, 'k' },
 		{ "progress", no_argument, NULL, 'p' },
@@ -982,6 +1263,9 @@ main(int argc, char *argv[])
 			break;
 		case 'D':
 			op.defs[op.ndefs++] = optarg;
+			break;
+		case 'E':
+			op.energy = 1;
 			break;
 		case 'h':
 			cli_help(synopsis, help);
