@@ -46,7 +46,7 @@ MAN5 = $(wildcard man/man5/*.5)
 MAN7 = $(wildcard man/man7/*.7)
 
 # Debian packages the project needs to build and test (`make deps`).
-DEBS = build-essential clang libjansson-dev libcsv-dev libssl-dev libffi-dev \
+DEBS = build-essential clang libjansson-dev libcsv-dev libssl-dev libffi-dev libopenblas-dev \
 	bats bats-support bats-assert jq mandoc
 
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
