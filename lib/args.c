@@ -45,35 +45,6 @@ is_number(json_t *v)
 	return json_is_integer(v) || json_is_real(v);
 }
 
-/* An expression given as a string, or a number where a number will do. */
-static struct expr *
-parse_expr(const struct spec *s, const char *key, json_t *v,
-    struct ar_err *err)
-{
-	char src[64], msg[256];
-	const char *text;
-	struct expr *e;
-
-	if (json_is_integer(v)) {
-		snprintf(src, sizeof(src), "%lld",
-		    (long long)json_integer_value(v));
-		text = src;
-	} else if (json_is_real(v)) {
-		snprintf(src, sizeof(src), "%.17g", json_real_value(v));
-		text = src;
-	} else if (json_is_string(v))
-		text = json_string_value(v);
-	else {
-		ar_errf(err, "%s: key \"%s\": expected an expression (a "
-		    "string) or a number", s->path, key);
-		return NULL;
-	}
-	if ((e = expr_parse(text, spec_lookup, (void *)s, msg,
-	    sizeof(msg))) == NULL)
-		ar_errf(err, "%s: key \"%s\": %s in '%s'", s->path, key, msg,
-		    text);
-	return e;
-}
 
 static int
 load_one(struct args_arg *a, const struct spec *s, json_t *o, size_t i,
@@ -147,7 +118,7 @@ load_one(struct args_arg *a, const struct spec *s, json_t *o, size_t i,
 			return -1;
 		}
 		snprintf(what, sizeof(what), "%s.value", at);
-		return (a->expr = parse_expr(s, what, v, err)) ? 0 : -1;
+		return (a->expr = spec_expr(s, what, v, err)) ? 0 : -1;
 	}
 
 	if (json_object_get(o, "value") != NULL) {
@@ -160,7 +131,7 @@ load_one(struct args_arg *a, const struct spec *s, json_t *o, size_t i,
 		return -1;
 	}
 	snprintf(what, sizeof(what), "%s.size", at);
-	if ((a->expr = parse_expr(s, what, v, err)) == NULL)
+	if ((a->expr = spec_expr(s, what, v, err)) == NULL)
 		return -1;
 
 	v = json_object_get(o, "init");

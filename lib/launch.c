@@ -9,33 +9,6 @@
 
 static const char xyz[] = "xyz";
 
-static struct expr *
-parse(const struct spec *s, const char *key, json_t *v, struct ar_err *err)
-{
-	char src[64], msg[256];
-	const char *text;
-	struct expr *e;
-
-	if (json_is_integer(v)) {
-		snprintf(src, sizeof(src), "%lld",
-		    (long long)json_integer_value(v));
-		text = src;
-	} else if (json_is_real(v)) {
-		snprintf(src, sizeof(src), "%.17g", json_real_value(v));
-		text = src;
-	} else if (json_is_string(v))
-		text = json_string_value(v);
-	else {
-		ar_errf(err, "%s: key \"%s\": expected an expression (a "
-		    "string) or a number", s->path, key);
-		return NULL;
-	}
-	if ((e = expr_parse(text, spec_lookup, (void *)s, msg,
-	    sizeof(msg))) == NULL)
-		ar_errf(err, "%s: key \"%s\": %s in '%s'", s->path, key, msg,
-		    text);
-	return e;
-}
 
 static int
 load_dims(const struct spec *s, json_t *l, const char *name,
@@ -55,7 +28,7 @@ load_dims(const struct spec *s, json_t *l, const char *name,
 	}
 	for (i = 0; i < json_array_size(v); i++) {
 		snprintf(key, sizeof(key), "launch.%s[%zu]", name, i);
-		if ((out[i] = parse(s, key, json_array_get(v, i), err)) ==
+		if ((out[i] = spec_expr(s, key, json_array_get(v, i), err)) ==
 		    NULL)
 			return -1;
 		*n = (int)i + 1;
@@ -79,7 +52,7 @@ launch_load(struct launch *l, const struct spec *s, struct ar_err *err)
 	    load_dims(s, v, "block", l->block, &l->nblock, err) != 0)
 		return -1;
 	if ((sh = json_object_get(v, "shared")) != NULL &&
-	    (l->shared = parse(s, "launch.shared", sh, err)) == NULL)
+	    (l->shared = spec_expr(s, "launch.shared", sh, err)) == NULL)
 		return -1;
 	return 0;
 }

@@ -963,3 +963,32 @@ spec_release(struct spec *s)
 	json_decref(s->root);
 	memset(s, 0, sizeof(*s));
 }
+
+struct expr *
+spec_expr(const struct spec *s, const char *key, json_t *v,
+    struct ar_err *err)
+{
+	char src[64], msg[256];
+	const char *text;
+	struct expr *e;
+
+	if (json_is_integer(v)) {
+		snprintf(src, sizeof(src), "%lld",
+		    (long long)json_integer_value(v));
+		text = src;
+	} else if (json_is_real(v)) {
+		snprintf(src, sizeof(src), "%.17g", json_real_value(v));
+		text = src;
+	} else if (json_is_string(v))
+		text = json_string_value(v);
+	else {
+		ar_errf(err, "%s: key \"%s\": expected an expression (a "
+		    "string) or a number", s->path, key);
+		return NULL;
+	}
+	if ((e = expr_parse(text, spec_lookup, (void *)s, msg,
+	    sizeof(msg))) == NULL)
+		ar_errf(err, "%s: key \"%s\": %s in '%s'", s->path, key, msg,
+		    text);
+	return e;
+}

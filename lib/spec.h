@@ -86,4 +86,13 @@ int spec_param_index(const struct spec *s, const char *name);
  */
 long spec_value_index(const struct spec_param *p, json_t *v);
 
+/*
+ * Parses an expression of the study given as a string, or as a number
+ * where a number will do (a size, a launch dimension), against the
+ * study's slots.  Returns the program (the caller frees it with
+ * expr_free), or NULL with err naming the file and the key.
+ */
+struct expr *spec_expr(const struct spec *s, const char *key, json_t *v,
+    struct ar_err *err);
+
 #endif
