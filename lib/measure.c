@@ -415,7 +415,13 @@ c_child(const struct measure_child *ch, void *ctx, int fd)
 	ffi_arg rv;
 	void *h, *fn;
 
-	if ((h = dlopen(tg->so, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+	/*
+	 * RTLD_NODELETE: the child exits right after, and unloading a
+	 * variant that started threads (OpenMP) can unmap libgomp under its
+	 * own idle workers, which then die of SIGSEGV.
+	 */
+	if ((h = dlopen(tg->so, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)) ==
+	    NULL) {
 		dprintf(fd, "error cannot load '%s': %s\n", tg->so, dlerror());
 		return 3;
 	}

@@ -49,6 +49,7 @@ all_ok() {
 	assert_success
 	run jq -s 'map(.params | select(.MC % .MR != 0 or .NC % .NR != 0 or
 	    .NR % .VW != 0 or .MR * (.NR / .VW) + .NR / .VW + 1 > 32 or
+	    .MR * (.NR / .VW) < 8 or
 	    .KC * .NR * 4 > 49152 or .MC * .KC * 4 > 2097152 or
 	    .THREADS > 2)) | length' <<<"$output"
 	assert_output 0
