@@ -20,7 +20,8 @@ setup_file() {
 	static_libs || return 0
 	# Not the flags of a make that runs the tests (make check passes
 	# sanitizer CFLAGS down through MAKEFLAGS).
-	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -C "$ROOT" static \
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u CFLAGS -u LDFLAGS -u O \
+	    make -s -C "$ROOT" static \
 	    STATIC_O="$STATIC_DIR" >"$BATS_FILE_TMPDIR/make.log" 2>&1
 	echo $? >"$BATS_FILE_TMPDIR/make.status"
 }
