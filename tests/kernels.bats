@@ -49,7 +49,7 @@ all_ok() {
 	assert_success
 	run jq -s 'map(.params | select(.MC % .MR != 0 or .NC % .NR != 0 or
 	    .NR % .VW != 0 or .MR * (.NR / .VW) + .NR / .VW + 1 > 32 or
-	    .MR * (.NR / .VW) < 8 or
+	    .MR * (.NR / .VW) < 8 or (.THREADS == 1 and .PAR != 0) or
 	    .KC * .NR * 4 > 49152 or .MC * .KC * 4 > 2097152 or
 	    .THREADS > 2)) | length' <<<"$output"
 	assert_output 0
@@ -62,13 +62,14 @@ all_ok() {
 	    .reference.source = "\($k)/sgemm_ref.c"' "$K/sgemm/cpu.json" \
 	    >"$BATS_TEST_TMPDIR/sgemm.json"
 	# M, N, K past MC, NC and KC of the first configuration, and none a
-	# multiple of a block; one thread and two.
+	# multiple of a block; one thread and two, sharing rows (PAR 0) or
+	# panels (PAR 1).
 	run --separate-stderr pipeline "$BATS_TEST_TMPDIR/sgemm.json" -D M=130 -D N=403 -D K=271 <<'CONFIGS'
-{"VW":16,"MR":14,"NR":32,"KC":128,"MC":112,"NC":384,"KU":4,"PF":4,"THREADS":2}
-{"VW":16,"MR":6,"NR":64,"KC":128,"MC":48,"NC":384,"KU":8,"PF":0,"THREADS":1}
-{"VW":8,"MR":12,"NR":16,"KC":192,"MC":48,"NC":384,"KU":2,"PF":16,"THREADS":2}
-{"VW":4,"MR":8,"NR":8,"KC":192,"MC":96,"NC":384,"KU":1,"PF":2,"THREADS":1}
-{"VW":1,"MR":2,"NR":8,"KC":128,"MC":48,"NC":384,"KU":4,"PF":0,"THREADS":2}
+{"VW":16,"MR":14,"NR":32,"KC":128,"MC":112,"NC":384,"KU":4,"PF":4,"THREADS":2,"PAR":1}
+{"VW":16,"MR":6,"NR":64,"KC":128,"MC":48,"NC":384,"KU":8,"PF":0,"THREADS":1,"PAR":0}
+{"VW":8,"MR":12,"NR":16,"KC":192,"MC":48,"NC":384,"KU":2,"PF":16,"THREADS":2,"PAR":0}
+{"VW":4,"MR":8,"NR":8,"KC":192,"MC":96,"NC":384,"KU":1,"PF":2,"THREADS":1,"PAR":0}
+{"VW":1,"MR":2,"NR":8,"KC":128,"MC":48,"NC":384,"KU":4,"PF":0,"THREADS":2,"PAR":1}
 CONFIGS
 	assert_success
 	all_ok 5
@@ -79,8 +80,8 @@ CONFIGS
 	for d in "-D M=1 -D N=1 -D K=1" "-D M=3 -D N=70 -D K=2" "-D M=31 -D N=5 -D K=300"; do
 		# shellcheck disable=SC2086
 		run --separate-stderr pipeline "$K/sgemm/cpu.json" $d <<'CONFIGS'
-{"VW":16,"MR":14,"NR":32,"KC":128,"MC":112,"NC":384,"KU":4,"PF":4,"THREADS":2}
-{"VW":8,"MR":6,"NR":16,"KC":256,"MC":48,"NC":384,"KU":2,"PF":8,"THREADS":1}
+{"VW":16,"MR":14,"NR":32,"KC":128,"MC":112,"NC":384,"KU":4,"PF":4,"THREADS":2,"PAR":1}
+{"VW":8,"MR":6,"NR":16,"KC":256,"MC":48,"NC":384,"KU":2,"PF":8,"THREADS":1,"PAR":0}
 CONFIGS
 		assert_success
 		all_ok 2

@@ -8,10 +8,12 @@
  * held in vector registers.
  *
  * Loops, outermost first:
- *   jc  over n by NC     (the panel of B)
- *   pc  over k by KC     (pack B[pc.., jc..]; all threads share it)
- *   ic  over m by MC     (each thread owns a range of rows of C and
- *                         packs its own blocks of A)
+ *   jc  over n by NC     (the panel of B; threads take whole panels
+ *                         when PAR is 1)
+ *   pc  over k by KC     (pack B[pc.., jc..]; with PAR 0 all threads
+ *                         share it)
+ *   ic  over m by MC     (pack A[ic.., pc..]; with PAR 0 each thread
+ *                         owns a range of rows of C)
  *   jr  over NC by NR    (a sliver of B, reused from L1 ...)
  *   ir  over MC by MR    (... by every sliver of A in the block)
  *   p   over KC          (the micro-kernel, unrolled KU times)
@@ -26,6 +28,15 @@
  *   PF       prefetch distance in k steps along the packed A sliver
  *            (0: no prefetch)
  *   THREADS  OpenMP threads (with -fopenmp; without it, one)
+ *   PAR      how the threads share the work.  0: the ic loop, as BLIS
+ *            does on one socket: each thread owns an equal range of rows
+ *            of C and packs its own blocks of A, and all share one panel
+ *            of B, which they pack together between two barriers.  1: the
+ *            jc loop, dealt out dynamically panel by panel of NC columns,
+ *            each thread with a panel of B of its own: no barrier, and a
+ *            thread slowed by another process on its core (a shared
+ *            machine) takes fewer panels, at the price of packing all of
+ *            A once per panel and of idle threads when n / NC is small
  *
  * Edges need no special code in the micro-kernel: packing pads the
  * slivers with zeros, and a tile that sticks out of C is computed into
@@ -69,6 +80,9 @@
 #ifndef THREADS
 #define THREADS 1
 #endif
+#ifndef PAR
+#define PAR 0
+#endif
 
 #if NR % VW != 0
 #error "NR must be a multiple of VW"
@@ -90,9 +104,10 @@ typedef float vec;
 typedef float vec __attribute__((vector_size(VW * 4)));
 #endif
 
-static float *bpanel;		/* KC x NC, packed B */
-static size_t bcap;
-static float *ablock[THREADS];	/* MC x KC per thread, packed A */
+/* Packed B, KC x NC: one panel shared (PAR 0) or one per thread (PAR 1);
+ * packed A, MC x KC, one block per thread. */
+static float *bpanel[THREADS], *ablock[THREADS];
+static size_t bcap[THREADS], acap[THREADS];
 
 static int
 imin(int a, int b)
@@ -283,14 +298,18 @@ macro(int mc, int nc, int kc, const float *ap, const float *bp, float *C,
 
 #ifdef _OPENMP
 #define BARRIER() _Pragma("omp barrier")
+#define ME() omp_get_thread_num()
+#define NT() omp_get_num_threads()
 #else
 #define BARRIER() ((void)0)
+#define ME() 0
+#define NT() 1
 #endif
 
 void
 sgemm(int m, int n, int k, const float *A, const float *B, float *C)
 {
-	static size_t acap[THREADS];
+	size_t bsize = (size_t)KC * ((imin(NC, n) + NR - 1) / NR * NR);
 	int t;
 
 	if (m <= 0 || n <= 0)
@@ -300,22 +319,47 @@ sgemm(int m, int n, int k, const float *A, const float *B, float *C)
 			memset(C + (size_t)t * n, 0, (size_t)n * sizeof(float));
 		return;
 	}
-	if (reserve(&bpanel, &bcap, (size_t)KC * ((imin(NC, n) + NR - 1) /
-	    NR * NR)) != 0)
-		abort();
+	for (t = 0; t < THREADS; t++)
+		if ((t == 0 || PAR == 1) &&
+		    reserve(&bpanel[t], &bcap[t], bsize) != 0)
+			abort();
 	for (t = 0; t < THREADS; t++)
 		if (reserve(&ablock[t], &acap[t], (size_t)MC * KC) != 0)
 			abort();
 
+#if PAR == 1
+	{
+		int panels = (n + NC - 1) / NC, jb;
+
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(THREADS)
+#endif
+		for (jb = 0; jb < panels; jb++) {
+			int me = ME(), jc = jb * NC, nc = imin(NC, n - jc);
+			int bs = (nc + NR - 1) / NR, pc, ic;
+
+			for (pc = 0; pc < k; pc += KC) {
+				int kc = imin(KC, k - pc);
+
+				pack_b(0, bs, nc, kc, B + (size_t)pc * n + jc,
+				    n, bpanel[me]);
+				for (ic = 0; ic < m; ic += MC) {
+					int mc = imin(MC, m - ic);
+
+					pack_a(mc, kc, A + (size_t)ic * k + pc,
+					    k, ablock[me]);
+					macro(mc, nc, kc, ablock[me], bpanel[me],
+					    C + (size_t)ic * n + jc, n, pc == 0);
+				}
+			}
+		}
+	}
+#else
 #ifdef _OPENMP
 #pragma omp parallel num_threads(THREADS)
 #endif
 	{
-#ifdef _OPENMP
-		int me = omp_get_thread_num(), nt = omp_get_num_threads();
-#else
-		int me = 0, nt = 1;
-#endif
+		int me = ME(), nt = NT();
 		/* Rows are shared out in whole slivers of MR, as evenly as
 		 * they go, so that every thread gets the same work. */
 		int slivers = (m + MR - 1) / MR;
@@ -333,17 +377,18 @@ sgemm(int m, int n, int k, const float *A, const float *B, float *C)
 				 * that is about to be overwritten. */
 				BARRIER();
 				pack_b(bs * me / nt, bs * (me + 1) / nt, nc,
-				    kc, B + (size_t)pc * n + jc, n, bpanel);
+				    kc, B + (size_t)pc * n + jc, n, bpanel[0]);
 				BARRIER();
 				for (ic = r0; ic < r1; ic += MC) {
 					int mc = imin(MC, r1 - ic);
 
 					pack_a(mc, kc, A + (size_t)ic * k + pc,
 					    k, ablock[me]);
-					macro(mc, nc, kc, ablock[me], bpanel,
+					macro(mc, nc, kc, ablock[me], bpanel[0],
 					    C + (size_t)ic * n + jc, n, pc == 0);
 				}
 			}
 		}
 	}
+#endif
 }

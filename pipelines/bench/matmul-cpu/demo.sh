@@ -3,7 +3,7 @@
 # through the whole loop, propose | compile | bench | score, round by
 # round (pipelines/tune.mk), at N=1024 with every core, then measures the
 # best configuration found again beside OpenBLAS's cblas_sgemm on the same
-# problem, and prints both with the naive reference.  A few minutes on a
+# problem, and prints both with the naive reference.  About a minute on a
 # 2-core machine.  Without OpenBLAS (libopenblas-dev, `make deps`) it says
 # so and prints the rest.
 set -euo pipefail

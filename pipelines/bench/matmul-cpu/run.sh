@@ -21,7 +21,10 @@
 # Prints one JSON line per measurement and, per case, a summary line
 #   {"case", "M", "N", "K", "threads", "evals", "strategy", "tuned_gflops",
 #    "params", "ours_gflops", "openblas": [{"coretype", "core", "gflops"}],
-#    "openblas_gflops", "openblas_core", "ratio", "loadavg": [start, end]}
+#    "openblas_gflops", "openblas_core", "ratio", "pair_ratio_median",
+#    "loadavg": [start, end]}
+# ratio is the median of ours over the median of OpenBLAS's;
+# pair_ratio_median the median of the ratios within each pair.
 # Results in BENCHMARKS.md.
 #
 # usage: pipelines/bench/matmul-cpu/run.sh [one|all]...
@@ -122,12 +125,18 @@ run_case() {
 	        map({coretype: .[0].coretype, core: .[0].core,
 	             gflops: (map(.gflops) | med)})) as $ob |
 	    ($ob | max_by(.gflops)) as $top |
+	    # The ratio within each pair, measured a few seconds apart.
+	    (group_by(.pair) | map(
+	        (map(select(.method == "ours" and .status == "ok"))[0].gflops) /
+	        (map(select(.method == "openblas" and
+	            .coretype == $top.coretype))[0].gflops)) | med) as $pr |
 	    {case: $c, M: $n, N: $n, K: $n, threads: $t, evals: $e, strategy: $s,
 	     tune_wall_s: $wall, loadavg: $load, tuned_gflops: $best.metrics.gflops,
 	     params: $best.params, ours_gflops: $ours, openblas: $ob,
 	     openblas_gflops: $top.gflops, openblas_core: $top.core,
 	     ratio: (if $ours == null then null
-	         else ($ours / $top.gflops * 1000 | round / 1000) end)}' \
+	         else ($ours / $top.gflops * 1000 | round / 1000) end),
+	     pair_ratio_median: ($pr * 1000 | round / 1000)}' \
 	    "$dir/remeasure.jsonl")
 	echo "$line"
 	jq -r '"\(.case): N=\(.N), \(.threads) thread(s): ours \(.ours_gflops) GFLOP/s, OpenBLAS (\(.openblas_core)) \(.openblas_gflops) GFLOP/s, ratio \(.ratio)"' <<<"$line" >&2
