@@ -12,7 +12,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -Ilib -D_GNU_SOURCE -DAR_VERSION='"$(VERSION)"'
-LDLIBS = -ljansson -lcsv -lcrypto -lffi -ldl -lm
+LDLIBS = -Wl,--as-needed -ljansson -lcsv -lcrypto -lffi -llapacke -lz -ldl -lm
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS)
 
 # CUDA: its headers give the types and prototypes of NVRTC and the driver
@@ -30,8 +30,8 @@ endif
 # time).  Built apart in STATIC_O, never in bin/: make could not tell the
 # two kinds of bin/ apart and would keep whichever was built last.
 STATIC_O = build/static
-STATIC_LDLIBS = -Wl,-Bstatic -ljansson -lcsv -lcrypto -lffi -Wl,-Bdynamic \
-	-ldl -lm -lpthread
+STATIC_LDLIBS = -Wl,-Bstatic -ljansson -lcsv -lcrypto -lffi -llapacke -llapack \
+	-lblas -lgfortran -lquadmath -lz -Wl,-Bdynamic -ldl -lm -lpthread
 
 TOOLS = ar-propose ar-compile ar-bench ar-score ar-learn
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
@@ -47,7 +47,7 @@ MAN7 = $(wildcard man/man7/*.7)
 
 # Debian packages the project needs to build and test (`make deps`).
 DEBS = build-essential clang libjansson-dev libcsv-dev libssl-dev libffi-dev libopenblas-dev \
-	bats bats-support bats-assert jq mandoc
+	liblapacke-dev zlib1g-dev bats bats-support bats-assert jq mandoc
 
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
