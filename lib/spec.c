@@ -10,6 +10,7 @@
 
 #include "hash.h"
 #include "rec.h"
+#include "replay.h"
 
 /*
  * The keys a study may have at its top level and their types.  Anything
@@ -810,8 +811,9 @@ spec_load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
 {
 	json_error_t je;
 	const char *key, *slash;
-	json_t *v, *ref;
+	json_t *v, *ref, *fparams = NULL;
 	size_t i;
+	int rc;
 
 	memset(s, 0, sizeof(*s));
 	s->path = estrdup(path);
@@ -900,11 +902,33 @@ spec_load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
 			return -1;
 	}
 
-	if ((v = json_object_get(s->root, "params")) == NULL) {
+	/*
+	 * A replay study's params are those of its cache file unless it
+	 * lists them; either way they must fit the file, which only the head
+	 * of the file (its tune_params) tells, so this stays quick.
+	 */
+	if (strcmp(s->backend, "replay") == 0 &&
+	    (fparams = replay_params(s->source, err)) == NULL) {
+		char msg[sizeof(err->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		ar_errf(err, "%s: key \"source\": %s", path, msg);
+		return -1;
+	}
+	if ((v = json_object_get(s->root, "params")) == NULL &&
+	    fparams != NULL) {
+		json_object_set(s->root, "params", fparams);
+		v = fparams;
+	}
+	if (v == NULL) {
 		ar_errf(err, "%s: key \"params\": missing", path);
 		return -1;
 	}
-	if (load_params(s, v, err) != 0 ||
+	rc = load_params(s, v, err);
+	if (rc == 0 && fparams != NULL)
+		rc = replay_check(s, fparams, s->source, err);
+	json_decref(fparams);
+	if (rc != 0 ||
 	    load_problem(s, json_object_get(s->root, "problem"), err) != 0 ||
 	    apply_defs(s, defs, ndefs, err) != 0 ||
 	    load_constraints(s, json_object_get(s->root, "constraints"),

@@ -6,6 +6,9 @@
  * own too, with a CUDA context of its own: ar-bench itself never
  * initialises CUDA (cudarun.h).
  *
+ * A replay study runs nothing: each variant's outcome is looked up in a
+ * Kernel Tuner cache file (replay.h).
+ *
  * Every record is read and checked before any is measured: a bad record
  * stops the run before anything was executed, and the compiler stages
  * upstream have finished before the first timing, so they do not compete
@@ -31,6 +34,7 @@
 #include "measure.h"
 #include "proc.h"
 #include "rec.h"
+#include "replay.h"
 #include "space.h"
 #include "spec.h"
 #include "util.h"
@@ -102,7 +106,7 @@ struct opts {
 	int csv, energy, keep_going, progress, version;
 };
 
-enum backend { BACKEND_C, BACKEND_COMMAND, BACKEND_CUDA };
+enum backend { BACKEND_C, BACKEND_COMMAND, BACKEND_CUDA, BACKEND_REPLAY };
 
 /* One record read, checked, and waiting to be measured. */
 struct item {
@@ -133,6 +137,7 @@ struct bench {
 	struct measure_cache mc;
 	uint64_t max_bytes;
 	char *host;
+	struct replay *replay;	/* replay: the cache file, indexed */
 	struct val *slots;
 	struct rec_writer *w;
 	int show;
@@ -252,7 +257,7 @@ settings(struct bench *b)
 			ar_die(AR_EXIT_USAGE, "%s: key \"bound\": %s in '%s'",
 			    s->path, msg, src);
 	}
-	if (b->backend == BACKEND_COMMAND)
+	if (b->backend == BACKEND_COMMAND || b->backend == BACKEND_REPLAY)
 		return;
 
 	if (args_load(&b->args, s, &err) != 0)
@@ -395,7 +400,7 @@ check_record(struct bench *b, struct item *it, struct ar_err *err)
 		it->compile_error = 1;
 		return 0;
 	}
-	if (b->backend == BACKEND_COMMAND)
+	if (b->backend == BACKEND_COMMAND || b->backend == BACKEND_REPLAY)
 		return 0;
 	if ((path = json_string_value(json_object_get(rec, "artifact")))
 	    == NULL) {
@@ -587,6 +592,9 @@ set_slots(struct bench *b, const space_idx *cfg)
 struct outcome {
 	const char *status;
 	struct measure_stats st;	/* st.n 0: no times */
+	double time_s;			/* replay: the recorded time; NAN:
+					 * st.median is the time */
+	double cost_s;			/* replay: the recorded cost */
 	int verified;
 	struct args_cmp cmp;
 	double ref_time_s;		/* < 0: none */
@@ -1001,6 +1009,35 @@ measure_command(struct bench *b, struct item *it, struct outcome *o)
 	free(t);
 }
 
+/*
+ * A replay study: the outcome is what the cache file recorded for the
+ * configuration (replay.h says what each record becomes), and what the
+ * evaluation cost is what the file says it cost.  Nothing runs.  The
+ * time is the file's "time", the mean of its runs as Kernel Tuner
+ * reports it, so that a replay finds the optimum the file's users know;
+ * "times" are the statistics of the recorded runs.
+ */
+static void
+measure_replay(struct bench *b, struct item *it, struct outcome *o)
+{
+	struct replay_hit h;
+
+	replay_lookup(b->replay, it->cfg, &h);
+	o->cost_s = h.cost_s;
+	if (strcmp(h.status, "ok") != 0) {
+		fail(o, h.status, "%s", h.error);
+		return;
+	}
+	o->status = "ok";
+	o->time_s = h.time_s;
+	o->st.n = h.n;
+	o->st.min = h.min;
+	o->st.median = h.median;
+	o->st.mean = h.mean;
+	o->st.sd = h.sd;
+	check_bound(b, o);
+}
+
 /* A JSON number, or null for what JSON cannot hold. */
 static json_t *
 num(double d)
@@ -1020,8 +1057,11 @@ output_record(struct bench *b, struct item *it, struct outcome *o,
 		    b->backend == BACKEND_COMMAND)
 			json_object_del(rec, owned[i]);
 	json_object_set_new(rec, "status", json_string(o->status));
-	if (o->st.n > 0) {
+	if (!isnan(o->time_s))
+		json_object_set_new(rec, "time_s", num(o->time_s));
+	else if (o->st.n > 0)
 		json_object_set_new(rec, "time_s", num(o->st.median));
+	if (o->st.n > 0) {
 		t = json_object();
 		json_object_set_new(t, "n", json_integer((json_int_t)o->st.n));
 		json_object_set_new(t, "min", num(o->st.min));
@@ -1045,7 +1085,8 @@ output_record(struct bench *b, struct item *it, struct outcome *o,
 	if (o->output != NULL)
 		json_object_set(rec, "output", o->output);
 	comp = json_object_get(it->rec, "compile");
-	if (json_is_number(json_object_get(comp, "seconds")))
+	if (b->backend != BACKEND_REPLAY &&
+	    json_is_number(json_object_get(comp, "seconds")))
 		cost += json_number_value(json_object_get(comp, "seconds"));
 	json_object_set_new(rec, "cost_s", num(cost));
 	json_object_set_new(rec, "host", json_string(b->host));
@@ -1066,8 +1107,9 @@ progress(struct bench *b, size_t i, struct item *it, struct outcome *o)
 		fprintf(stderr, " %s=%s", s->params[k].name,
 		    s->params[k].text[it->cfg[k]]);
 	fprintf(stderr, " %s", o->status);
-	if (o->st.n > 0) {
-		fmt_time(o->st.median, t, sizeof(t));
+	if (!isnan(o->time_s) || o->st.n > 0) {
+		fmt_time(!isnan(o->time_s) ? o->time_s : o->st.median, t,
+		    sizeof(t));
 		fprintf(stderr, " %s", t);
 	}
 	if (o->error != NULL)
@@ -1099,6 +1141,7 @@ measure_all(struct bench *b)
 		memset(&o, 0, sizeof(o));
 		o.ref_time_s = -1;
 		o.energy_j = -1;
+		o.time_s = NAN;
 		set_slots(b, it->cfg);
 		if (it->compile_error)
 			fail(&o, "compile_error", "the variant did not "
@@ -1107,9 +1150,12 @@ measure_all(struct bench *b)
 			measure_c(b, it, &o);
 		else if (b->backend == BACKEND_CUDA)
 			measure_cuda(b, it, &o);
+		else if (b->backend == BACKEND_REPLAY)
+			measure_replay(b, it, &o);
 		else
 			measure_command(b, it, &o);
-		rec = output_record(b, it, &o, now() - t0);
+		rec = output_record(b, it, &o, b->backend == BACKEND_REPLAY ?
+		    o.cost_s : now() - t0);
 		if (rec_write(b->w, rec, &err) != 0) {
 			json_decref(rec);
 			json_decref(o.output);
@@ -1141,6 +1187,42 @@ memory_limit(void)
 	return (uint64_t)pages * (uint64_t)size / 2;
 }
 
+/*
+ * A replay study's cache file, loaded and tied to the study; bad data is
+ * bad input.  A file cut off (Kernel Tuner writes its closing braces only
+ * when it finishes) is read up to its last complete record, and said
+ * once: the configurations after it are not in the file, so they come
+ * out "invalid", which is not what they would have measured.
+ */
+static void
+load_replay(struct bench *b)
+{
+	struct ar_err err;
+	size_t n;
+
+	if ((b->replay = replay_load(b->spec.source, &err)) == NULL ||
+	    replay_bind(b->replay, &b->spec, &err) != 0)
+		ar_die(AR_EXIT_USAGE, "%s", err.msg);
+	if ((n = replay_truncated(b->replay)) > 0)
+		ar_warn("%s: the file is cut off (is Kernel Tuner still "
+		    "writing it?): read its %zu complete records; a "
+		    "configuration not among them is \"invalid\"", b->spec.source,
+		    n);
+}
+
+/* The host of a replay: the file's device_name, else the file's name
+ * (the AMD files have an empty one). */
+static char *
+replay_host(const struct bench *b)
+{
+	const char *d = replay_device(b->replay), *slash;
+
+	if (*d != '\0')
+		return estrdup(d);
+	slash = strrchr(b->spec.source, '/');
+	return estrdup(slash != NULL ? slash + 1 : b->spec.source);
+}
+
 /* The work, once the options are checked; returns the exit status. */
 static int
 bench(const struct opts *op, char *const *files, int nfiles)
@@ -1161,6 +1243,8 @@ bench(const struct opts *op, char *const *files, int nfiles)
 		b.backend = BACKEND_COMMAND;
 	else if (strcmp(b.spec.backend, "cuda") == 0)
 		b.backend = BACKEND_CUDA;
+	else if (strcmp(b.spec.backend, "replay") == 0)
+		b.backend = BACKEND_REPLAY;
 	else
 		ar_die(AR_EXIT_USAGE, "%s: backend '%s' is not supported by "
 		    "ar-bench yet", op->study, b.spec.backend);
@@ -1170,6 +1254,8 @@ bench(const struct opts *op, char *const *files, int nfiles)
 		    b.spec.backend);
 	if (space_init(&b.space, &b.spec, &err) != 0)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);
+	if (b.backend == BACKEND_REPLAY)
+		load_replay(&b);
 	settings(&b);
 	cache = op->cache ? estrdup(op->cache) : build_default_cache();
 	b.cache = absolute(cache);
@@ -1191,10 +1277,12 @@ bench(const struct opts *op, char *const *files, int nfiles)
 			    "here: %s", op->study, why);
 	}
 	if (status == AR_EXIT_OK) {
-		b.host = b.gpu != NULL ? estrdup(b.gpu->name) : measure_host();
+		b.host = b.backend == BACKEND_REPLAY ? replay_host(&b) :
+		    b.gpu != NULL ? estrdup(b.gpu->name) : measure_host();
 		b.show = op->progress || isatty(STDERR_FILENO);
 		b.w = rec_writer_new(STDOUT_FILENO, op->csv ? REC_CSV :
-		    REC_JSONL, b.backend == BACKEND_COMMAND ? command_columns :
+		    REC_JSONL, b.backend == BACKEND_COMMAND ||
+		    b.backend == BACKEND_REPLAY ? command_columns :
 		    op->energy ? energy_columns : c_columns, 1);
 		status = measure_all(&b);
 		rc = rec_writer_free(b.w, &err);
@@ -1223,6 +1311,7 @@ bench(const struct opts *op, char *const *files, int nfiles)
 	free(b.ref_so);
 	free(b.host);
 	free(b.slots);
+	replay_free(b.replay);
 	space_release(&b.space);
 	spec_release(&b.spec);
 	return status;
