@@ -1,37 +1,67 @@
 /*
  * model: the model file of a study, what ar-learn(1) fits from the
- * scored records and ar-propose(1) will read.  It is JSON, rebuildable
- * from the history alone, and written atomically.
+ * scored records and ar-propose(1) reads.  It is JSON, rebuildable from
+ * the history alone (and the prior it was warmed with), and written
+ * atomically.
  *
- * Format "autoresearch-model", version 1:
- *   {"format": "autoresearch-model", "version": 1,
+ * Format "autoresearch-model", version 2:
+ *   {"format": "autoresearch-model", "version": 2,
  *    "study": NAME, "objective": "minimize time_s",
  *    "evals": N, "status": {"ok": n, "crash": n, ...},
  *    "best": {"id", "round", "objective", "score", "params", "metrics"}
  *            or null,
- *    "rounds": R, "strategies": {}}
+ *    "rounds": R, "strategies": {"rl": {...}},
+ *    "prior": {...}}
  * evals counts the records read, failures included; status counts them
  * by their "status" (a record without one under "none"), in the order of
  * ar-formats(7) and then by name; best is the record of status "ok" with
  * the highest numeric score, the earliest one on a tie; rounds is the
  * largest "round" read (0 when none).
  *
- * Versioning.  Later versions add fields: the learning strategies keep
- * their state (surrogates, policies, bandit credits, transfer priors)
- * under "strategies" and in new top-level fields.  A version that only
- * adds fields keeps the version number, and a reader ignores the fields
- * it does not know; model_load keeps them, and model_save writes them
- * back unchanged, after the fields above.  A change that an older reader
- * would misread raises "version", and a reader refuses a version newer
- * than its own (MODEL_VERSION).
+ * "strategies" holds the state the learning strategies keep; today that
+ * is the policy of rl, which appears with the first record learned (or
+ * the prior):
+ *   "rl": {"records": N learned, prior records included,
+ *          "baseline": the running mean of the rewards,
+ *          "policy": [{"param": NAME, "values": [...],
+ *                      "logits": [...]}, ...] (the study's order),
+ *          "scores": {"values": [...], "weights": [...]}: the ok scores
+ *                    learned (ascending, merged by weight past 1024),
+ *          "warm": {"records": n, "logits": [[...], ...]}: the policy
+ *                  after the prior (only with one)}
+ * "prior" (only in a model warmed by ar-learn --prior) is what
+ * search_read_prior reads:
+ *   {"history": PATH as given, "study": the prior's study or null,
+ *    "records": N read,
+ *    "points": [{"params": {...}, "q": Q}, ..., {"params": {...},
+ *               "q": null}, ...]}
+ * the prior's ok records first, best first, each with Q the quantile of
+ * its score among the prior's ok records: 1 - (how many score higher) /
+ * (how many are ok - 1), so 1 for the best (and any tied with it), 0 for
+ * the worst, 1 when there is only one; at most MODEL_PRIOR_OK of them;
+ * then its failures (q null) in file order, at most MODEL_PRIOR_FAILED;
+ * a configuration measured twice is listed once, at its better place.
  *
- * Everything in a model depends only on the records and their order, not
- * on how they were split between runs, so that updating a model run by
- * run gives the same file, byte for byte, as rebuilding it from the
- * whole history at once.
+ * Versioning.  A version that only adds fields keeps the version number;
+ * a reader ignores the fields it does not know, model_load keeps them,
+ * and model_save writes them back unchanged, after the fields above.  A
+ * change that an older reader would misread raises "version".  Version 2
+ * added the rl policy: a version 1 program would count new records
+ * without teaching the policy, so it must refuse these files.  A reader
+ * refuses a version newer than its own (MODEL_VERSION); model_load reads
+ * an older one (its fields are a subset) and says so in m->version, and
+ * ar-learn refuses to update it (--rebuild upgrades it).
+ *
+ * Everything in a model depends only on the prior and the records and
+ * their order, not on how they were split between runs, so that updating
+ * a model run by run gives the same file, byte for byte, as rebuilding
+ * it from the whole history at once.  The floating-point state is
+ * written with 17 significant digits, which reads back to the same
+ * doubles.
  *
  * Ownership: a model is filled by model_init or model_load and released
- * by model_release; the JSON values inside belong to it.
+ * by model_release; the JSON values inside belong to it.  A model bound
+ * to a space (model_bind) borrows it: the space must outlive the model.
  */
 #ifndef AR_MODEL_H
 #define AR_MODEL_H
@@ -39,25 +69,41 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "space.h"
 #include "util.h"
 
 #define MODEL_FORMAT	"autoresearch-model"
-#define MODEL_VERSION	1
+#define MODEL_VERSION	2
+
+/* How many points of a prior the model keeps (see above). */
+#define MODEL_PRIOR_OK		1000
+#define MODEL_PRIOR_FAILED	200
 
 struct model_count {
 	char *status;
 	json_int_t n;
 };
 
+struct model_rl;		/* the rl policy being learned (model.c) */
+
 struct model {
+	int version;		/* the file's; MODEL_VERSION if new */
 	char *study, *objective;
 	json_int_t evals, rounds;
 	struct model_count *counts;	/* in the order they are written */
 	size_t ncounts;
 	json_t *best;		/* NULL, or the best's object */
 	double best_score;
-	json_t *strategies;	/* an object, kept as it was read */
-	json_t *extra;		/* fields of later versions, in order */
+	json_t *strategies;	/* an object, kept as it was read, but for
+				 * "rl" while rl is live */
+	json_t *extra;		/* the other fields, in order: "prior"
+				 * when there is one, and those of later
+				 * versions */
+
+	/* Set by model_bind: the study's space, and the live policy
+	 * (NULL until something is learned). */
+	struct space *sp;
+	struct model_rl *rl;
 };
 
 /* An empty model of a study. */
@@ -121,6 +167,100 @@ int model_update(struct model *m, json_t *rec, struct ar_err *err);
  * is not an integer.
  */
 int model_obs_json(json_t *rec, struct model_obs *o, struct ar_err *err);
+
+/*
+ * Learning.  The strategies' state depends on the study's parameters,
+ * so a model learns bound to the study's space: model_bind checks that
+ * the state the file holds fits the space (the same parameters, the same
+ * values in the same order) and returns 0, or -1 with err set ("key
+ * \"strategies.rl.policy\": ...").  A model binds once; model_learn
+ * binds on its first call.
+ */
+int model_bind(struct model *m, struct space *sp, struct ar_err *err);
+
+/*
+ * Learns one parsed record: model_update, then the strategies' part
+ * (model_learn_cfg with the record's params).  Returns 1 for a new best,
+ * 0, or -1 with err set (a bad record, as model_update says, or a model
+ * that does not fit sp).  This is what ar-learn does per record, and what
+ * a simulation that runs the loop in one process calls per evaluation.
+ */
+int model_learn(struct model *m, struct space *sp, json_t *rec,
+    struct ar_err *err);
+
+/*
+ * The strategies' part of learning one record of observation o, after
+ * model_count has counted it: cfg is its params as sp->np value indices,
+ * or NULL when they are not a configuration of the space (a parameter
+ * missing, a value it does not list; constraints are not checked).  The
+ * rl policy learns from the records of status "ok" with a score and from
+ * the failures (compile_error, invalid, wrong, crash, timeout,
+ * suspicious); the others leave it as it is.  m must be bound.  A
+ * simulation that has the configuration already calls model_count and
+ * this, and never parses a record (its model then has no "best").
+ */
+void model_learn_cfg(struct model *m, const struct model_obs *o,
+    const space_idx *cfg);
+/* Whether model_learn_cfg learns anything from o (so that a caller can
+ * skip reading the params of the records it would not). */
+int model_teaches(const struct model_obs *o);
+
+/*
+ * The params of a record as a configuration for model_learn_cfg: cfg is
+ * filled and 0 returned, or -1 when params is not an object that gives
+ * every parameter of the space one of its values (keys the space does
+ * not have are ignored).
+ */
+int model_cfg_json(struct space *sp, json_t *params, space_idx *cfg);
+
+/*
+ * The same from the text of a params object (as rec_peek found it),
+ * matching each value's text with the spec's first and parsing only when
+ * that fails; 0 or -1 as model_cfg_json.
+ */
+int model_cfg_text(struct space *sp, const char *text, size_t len,
+    space_idx *cfg);
+
+/*
+ * Warms a model with a prior: the scored records of a related study in
+ * the file at path ("-" the standard input), of any study name (but one).
+ * Sets the field "prior" of m->extra (see the format above) and teaches
+ * the rl policy the prior's records first, with the reward of each
+ * record its quantile in the prior and a smaller step, and keeps that
+ * policy as "warm".  m must
+ * be bound and have learned nothing yet.  Returns 0, or -1 with err set:
+ * "cannot open ...", or "PATH:LINE: what is wrong" for input that is not
+ * scored records (params missing or not an object, no score, a field of
+ * the wrong type, a record of a second study).
+ */
+int model_read_prior(struct model *m, const char *path, struct ar_err *err);
+
+/*
+ * For a rebuild that keeps the prior: m, fresh and bound, takes the prior
+ * of old (a loaded model of the same study) and the policy that prior
+ * left ("warm"), as if model_read_prior had read the prior again.
+ * Returns 1 when old had a prior, 0 when not, -1 with err set when its
+ * warm policy does not fit m's space.
+ */
+int model_keep_prior(struct model *m, const struct model *old,
+    struct ar_err *err);
+
+/*
+ * Whether two models hold the same prior and warm policy (both may have
+ * none): ar-learn --prior on a model that has one checks it this way.
+ */
+int model_same_prior(const struct model *a, const struct model *b);
+
+/*
+ * The rl policy's probabilities for proposing: prob[off[d] + k] for
+ * value k of parameter d, where off[d] sums the value counts of the
+ * parameters before d; each parameter's values sum to 1.  From the live
+ * policy when m is bound to sp, else from the file's "strategies.rl"
+ * when it fits sp.  Returns 1, or 0 (prob untouched) when m is NULL or
+ * holds no rl policy that fits.
+ */
+int model_rl_probs(const struct model *m, const struct space *sp,
+    double *prob);
 
 /* The model as the file holds it (a new reference). */
 json_t *model_json(const struct model *m);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # ar-learn: the model file, the best, the summary line, incremental runs
-# against a rebuild, refusals, atomic writes and bad input.
+# against a rebuild, the rl policy, the prior (--prior), refusals, atomic
+# writes and bad input.
 
 load helper
 
@@ -23,7 +24,7 @@ round() {
 @test "--help prints the usage to stdout and exits 0" {
 	run --separate-stderr ar-learn --help
 	assert_success
-	assert_output --partial "usage: ar-learn -s study -m model [--rebuild] [--keep-going] [file ...]"
+	assert_output --partial "usage: ar-learn -s study -m model [--rebuild] [--prior history] [--keep-going] [file ...]"
 	[ -z "$stderr" ]
 }
 
@@ -54,8 +55,8 @@ round() {
 	assert_success
 	[ -z "$stderr" ]
 	assert_output "{\"evals\":12,\"best\":{\"id\":\"$BEST2\",\"objective\":0.002,\"params\":$(round 2 | head -n 1 | jq -c .params)},\"improved\":true}"
-	run jq -c '[.format, .version, .study, .objective, .evals, .rounds, .strategies]' "$M"
-	assert_output '["autoresearch-model",1,"learn-mm","minimize time_s",12,3,{}]'
+	run jq -c '[.format, .version, .study, .objective, .evals, .rounds, (.strategies | keys)]' "$M"
+	assert_output '["autoresearch-model",2,"learn-mm","minimize time_s",12,3,["rl"]]'
 	run jq -c 'keys_unsorted' "$M"
 	assert_output '["format","version","study","objective","evals","status","best","rounds","strategies"]'
 	run jq -c '.best' "$M"
@@ -139,7 +140,7 @@ round() {
 	assert_output '{"evals":0,"best":null,"improved":false}'
 	run cat "$M"
 	assert_output "$(printf '%s\n' '{' '  "format": "autoresearch-model",' \
-	    '  "version": 1,' '  "study": "learn-mm",' \
+	    '  "version": 2,' '  "study": "learn-mm",' \
 	    '  "objective": "minimize time_s",' '  "evals": 0,' \
 	    '  "status": {},' '  "best": null,' '  "rounds": 0,' \
 	    '  "strategies": {}' '}')"
@@ -170,15 +171,15 @@ round() {
 
 @test "a model of a newer version is refused, and --rebuild replaces it" {
 	ar-learn -s "$S" -m "$M" "$H" >/dev/null
-	jq '.version = 2' "$M" >"$BATS_TEST_TMPDIR/v2.json"
-	mv "$BATS_TEST_TMPDIR/v2.json" "$M"
+	jq '.version = 3' "$M" >"$BATS_TEST_TMPDIR/v3.json"
+	mv "$BATS_TEST_TMPDIR/v3.json" "$M"
 	run --separate-stderr ar-learn -s "$S" -m "$M" </dev/null
 	assert_failure 2
-	assert_equal "$stderr" "ar-learn: $M: model format version 2 is newer than this program's (1) (--rebuild replaces it)"
+	assert_equal "$stderr" "ar-learn: $M: model format version 3 is newer than this program's (2) (--rebuild replaces it)"
 	run ar-learn -s "$S" -m "$M" --rebuild "$H"
 	assert_success
 	run jq .version "$M"
-	assert_output 1
+	assert_output 2
 }
 
 @test "a corrupt model file is refused with a clear message, --rebuild or not" {
@@ -298,12 +299,12 @@ round() {
 
 @test "fields of a later version are kept" {
 	ar-learn -s "$S" -m "$M" < <(round 1) >/dev/null
-	jq '.strategies = {"bo": {"theta": [0.5, 2]}} | .surrogate = {"kind": "gp"}' "$M" >"$BATS_TEST_TMPDIR/later.json"
+	jq '.strategies = {"bo": {"theta": [0.5, 2]}} + .strategies | .surrogate = {"kind": "gp"}' "$M" >"$BATS_TEST_TMPDIR/later.json"
 	mv "$BATS_TEST_TMPDIR/later.json" "$M"
 	run ar-learn -s "$S" -m "$M" < <(round 2)
 	assert_success
-	run jq -c '[.evals, .strategies, .surrogate, (keys_unsorted | last)]' "$M"
-	assert_output '[8,{"bo":{"theta":[0.5,2]}},{"kind":"gp"},"surrogate"]'
+	run jq -c '[.evals, .strategies.bo, (.strategies | keys_unsorted), .strategies.rl.records, .surrogate, (keys_unsorted | last)]' "$M"
+	assert_output '[8,{"theta":[0.5,2]},["bo","rl"],8,{"kind":"gp"},"surrogate"]'
 }
 
 @test "the loop's pipe: score, append to the history, learn" {
@@ -317,4 +318,302 @@ round() {
 	assert_output "$(printf '%s\n' "[4,\"$BEST1\",true]" "[8,\"$BEST2\",true]" "[12,\"$BEST2\",false]")"
 	ar-learn -s "$S" -m "$BATS_TEST_TMPDIR/runs/re.json" --rebuild "$BATS_TEST_TMPDIR/history.jsonl" >/dev/null
 	cmp "$M" "$BATS_TEST_TMPDIR/runs/re.json"
+}
+
+# The rl tests' study: three parameters of eight values; the time doubles
+# with each step away from A=6, B=3, C=7, and C=1 crashes.
+R=$FIX/learn/rl.json
+
+# measure STUDY: scored records for the proposals on stdin.
+measure() {
+	jq -c '. + (if .params.C == 1 then {status: "crash"} else {status: "ok", time_s: (0.001 * pow(2; ((.params.A - 6) | fabs) + ((.params.B - 3) | fabs) + ((.params.C - 7) | fabs)))} end)' |
+	    ar-score -s "$1"
+}
+
+# The value of each parameter the policy makes the likeliest.
+argmax='[.strategies.rl.policy[] | .values[.logits | index(max)]]'
+
+@test "the rl policy moves toward the best values and away from failures" {
+	ar-propose -s "$R" -n 200 --strategy random --seed 1 | measure "$R" >"$BATS_TEST_TMPDIR/h.jsonl"
+	run ar-learn -s "$R" -m "$M" "$BATS_TEST_TMPDIR/h.jsonl"
+	assert_success
+	run jq -c "$argmax" "$M"
+	assert_output '[6,3,7]'
+	# The worst values, and C=1 that crashes, lose the most.
+	run jq -c '[.strategies.rl.policy[] | .values[.logits | index(min)]]' "$M"
+	assert_output '[1,8,1]'
+	run jq -c '.strategies.rl | [.records, (.policy | map(.param)), (.policy[0].values | length), (.scores.values | length), (.scores.weights | add), (.scores.values == (.scores.values | sort)), has("warm")]' "$M"
+	assert_output "[200,[\"A\",\"B\",\"C\"],8,$(jq -s 'map(select(.status == "ok")) | length' "$BATS_TEST_TMPDIR/h.jsonl"),$(jq -s 'map(select(.status == "ok")) | length' "$BATS_TEST_TMPDIR/h.jsonl"),true,false]"
+}
+
+@test "records the policy cannot learn from count, but leave it as it was" {
+	ar-propose -s "$R" -n 20 --strategy random --seed 2 | measure "$R" >"$BATS_TEST_TMPDIR/h.jsonl"
+	ar-learn -s "$R" -m "$M" "$BATS_TEST_TMPDIR/h.jsonl" >/dev/null
+	jq -c '.strategies.rl' "$M" >"$BATS_TEST_TMPDIR/rl.json"
+	# A value the study does not list (an older study), a parameter
+	# missing, no status, an ok record without a score, an unknown status.
+	{
+		head -n 1 "$BATS_TEST_TMPDIR/h.jsonl" | jq -c '.params.A = 9'
+		head -n 1 "$BATS_TEST_TMPDIR/h.jsonl" | jq -c 'del(.params.B)'
+		head -n 1 "$BATS_TEST_TMPDIR/h.jsonl" | jq -c 'del(.status)'
+		head -n 1 "$BATS_TEST_TMPDIR/h.jsonl" | jq -c '.score = null'
+		head -n 1 "$BATS_TEST_TMPDIR/h.jsonl" | jq -c '.status = "queued"'
+	} >"$BATS_TEST_TMPDIR/odd.jsonl"
+	run ar-learn -s "$R" -m "$M" "$BATS_TEST_TMPDIR/odd.jsonl"
+	assert_success
+	assert_output --partial '"evals":25,'
+	run jq -c '.strategies.rl' "$M"
+	assert_output "$(cat "$BATS_TEST_TMPDIR/rl.json")"
+	# Read as a parsed record (CSV), the same.
+	ar-learn -s "$R" -m "$BATS_TEST_TMPDIR/runs/csv.json" "$BATS_TEST_TMPDIR/h.jsonl" >/dev/null
+	# (ar-score scores again: the record with a null score is left out.)
+	sed 4d "$BATS_TEST_TMPDIR/odd.jsonl" | ar-score -s "$R" --csv >"$BATS_TEST_TMPDIR/odd.csv"
+	ar-learn -s "$R" -m "$BATS_TEST_TMPDIR/runs/csv.json" "$BATS_TEST_TMPDIR/odd.csv" >/dev/null
+	run jq -c '.strategies.rl' "$BATS_TEST_TMPDIR/runs/csv.json"
+	assert_output "$(cat "$BATS_TEST_TMPDIR/rl.json")"
+}
+
+@test "rl proposes from the learned policy: better than random, deterministic under --seed" {
+	ar-propose -s "$R" -n 60 --strategy random --seed 3 | measure "$R" >"$BATS_TEST_TMPDIR/h.jsonl"
+	ar-learn -s "$R" -m "$M" "$BATS_TEST_TMPDIR/h.jsonl" >/dev/null
+	ar-propose -s "$R" -m "$M" -H "$BATS_TEST_TMPDIR/h.jsonl" -n 16 --strategy rl --seed 4 >"$BATS_TEST_TMPDIR/rl.jsonl"
+	ar-propose -s "$R" -m "$M" -H "$BATS_TEST_TMPDIR/h.jsonl" -n 16 --strategy random --seed 4 >"$BATS_TEST_TMPDIR/random.jsonl"
+	run jq -s -c 'map(.strategy) | unique' "$BATS_TEST_TMPDIR/rl.jsonl"
+	assert_output '["rl"]'
+	# Sixteen new configurations, none of them in the history.
+	run jq -s -c --slurpfile h "$BATS_TEST_TMPDIR/h.jsonl" '[length, (map(.id) | unique | length), ([.[].id] - [$h[].id] | length)]' "$BATS_TEST_TMPDIR/rl.jsonl"
+	assert_output '[16,16,16]'
+	dist='map(((.params.A - 6) | fabs) + ((.params.B - 3) | fabs) + ((.params.C - 7) | fabs)) | add'
+	rl=$(jq -s "$dist" "$BATS_TEST_TMPDIR/rl.jsonl")
+	random=$(jq -s "$dist" "$BATS_TEST_TMPDIR/random.jsonl")
+	echo "distance to the optimum: rl $rl, random $random"
+	[ "$rl" -lt $((random * 3 / 4)) ]
+	run ar-propose -s "$R" -m "$M" -H "$BATS_TEST_TMPDIR/h.jsonl" -n 16 --strategy rl --seed 4
+	assert_output "$(cat "$BATS_TEST_TMPDIR/rl.jsonl")"
+	run ar-propose -s "$R" -m "$M" -H "$BATS_TEST_TMPDIR/h.jsonl" -n 16 --strategy rl --seed 5
+	[ "$output" != "$(cat "$BATS_TEST_TMPDIR/rl.jsonl")" ]
+}
+
+@test "rl without a model, or with a model without a policy, proposes uniformly" {
+	ar-propose -s "$R" -n 8 --strategy rl --seed 1 >"$BATS_TEST_TMPDIR/a.jsonl"
+	ar-learn -s "$R" -m "$M" </dev/null >/dev/null
+	run ar-propose -s "$R" -m "$M" -n 8 --strategy rl --seed 1
+	assert_success
+	assert_output "$(cat "$BATS_TEST_TMPDIR/a.jsonl")"
+	run jq -s -c 'map(.id) | unique | length' "$BATS_TEST_TMPDIR/a.jsonl"
+	assert_output 8
+}
+
+@test "the rl loop: ten rounds of rl find the optimum" {
+	for r in 1 2 3 4 5 6 7 8 9 10; do
+		ar-propose -s "$R" -m "$M" -H "$BATS_TEST_TMPDIR/h.jsonl" -n 8 --strategy rl --seed 7 |
+		    measure "$R" | tee -a "$BATS_TEST_TMPDIR/h.jsonl" |
+		    ar-learn -s "$R" -m "$M" >/dev/null
+	done
+	run jq -c '[.evals, .best.params]' "$M"
+	assert_output '[80,{"A":6,"B":3,"C":7}]'
+	ar-learn -s "$R" -m "$BATS_TEST_TMPDIR/runs/re.json" --rebuild "$BATS_TEST_TMPDIR/h.jsonl" >/dev/null
+	cmp "$M" "$BATS_TEST_TMPDIR/runs/re.json"
+}
+
+@test "a history of more than 1024 ok records: run by run gives the rebuild, byte for byte" {
+	# Past 1024 ok scores the policy's rank sketch merges; the rl study
+	# has 508 configurations, so each is measured three times.
+	for seed in 1 2 3; do
+		ar-propose -s "$R" -n 508 --strategy random --seed $seed | measure "$R"
+	done >"$BATS_TEST_TMPDIR/h.jsonl"
+	split -l 300 "$BATS_TEST_TMPDIR/h.jsonl" "$BATS_TEST_TMPDIR/part."
+	for f in "$BATS_TEST_TMPDIR"/part.*; do
+		ar-learn -s "$R" -m "$M" "$f" >/dev/null
+	done
+	ar-learn -s "$R" -m "$BATS_TEST_TMPDIR/runs/re.json" --rebuild "$BATS_TEST_TMPDIR/h.jsonl" >/dev/null
+	cmp "$M" "$BATS_TEST_TMPDIR/runs/re.json"
+	run jq -c '.strategies.rl | [.records, (.scores.values | length) < 1024, (.scores.weights | add)]' "$M"
+	assert_output "[1524,true,$(jq -s 'map(select(.status == "ok")) | length' "$BATS_TEST_TMPDIR/h.jsonl")]"
+}
+
+# prior_history: a history of a related study (another name) in $P, 100
+# configurations measured, four of them twice, and three failures.
+prior_history() {
+	P=$BATS_TEST_TMPDIR/prior.jsonl
+	jq '.name = "learn-rl-other" | .source = "'"$FIX"'/learn/k.c"' "$R" >"$BATS_TEST_TMPDIR/other.json"
+	{
+		ar-propose -s "$BATS_TEST_TMPDIR/other.json" -n 100 --strategy random --seed 9 | measure "$BATS_TEST_TMPDIR/other.json"
+		ar-propose -s "$BATS_TEST_TMPDIR/other.json" -n 4 --strategy random --seed 9 | jq -c '.status = "timeout"' | ar-score -s "$BATS_TEST_TMPDIR/other.json"
+		echo '{"study":"learn-rl-other","params":{"A":2,"B":2,"C":2},"status":"wrong","score":null}'
+	} >"$P"
+}
+
+@test "--prior writes the prior's points: ok ones best first with their quantile, then failures" {
+	prior_history
+	run --separate-stderr ar-learn -s "$R" -m "$M" --prior "$P" </dev/null
+	assert_success
+	[ -z "$stderr" ]
+	assert_output '{"evals":0,"best":null,"improved":false}'
+	run jq -c 'keys_unsorted' "$M"
+	assert_output '["format","version","study","objective","evals","status","best","rounds","strategies","prior"]'
+	run jq -c '.prior | [keys_unsorted, .history, .study, .records]' "$M"
+	assert_output "[[\"history\",\"study\",\"records\",\"points\"],\"$P\",\"learn-rl-other\",105]"
+	# The ok points: each configuration once, best first, q = 1 less the
+	# share of the other ok records that score higher.
+	run jq -c '[.prior.points[] | select(.q != null)] | [length, .[0].q, .[-1].q < 0.02, (map(.q) == (map(.q) | sort | reverse)), (map(.params) | unique | length)]' "$M"
+	assert_output "[$(jq -s 'map(select(.status == "ok") | .params) | unique | length' "$P"),1,true,true,$(jq -s 'map(select(.status == "ok") | .params) | unique | length' "$P")]"
+	run jq -c --slurpfile h "$P" '[$h[] | select(.status == "ok")] as $ok | [.prior.points[] | select(.q != null)] | map(. as $p | ([$ok[] | select(.params == $p.params)][0].score) as $s | ($p.q - (1 - ([$ok[] | select(.score > $s)] | length) / (($ok | length) - 1))) | fabs) | max < 1e-12' "$M"
+	assert_output true
+	# The failures last, in file order: the crashes (C=1) and the wrong
+	# one; the configurations that timed out were measured ok too.
+	run jq -c '[.prior.points[] | select(.q == null) | .params]' "$M"
+	assert_output "$(jq -s -c 'map(select(.status == "ok") | .params) as $ok | reduce (.[] | select(.status != "ok") | .params) as $p ([]; if any($ok[], .[]; . == $p) then . else . + [$p] end)' "$P")"
+	run jq -c '[.prior.points[] | select(.q == null) | .params] | [length, .[-1], (map(select(.C == 1)) | length)]' "$M"
+	assert_output "[$(($(jq -s 'map(select(.status == "crash")) | length' "$P") + 1)),{\"A\":2,\"B\":2,\"C\":2},$(jq -s 'map(select(.status == "crash")) | length' "$P")]"
+	run jq -c '.prior.points | map(.q == null) | . == sort' "$M"
+	assert_output true
+	# The policy learned the prior, which it keeps as "warm".
+	run jq -c '.strategies.rl | [.records, .warm.records, (.policy | map(.logits)) == .warm.logits, .scores.values, .baseline]' "$M"
+	assert_output '[105,105,true,[],0]'
+	run jq -c "$argmax"' | [(.[0] - 6), (.[1] - 3), (.[2] - 7)] | map(fabs) | max <= 1' "$M"
+	assert_output true
+}
+
+@test "a prior warms rl's proposals" {
+	prior_history
+	ar-learn -s "$R" -m "$M" --prior "$P" </dev/null >/dev/null
+	ar-propose -s "$R" -m "$M" -n 16 --strategy rl --seed 4 >"$BATS_TEST_TMPDIR/warm.jsonl"
+	ar-propose -s "$R" -n 16 --strategy rl --seed 4 >"$BATS_TEST_TMPDIR/cold.jsonl"
+	dist='map(((.params.A - 6) | fabs) + ((.params.B - 3) | fabs) + ((.params.C - 7) | fabs)) | add'
+	warm=$(jq -s "$dist" "$BATS_TEST_TMPDIR/warm.jsonl")
+	cold=$(jq -s "$dist" "$BATS_TEST_TMPDIR/cold.jsonl")
+	echo "distance to the optimum: warm $warm, cold $cold"
+	[ "$warm" -lt $((cold / 2)) ]
+}
+
+@test "with a prior, run by run gives the rebuild, and a rebuild without --prior keeps it" {
+	prior_history
+	ar-propose -s "$R" -n 24 --strategy random --seed 5 | measure "$R" |
+	    jq -c '.round = (if input_line_number <= 8 then 1 elif input_line_number <= 16 then 2 else 3 end)' >"$BATS_TEST_TMPDIR/h.jsonl"
+	jq -c 'select(.round == 1)' "$BATS_TEST_TMPDIR/h.jsonl" | ar-learn -s "$R" -m "$M" --prior "$P" >/dev/null
+	# Later rounds may leave --prior out, or give the same prior again.
+	jq -c 'select(.round == 2)' "$BATS_TEST_TMPDIR/h.jsonl" | ar-learn -s "$R" -m "$M" >/dev/null
+	run ar-learn -s "$R" -m "$M" --prior "$P" < <(jq -c 'select(.round == 3)' "$BATS_TEST_TMPDIR/h.jsonl")
+	assert_success
+	run ar-learn -s "$R" -m "$BATS_TEST_TMPDIR/runs/re.json" --rebuild --prior "$P" "$BATS_TEST_TMPDIR/h.jsonl"
+	assert_success
+	cmp "$M" "$BATS_TEST_TMPDIR/runs/re.json"
+	# A rebuild of that model without --prior keeps its prior, even when
+	# the prior's file is gone.
+	cp "$M" "$BATS_TEST_TMPDIR/runs/keep.json"
+	mv "$P" "$P.moved"
+	run ar-learn -s "$R" -m "$BATS_TEST_TMPDIR/runs/keep.json" --rebuild "$BATS_TEST_TMPDIR/h.jsonl"
+	assert_success
+	cmp "$M" "$BATS_TEST_TMPDIR/runs/keep.json"
+	# The same records under another path are the same prior.
+	run ar-learn -s "$R" -m "$M" --prior "$P.moved" </dev/null
+	assert_success
+	run jq -r .prior.history "$M"
+	assert_output "$P"
+	# To drop the prior, rebuild into a new file.
+	rm "$BATS_TEST_TMPDIR/runs/keep.json"
+	ar-learn -s "$R" -m "$BATS_TEST_TMPDIR/runs/keep.json" --rebuild "$BATS_TEST_TMPDIR/h.jsonl" >/dev/null
+	run jq -c '[has("prior"), (.strategies.rl | has("warm")), .strategies.rl.records]' "$BATS_TEST_TMPDIR/runs/keep.json"
+	assert_output '[false,false,24]'
+}
+
+@test "--prior is refused on a model that learned without it, or with another prior" {
+	prior_history
+	ar-propose -s "$R" -n 8 --strategy random --seed 5 | measure "$R" >"$BATS_TEST_TMPDIR/h.jsonl"
+	ar-learn -s "$R" -m "$M" "$BATS_TEST_TMPDIR/h.jsonl" >/dev/null
+	cp "$M" "$BATS_TEST_TMPDIR/before.json"
+	run --separate-stderr ar-learn -s "$R" -m "$M" --prior "$P" </dev/null
+	assert_failure 2
+	[ -z "$output" ]
+	assert_equal "$stderr" "ar-learn: $M: the model has learned 8 records without a prior, which must come first (--rebuild --prior with the whole history replaces it)"
+	cmp "$M" "$BATS_TEST_TMPDIR/before.json"
+	ar-learn -s "$R" -m "$M" --rebuild --prior "$P" "$BATS_TEST_TMPDIR/h.jsonl" >/dev/null
+	head -n 50 "$P" >"$BATS_TEST_TMPDIR/other-prior.jsonl"
+	cp "$M" "$BATS_TEST_TMPDIR/before.json"
+	run --separate-stderr ar-learn -s "$R" -m "$M" --prior "$BATS_TEST_TMPDIR/other-prior.jsonl" </dev/null
+	assert_failure 2
+	assert_equal "$stderr" "ar-learn: $M: the model was warmed with another prior, '$P' (--rebuild --prior replaces it)"
+	cmp "$M" "$BATS_TEST_TMPDIR/before.json"
+}
+
+@test "a prior that is not scored records is refused with its file and line" {
+	prior_history
+	printf 'hello\nworld\n' >"$BATS_TEST_TMPDIR/text"
+	head -n 3 "$P" >"$BATS_TEST_TMPDIR/p.jsonl"
+	sed -n 4p "$P" | jq -c 'del(.params)' >>"$BATS_TEST_TMPDIR/p.jsonl"
+	head -n 3 "$P" >"$BATS_TEST_TMPDIR/q.jsonl"
+	sed -n 4p "$P" | jq -c 'del(.score)' >>"$BATS_TEST_TMPDIR/q.jsonl"
+	{ head -n 2 "$P"; sed -n 3p "$P" | jq -c '.study = "third"'; } >"$BATS_TEST_TMPDIR/mixed.jsonl"
+	{ head -n 2 "$P"; echo '{"params": '; } >"$BATS_TEST_TMPDIR/cut.jsonl"
+	jq . "$P" >"$BATS_TEST_TMPDIR/pretty.json"
+	for f in text p.jsonl q.jsonl mixed.jsonl cut.jsonl pretty.json; do
+		run --separate-stderr ar-learn -s "$R" -m "$M" --prior "$BATS_TEST_TMPDIR/$f" </dev/null
+		assert_failure 2
+		[ -z "$output" ]
+		case $f in
+		text) want='2: no field "params" holding an object: not a record of a study' ;;
+		p.jsonl) want='4: no field "params" holding an object: not a record of a study' ;;
+		q.jsonl) want='4: no field "score": the record is not scored (ar-score adds it)' ;;
+		mixed.jsonl) want="3: a record of study 'third', but the prior's are of study 'learn-rl-other'" ;;
+		cut.jsonl) want='3: invalid JSON' ;;
+		pretty.json) want='1: invalid JSON' ;;
+		esac
+		[[ $stderr == "ar-learn: $BATS_TEST_TMPDIR/$f:$want"* ]] || fail "$f: $stderr"
+	done
+	[ ! -e "$M" ]
+	run --separate-stderr ar-learn -s "$R" -m "$M" --prior "$BATS_TEST_TMPDIR/none.jsonl" </dev/null
+	assert_failure 2
+	assert_equal "$stderr" "ar-learn: cannot open '$BATS_TEST_TMPDIR/none.jsonl': No such file or directory"
+	: >"$BATS_TEST_TMPDIR/empty.jsonl"
+	run --separate-stderr ar-learn -s "$R" -m "$M" --prior "$BATS_TEST_TMPDIR/empty.jsonl" </dev/null
+	assert_failure 2
+	assert_equal "$stderr" "ar-learn: $BATS_TEST_TMPDIR/empty.jsonl: no records (a prior is the scored history of a related study)"
+	run --separate-stderr ar-learn -s "$R" -m "$M" --prior - </dev/null
+	assert_failure 2
+	[[ $stderr == *"ar-learn: the standard input can be read only once"* ]]
+	[ ! -e "$M" ]
+	# The prior from the standard input, the history from a file.
+	run ar-learn -s "$R" -m "$M" --prior - /dev/null <"$P"
+	assert_success
+	run jq -r .prior.history "$M"
+	[ "$output" = - ]
+}
+
+@test "a model of an older version is refused, and --rebuild upgrades it" {
+	ar-learn -s "$S" -m "$M" < <(round 1) >/dev/null
+	jq '.version = 1 | .strategies = {}' "$M" >"$BATS_TEST_TMPDIR/v1.json"
+	mv "$BATS_TEST_TMPDIR/v1.json" "$M"
+	cp "$M" "$BATS_TEST_TMPDIR/before.json"
+	run --separate-stderr ar-learn -s "$S" -m "$M" < <(round 2)
+	assert_failure 2
+	assert_equal "$stderr" "ar-learn: $M: model format version 1 is older than this program's (2) (--rebuild upgrades it)"
+	cmp "$M" "$BATS_TEST_TMPDIR/before.json"
+	# ar-propose reads it (without a policy).
+	run ar-propose -s "$S" -m "$M" -n 2 --strategy rl --seed 1
+	assert_success
+	run ar-learn -s "$S" -m "$M" --rebuild "$H"
+	assert_success
+	ar-learn -s "$S" -m "$BATS_TEST_TMPDIR/runs/new.json" "$H" >/dev/null
+	cmp "$M" "$BATS_TEST_TMPDIR/runs/new.json"
+}
+
+@test "a model whose policy does not fit the study is refused; --rebuild replaces it" {
+	ar-learn -s "$S" -m "$M" "$H" >/dev/null
+	jq '.params.TILE += [128] | .source = "'"$FIX"'/learn/k.c"' "$S" >"$BATS_TEST_TMPDIR/changed.json"
+	run --separate-stderr ar-learn -s "$BATS_TEST_TMPDIR/changed.json" -m "$M" </dev/null
+	assert_failure 2
+	assert_equal "$stderr" "ar-learn: $M: key \"strategies.rl.policy\": not a policy over the parameters and values of the study 'learn-mm' (the study changed?) (--rebuild replaces it)"
+	jq '.strategies.rl.baseline = "x"' "$M" >"$BATS_TEST_TMPDIR/bad.json"
+	run --separate-stderr ar-learn -s "$S" -m "$BATS_TEST_TMPDIR/bad.json" </dev/null
+	assert_failure 2
+	assert_equal "$stderr" "ar-learn: $BATS_TEST_TMPDIR/bad.json: key \"strategies.rl.baseline\": expected a number (--rebuild replaces it)"
+	jq '.strategies.rl.scores.values |= reverse' "$M" >"$BATS_TEST_TMPDIR/bad.json"
+	run --separate-stderr ar-learn -s "$S" -m "$BATS_TEST_TMPDIR/bad.json" </dev/null
+	assert_failure 2
+	[[ $stderr == *'key "strategies.rl.scores": expected ascending'* ]]
+	run ar-learn -s "$BATS_TEST_TMPDIR/changed.json" -m "$M" --rebuild "$H"
+	assert_success
+	run jq -c '.strategies.rl.policy[0].values' "$M"
+	assert_output '[8,16,32,64,128]'
 }

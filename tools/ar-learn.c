@@ -11,12 +11,13 @@
 #include "metric.h"
 #include "model.h"
 #include "rec.h"
+#include "space.h"
 #include "spec.h"
 #include "util.h"
 
 static const char synopsis[] =
-    "usage: ar-learn -s study -m model [--rebuild] [--keep-going] "
-    "[file ...]\n";
+    "usage: ar-learn -s study -m model [--rebuild] [--prior history] "
+    "[--keep-going] [file ...]\n";
 
 static const char help[] =
     "Update the study's model file with the scored records read, "
@@ -24,14 +25,17 @@ static const char help[] =
     "  -s, --study FILE      the study spec (see ar-study(5))\n"
     "  -m, --model FILE      the model file, created when absent\n"
     "      --rebuild         start from an empty model instead of "
-    "the file's\n"
+    "the file's (keeping\n"
+    "                        its prior)\n"
+    "      --prior HISTORY   warm the model with the history of a "
+    "related study\n"
     "      --keep-going      warn about a bad record and skip it "
     "instead of stopping\n"
     "  -h, --help            print this help\n"
     "      --version         print the version\n";
 
 struct opts {
-	const char *study, *model;
+	const char *study, *model, *prior;
 	int rebuild, keep, version;
 };
 
@@ -39,6 +43,8 @@ struct opts {
 struct learn {
 	const struct opts *op;
 	const char *study;	/* the study's name */
+	struct space *sp;
+	space_idx *cfg;		/* scratch: a record's params */
 	struct model m;
 	int improved;		/* this run's records set a new best */
 	char last[2048];	/* the last bad record's message */
@@ -101,7 +107,7 @@ learn_json(struct learn *l, struct rec_reader *r, json_t *rec)
 		bad_at(l, r, err.msg);
 		return;
 	}
-	if ((rc = model_update(&l->m, rec, &err)) < 0)
+	if ((rc = model_learn(&l->m, l->sp, rec, &err)) < 0)
 		bad_at(l, r, err.msg);
 	else if (rc > 0)
 		l->improved = 1;
@@ -141,23 +147,26 @@ is_null_text(const struct rec_span *sp)
 }
 
 /*
- * One JSON line, read as model_obs_json reads a parsed record but from
- * the text of the four fields a model needs; the whole line is parsed
- * only for a new best.  A history is mostly records that are not.
+ * One JSON line, read as model_learn reads a parsed record but from the
+ * text of the five fields a model needs; the whole line is parsed only
+ * for a new best, and of the others only the params, and only when the
+ * policy learns from the record.  A history is mostly records that are
+ * not new bests.
  */
 static void
 learn_line(struct learn *l, struct rec_reader *r, const char *line,
     size_t len)
 {
 	static const char *const keys[] = { "study", "score", "status",
-	    "round" };
-	struct rec_span sp[4];
+	    "round", "params" };
+	struct rec_span sp[5];
+	const space_idx *cfg = NULL;
 	struct model_obs o;
 	struct ar_err err;
 	json_error_t je;
 	json_t *rec;
 
-	if (rec_peek(line, len, keys, 4, sp, &err) != 0) {
+	if (rec_peek(line, len, keys, 5, sp, &err) != 0) {
 		bad_at(l, r, err.msg);
 		return;
 	}
@@ -209,9 +218,18 @@ learn_line(struct learn *l, struct rec_reader *r, const char *line,
 		model_count(&l->m, &o);
 		model_set_best(&l->m, rec, o.score);
 		l->improved = 1;
+		if (model_teaches(&o) && model_cfg_json(l->sp,
+		    json_object_get(rec, "params"), l->cfg) == 0)
+			cfg = l->cfg;
+		model_learn_cfg(&l->m, &o, cfg);
 		json_decref(rec);
-	} else
-		model_count(&l->m, &o);
+		return;
+	}
+	model_count(&l->m, &o);
+	if (model_teaches(&o) && sp[4].start != NULL &&
+	    model_cfg_text(l->sp, sp[4].start, sp[4].len, l->cfg) == 0)
+		cfg = l->cfg;
+	model_learn_cfg(&l->m, &o, cfg);
 }
 
 static void
@@ -246,12 +264,82 @@ learn_file(struct learn *l, const char *path)
 	cli_close_input(f);
 }
 
+/* Warms the empty model l->m with the prior of --prior. */
+static void
+read_prior(struct learn *l)
+{
+	struct ar_err err;
+
+	if (model_read_prior(&l->m, l->op->prior, &err) != 0)
+		ar_die(AR_EXIT_USAGE, "%s", err.msg);
+}
+
+/*
+ * A rebuild: an empty model, warmed with the prior of --prior, or else
+ * with the prior of the model it replaces, so that a rebuild gives the
+ * model the incremental runs gave, prior and all.  old is the model read
+ * (NULL when none could be); one of another study or objective keeps
+ * nothing.
+ */
+static void
+rebuild_model(struct learn *l, struct model *old, const char *objective)
+{
+	struct ar_err err;
+
+	model_init(&l->m, l->study, objective);
+	if (model_bind(&l->m, l->sp, &err) != 0)
+		ar_die(AR_EXIT_FAIL, "%s", err.msg);
+	if (l->op->prior != NULL)
+		read_prior(l);
+	else if (old != NULL && strcmp(old->study, l->study) == 0 &&
+	    strcmp(old->objective, objective) == 0 &&
+	    model_keep_prior(&l->m, old, &err) < 0)
+		ar_die(AR_EXIT_USAGE, "%s: %s: its prior cannot be kept (give "
+		    "--prior again, or remove the model to rebuild it "
+		    "without one)", l->op->model, err.msg);
+}
+
+/*
+ * --prior on a model that exists: it must have the same prior already
+ * (then there is nothing to do, so that every round of a loop may say
+ * --prior), or have learned nothing yet.  A prior comes before every
+ * record, so a model that learned without one must be rebuilt to take it.
+ */
+static void
+check_prior(struct learn *l, const char *objective)
+{
+	const char *path = l->op->model;
+	json_t *had = json_object_get(l->m.extra, "prior");
+	struct ar_err err;
+	struct model t;
+
+	if (had == NULL && l->m.evals == 0) {
+		read_prior(l);
+		return;
+	}
+	if (had == NULL)
+		ar_die(AR_EXIT_USAGE, "%s: the model has learned %lld records "
+		    "without a prior, which must come first (--rebuild "
+		    "--prior with the whole history replaces it)", path,
+		    (long long)l->m.evals);
+	model_init(&t, l->study, objective);
+	if (model_bind(&t, l->sp, &err) != 0 ||
+	    model_read_prior(&t, l->op->prior, &err) != 0)
+		ar_die(AR_EXIT_USAGE, "%s", err.msg);
+	if (!model_same_prior(&l->m, &t))
+		ar_die(AR_EXIT_USAGE, "%s: the model was warmed with another "
+		    "prior, '%s' (--rebuild --prior replaces it)", path,
+		    json_string_value(json_object_get(had, "history")));
+	model_release(&t);
+}
+
 /*
  * The model to start from: the file's, or an empty one.  A file that is
  * not the study's model is refused, since updating it would mix two
- * studies' records, or scores by two objectives; --rebuild replaces any
- * model file, but never a file that is not one, which may be a history
- * given to -m by mistake.
+ * studies' records, or scores by two objectives; so is one of an older
+ * version, whose policy would not match a rebuild.  --rebuild replaces
+ * any model file, but never a file that is not one, which may be a
+ * history given to -m by mistake.
  */
 static void
 start_model(struct learn *l, const char *objective)
@@ -267,15 +355,21 @@ start_model(struct learn *l, const char *objective)
 		    "if it is a damaged model, remove it and rebuild it from "
 		    "the history with --rebuild");
 	if (l->op->rebuild) {
-		if (rc == MODEL_LOADED)
-			model_release(&l->m);
-		model_init(&l->m, l->study, objective);
+		struct model old;
+
+		if (rc != MODEL_LOADED) {
+			rebuild_model(l, NULL, objective);
+			return;
+		}
+		old = l->m;
+		rebuild_model(l, &old, objective);
+		model_release(&old);
 		return;
 	}
 	if (rc == MODEL_UNUSABLE)
 		ar_die(AR_EXIT_USAGE, "%s (--rebuild replaces it)", err.msg);
 	if (rc == MODEL_ABSENT) {
-		model_init(&l->m, l->study, objective);
+		rebuild_model(l, NULL, objective);
 		return;
 	}
 	if (strcmp(l->m.study, l->study) != 0)
@@ -285,6 +379,15 @@ start_model(struct learn *l, const char *objective)
 		ar_die(AR_EXIT_USAGE, "%s: a model for the objective '%s', "
 		    "but the study's is '%s' (--rebuild replaces it)", path,
 		    l->m.objective, objective);
+	if (l->m.version < MODEL_VERSION)
+		ar_die(AR_EXIT_USAGE, "%s: model format version %d is older "
+		    "than this program's (%d) (--rebuild upgrades it)", path,
+		    l->m.version, MODEL_VERSION);
+	if (model_bind(&l->m, l->sp, &err) != 0)
+		ar_die(AR_EXIT_USAGE, "%s: %s (--rebuild replaces it)", path,
+		    err.msg);
+	if (l->op->prior != NULL)
+		check_prior(l, objective);
 }
 
 static void
@@ -315,12 +418,14 @@ static int
 learn(const struct opts *op, char *const *files, int nfiles)
 {
 	struct spec spec;
+	struct space space;
 	struct learn l;
 	struct ar_err err;
 	const char *objective;
 	int i;
 
-	if (spec_load(&spec, op->study, NULL, 0, &err) != 0)
+	if (spec_load(&spec, op->study, NULL, 0, &err) != 0 ||
+	    space_init(&space, &spec, &err) != 0)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);
 	objective = json_string_value(json_object_get(spec.root,
 	    "objective"));
@@ -329,6 +434,8 @@ learn(const struct opts *op, char *const *files, int nfiles)
 	memset(&l, 0, sizeof(l));
 	l.op = op;
 	l.study = spec.name;
+	l.sp = &space;
+	l.cfg = ecalloc(space.np + 1, sizeof(*l.cfg));
 	start_model(&l, objective);
 	for (i = 0; i < nfiles; i++)
 		learn_file(&l, files[i]);
@@ -337,6 +444,8 @@ learn(const struct opts *op, char *const *files, int nfiles)
 	print_summary(&l);
 	model_release(&l.m);
 	free(l.tmp.buf);
+	free(l.cfg);
+	space_release(&space);
 	spec_release(&spec);
 	return AR_EXIT_OK;
 }
@@ -348,6 +457,7 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ "keep-going", no_argument, NULL, 'k' },
 		{ "model", required_argument, NULL, 'm' },
+		{ "prior", required_argument, NULL, 'p' },
 		{ "rebuild", no_argument, NULL, 'r' },
 		{ "study", required_argument, NULL, 's' },
 		{ "version", no_argument, NULL, 'V' },
@@ -368,6 +478,9 @@ main(int argc, char *argv[])
 			break;
 		case 'm':
 			op.model = optarg;
+			break;
+		case 'p':
+			op.prior = optarg;
 			break;
 		case 'r':
 			op.rebuild = 1;
@@ -393,7 +506,13 @@ main(int argc, char *argv[])
 	if (op.model[0] == '\0' || strcmp(op.model, "-") == 0)
 		cli_bad_usage(synopsis, "the model must be a file, not '%s'",
 		    op.model);
+	if (op.prior != NULL && op.prior[0] == '\0')
+		cli_bad_usage(synopsis, "the prior must be a file, not ''");
 	files = cli_inputs(synopsis, &argc, argv);
+	for (ch = 0; op.prior != NULL && ch < argc; ch++)
+		if (strcmp(op.prior, "-") == 0 && strcmp(files[ch], "-") == 0)
+			cli_bad_usage(synopsis, "the standard input can be "
+			    "read only once");
 
 	status = learn(&op, files, argc);
 	return ar_fshut(stdout, "stdout") ? AR_EXIT_FAIL : status;
