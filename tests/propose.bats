@@ -10,6 +10,8 @@ SMALL=$FIX/small/study.json
 	assert_success
 	assert_output --partial "usage: ar-propose -s study"
 	assert_output --partial "--strategy"
+	assert_output --partial "grid, random, anneal, ga, bo, rl or auto (default auto)"
+	assert_output --partial "-m, --model FILE"
 	[ -z "$stderr" ]
 }
 
@@ -42,7 +44,7 @@ SMALL=$FIX/small/study.json
 @test "an unknown strategy is a usage error" {
 	run --separate-stderr ar-propose -s "$SMALL" --strategy magic
 	assert_failure 2
-	[[ $stderr == *"unknown strategy 'magic' (grid or random)"* ]]
+	[[ $stderr == *"unknown strategy 'magic' (grid, random, anneal, ga, bo, rl or auto)"* ]]
 }
 
 @test "an operand is a usage error" {
@@ -88,9 +90,9 @@ SMALL=$FIX/small/study.json
 }
 
 @test "random is deterministic under --seed and differs between seeds" {
-	a=$(ar-propose -s "$SMALL" -n 5 --seed 7)
-	b=$(ar-propose -s "$SMALL" -n 5 --seed 7)
-	c=$(ar-propose -s "$SMALL" -n 5 --seed 8)
+	a=$(ar-propose -s "$SMALL" -n 5 --seed 7 --strategy random)
+	b=$(ar-propose -s "$SMALL" -n 5 --seed 7 --strategy random)
+	c=$(ar-propose -s "$SMALL" -n 5 --seed 8 --strategy random)
 	[ "$a" = "$b" ]
 	[ "$a" != "$c" ]
 }

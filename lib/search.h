@@ -1,0 +1,253 @@
+/*
+ * search: what a search strategy of ar-propose(1) sees, and how it
+ * answers.  The strategies (grid, random, anneal, ga, bo, rl, auto) are
+ * functions of the same shape: they read the study's history (and the
+ * model ar-learn(1) fitted, and the prior it was warmed with), and offer
+ * configurations until the batch is full.  The framework, not the
+ * strategy, refuses what must never be proposed: a configuration that is
+ * invalid under the constraints, that the history holds already, or that
+ * the batch holds already.
+ *
+ * Everything here is deterministic: the same history, model, seed and
+ * round give the same batch.  A strategy draws its randomness only from
+ * the rng it is handed.
+ *
+ * The same code serves ar-propose(1) and the in-process replay simulation
+ * of pipelines/bench/strategies, so that the benchmark measures exactly
+ * what the pipeline runs.
+ *
+ * Driving it, as ar-propose(1) does and as a simulator may, round by
+ * round with one struct search kept throughout:
+ *
+ *	search_init(&s, &space, model_or_NULL, seed, 0);
+ *	search_read_history(&s, path);	   or search_add() per record
+ *	search_read_prior(&s);		   when the model has a prior
+ *	for (round = s.maxround + 1; ...; round++) {
+ *		s.round = round;
+ *		n = search_propose(&s, k, batch);  k = search_strategy(name)
+ *		for (i = 0; i < n; i++)	   measure s.batch + i * space.np,
+ *			search_add(&s, cfg, kind, score, round,
+ *			    s.batch_arm[i]);
+ *	}
+ *	search_release(&s);
+ *
+ * search_add must be given every configuration the batch held, with the
+ * arm search_propose credited it to (s.batch_arm[i]: auto's credit is
+ * read from there), before the next search_propose; the batch is reused.
+ *
+ * Ownership: search_init borrows the space (and through it the spec) and
+ * the model, which must outlive the search; search_release frees the
+ * rest.
+ */
+#ifndef AR_SEARCH_H
+#define AR_SEARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "rng.h"
+#include "space.h"
+#include "util.h"
+
+/* What became of a measured configuration, as far as searching goes. */
+enum obs_kind {
+	OBS_OK,		/* status "ok" with a finite score */
+	OBS_FAILED,	/* a failure of the configuration itself:
+			 * compile_error, invalid, wrong, crash, timeout,
+			 * suspicious: steer away from it */
+	OBS_OTHER	/* measured, but nothing to learn from it: no
+			 * status, no score, an unknown status */
+};
+
+/* One configuration of the history, in history order. */
+struct obs {
+	space_idx *cfg;		/* sp->np value indices */
+	double score;		/* the record's score, higher is better;
+				 * NAN unless kind is OBS_OK */
+	enum obs_kind kind;
+	long round;		/* -1 when the record has none */
+	int arm;		/* the strategy that proposed it: an index in
+				 * search_strategies, or -1 (from, unknown) */
+};
+
+/*
+ * A batch being proposed.  Strategies call search_offer and read
+ * search_room; everything else belongs to the framework.
+ */
+struct search {
+	struct space *sp;
+	const struct model *model;	/* NULL without -m */
+	uint64_t seed;
+	long round;			/* the round being proposed: may be
+					 * set after reading the history */
+	long maxround;			/* the history's largest "round",
+					 * 0 when none */
+
+	/* The history of this study, records whose params are not in
+	 * today's space left out (an older version of the study). */
+	struct obs *obs;
+	size_t nobs;
+
+	/*
+	 * The prior the model was warmed with (ar-learn --prior), as
+	 * configurations of today's space: score is the point's quantile
+	 * among the prior's ok records mapped to [0, 1], 1 the best and 0
+	 * the worst, kind OBS_OK; or kind OBS_FAILED with score NAN.  In
+	 * the prior's own order, best first.  Empty without a prior.
+	 */
+	struct obs *prior;
+	size_t nprior;
+
+	/* The batch: cfgs of np indices each, and who proposed each. */
+	space_idx *batch;
+	int *batch_arm;
+	size_t nbatch, want;
+	int arm;			/* the arm offers are credited to */
+
+	/* Private: ids of the history and of the batch. */
+	void *priv;
+};
+
+/* A strategy: offers configurations until search_room is 0 or it has
+ * nothing more to offer (the framework then fills up at random). */
+typedef void search_fn(struct search *s, struct rng *r);
+
+struct strategy {
+	const char *name;
+	search_fn *fn;
+	int learns;		/* 0 for grid and random */
+};
+
+extern const struct strategy search_strategies[];
+extern const size_t search_nstrategies;
+/* The index of a strategy by name, or -1. */
+int search_strategy(const char *name);
+
+/* The indices of the strategies in search_strategies. */
+enum {
+	SEARCH_GRID, SEARCH_RANDOM, SEARCH_ANNEAL, SEARCH_GA, SEARCH_BO,
+	SEARCH_RL, SEARCH_AUTO
+};
+
+void search_init(struct search *s, struct space *sp,
+    const struct model *model, uint64_t seed, long round);
+void search_release(struct search *s);
+
+/*
+ * Adds one record of the history: its params must already be checked
+ * against the space (cfg).  Also adds the id to those never proposed.
+ */
+void search_add(struct search *s, const space_idx *cfg, enum obs_kind kind,
+    double score, long round, int arm);
+
+/*
+ * Reads a history file (JSON lines or CSV) of the study into s, skipping
+ * records of other studies; bad input ends the program with exit 2.
+ */
+void search_read_history(struct search *s, const char *path);
+
+/* Reads the model's prior, if it has one, into s->prior. */
+void search_read_prior(struct search *s);
+
+/*
+ * Proposes up to want configurations with strategy number k into
+ * s->batch (emptied first).  Returns how many there are: fewer than want
+ * only when the space has no more valid configurations to give.
+ */
+size_t search_propose(struct search *s, int k, size_t want);
+
+/*
+ * Empties the batch and makes room for want configurations credited to
+ * arm k (-1: none, as for configurations given with --from).
+ * search_propose does this itself; a strategy that hands part of its
+ * batch to another one (auto) sets s->want and s->arm instead.
+ */
+void search_begin(struct search *s, size_t want, int k);
+
+/*
+ * The rng strategy k draws from: seeded from the seed, the round and the
+ * strategy, so that each gets its own sequence, the same one whether it
+ * runs alone or as an arm of auto.
+ */
+void search_rng(const struct search *s, int k, struct rng *r);
+
+/*
+ * The quality of every observation of the history, for strategies that
+ * must not depend on the scale of the scores: q[i] is the rank of obs i
+ * among the OBS_OK ones mapped to [0, 1] (1 the best, 0 the worst, ties
+ * share their mean rank, 1 when only one is ok), -1 for OBS_FAILED
+ * (worse than every ok one) and NAN for OBS_OTHER.  Returns how many
+ * were ok.
+ */
+size_t search_quality(const struct search *s, double *q);
+
+/*
+ * The valid neighbours of cfg (space_neighbours) that are neither in the
+ * history nor in the batch, nu of them at *out, np indices each: a new
+ * array the caller frees (NULL when none).
+ */
+size_t search_unseen_neighbours(struct search *s, const space_idx *cfg,
+    int adjacent, space_idx **out);
+
+/*
+ * Draws a valid configuration uniformly into cfg, listing the space
+ * first when it is small enough; 0, or -1 when there is none.
+ */
+int search_sample(struct search *s, struct rng *r, space_idx *cfg);
+
+/*
+ * A cheap surrogate for strategies that screen candidates: an additive
+ * model, one effect per value of each parameter, fitted to targets y (one
+ * per observation, NAN to leave it out) by backfitting with the effects
+ * shrunk towards 0, so that a value never observed has effect 0.  It
+ * fits 10,000 observations in a few milliseconds; it knows nothing of
+ * interactions, which the local moves of the strategies make up for.
+ * Fitted to quality (search_quality, a failure as SEARCH_FAILED_Q) it
+ * predicts how good a configuration is; fitted to 1 for a failure and 0
+ * for an ok one, how likely it is to fail.
+ */
+#define SEARCH_FAILED_Q	(-0.2)
+struct search_additive {
+	size_t np;
+	size_t *off;		/* the effects of parameter d: eff[off[d] + k] */
+	double *eff;
+	double *cnt;		/* how often each value was observed */
+	double mean;
+};
+void search_additive_fit(struct search_additive *m, const struct search *s,
+    const double *y);
+double search_additive_pred(const struct search_additive *m,
+    const space_idx *cfg);
+void search_additive_release(struct search_additive *m);
+
+/*
+ * Both, as the strategies screen candidates with them: search_screen is
+ * the predicted quality of cfg, or SEARCH_FAILED_Q when the failure
+ * model puts its chance of failing past halfway from the history's
+ * failure rate to certainty.  q is search_quality's.
+ */
+struct search_surrogate {
+	struct search_additive good, fail;
+	int failures;		/* whether the history holds any */
+};
+void search_surrogate_fit(struct search_surrogate *m, const struct search *s,
+    const double *q);
+double search_screen(const struct search_surrogate *m, const space_idx *cfg);
+void search_surrogate_release(struct search_surrogate *m);
+
+/*
+ * Offers cfg to the batch: returns 1 when it was taken (valid, in
+ * neither the history nor the batch), else 0.
+ */
+int search_offer(struct search *s, const space_idx *cfg);
+/* Whether cfg is in the history or the batch already. */
+int search_seen(struct search *s, const space_idx *cfg);
+/* How many more configurations the batch wants. */
+size_t search_room(const struct search *s);
+
+/* The strategies, each in its own file (lib/strat_NAME.c). */
+search_fn strat_grid, strat_random, strat_anneal, strat_ga, strat_bo,
+    strat_rl, strat_auto;
+
+#endif
