@@ -1,74 +1,187 @@
 # tune.mk -- the closed loop, one round per file target.
 #
-#   make -f pipelines/tune.mk STUDY=kernels/matmul/cpu.json ROUNDS=20 BATCH=8 OUT=runs/matmul
+#   make -f pipelines/tune.mk STUDY=kernels/matmul/cpu.json EVALS=160 BATCH=8 OUT=runs/matmul
 #
-# Round N is OUT/rounds/NNN.jsonl: propose BATCH configurations that no
-# earlier round measured, compile, bench and score them, written to a
-# temporary file and renamed when the round is whole.  So a killed run
-# resumes at the round it lost, a finished run does nothing, and a cron job
-# can run it under flock(1):
+# Round N is OUT/rounds/NNN.jsonl: bring OUT/model.json up to date with
+# the rounds before it, propose up to BATCH configurations that no earlier
+# round measured, compile, bench and score them, written to a temporary
+# file and renamed when the round is whole.  So a killed run resumes at
+# the round it lost, a finished run does nothing, and a cron job can run
+# it under flock(1):
 #
 #   flock runs/matmul.lock make -f pipelines/tune.mk STUDY=... OUT=runs/matmul
 #
+# Budgets.  EVALS= and SECONDS= end the study, whichever is spent first,
+# the same way for every strategy.  EVALS counts the records of the
+# history (failures included): the last round proposes only what is left,
+# so a study ends at exactly EVALS evaluations.  SECONDS counts the sum of
+# the history's "cost_s", what measuring each candidate cost, compiling
+# included (for a replay study, the compile, benchmark and framework time
+# that Kernel Tuner recorded, not the time the replay takes): a round
+# starts only while that sum is below SECONDS, and the round that crosses
+# it is finished, so a study overshoots SECONDS by less than one round.
+# A round whose budget is spent is not made, nor are the rounds after it;
+# a round that proposes nothing (the space is exhausted) ends the study
+# too.  Whether a round is spent depends only on the rounds before it, so
+# a resumed study makes exactly the rounds an uninterrupted one would, and
+# a larger budget on a later run goes on from where the last one stopped.
+#
 # OUT/history.jsonl is the rounds concatenated, OUT/model.json what
 # ar-learn made of them, and `summary` (the default goal) names the best
-# configuration and the line of its record.  Variables:
+# configuration and the line of its record, and what the study spent.
+# Variables:
 #   STUDY     the study spec (required)
-#   ROUNDS    number of rounds (10)          BATCH   proposals a round (8)
-#   OUT       output folder (runs/NAME)      SEED    --seed of ar-propose (0)
-#   STRATEGY  --strategy of ar-propose (random)
+#   EVALS     evaluations to spend (no limit)
+#   SECONDS   measured cost_s to spend (no limit)
+#   ROUNDS    the most rounds (enough for EVALS; 1000 under SECONDS alone;
+#             else 10)
+#   BATCH     proposals a round (8)          OUT     output folder (runs/NAME)
+#   STRATEGY  --strategy of ar-propose (auto)
+#   SEED      --seed of ar-propose (0)       PRIOR   --prior of ar-learn
 #   JOBS      parallel compilations (2)      DEFS    e.g. DEFS='-D N=1024'
 #   CACHE     the build cache (OUT/cache)    BIN     the programs (bin/)
 #   BENCH     extra ar-bench options, e.g. BENCH='--repeat 3'
 
 HERE := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 
+# $(file <NAME), which reads a round when it is about to be followed.
+ifneq ($(firstword $(sort $(MAKE_VERSION) 4.2)),4.2)
+$(error GNU make 4.2 or later is needed, this is $(MAKE_VERSION))
+endif
+
 ifndef STUDY
 $(error STUDY= is required: make -f pipelines/tune.mk STUDY=kernels/matmul/cpu.json)
 endif
-ROUNDS ?= 10
 BATCH ?= 8
 SEED ?= 0
-STRATEGY ?= random
+STRATEGY ?= auto
 JOBS ?= 2
 DEFS ?=
 BENCH ?=
+EVALS ?=
+SECONDS ?=
+PRIOR ?=
 OUT ?= runs/$(basename $(notdir $(STUDY)))
 CACHE ?= $(OUT)/cache
 BIN ?= $(HERE)/../bin
+MODEL := $(OUT)/model.json
 
 SHELL = /bin/bash
 .SHELLFLAGS = -o pipefail -ec
 .DELETE_ON_ERROR:
 .SUFFIXES:
 
-NUMS := $(shell seq -f %03g 1 $(ROUNDS))
+# The budgets must be numbers: jq would take some other text for JSON.
+number = $(if $(shell echo '$($(1))' | grep -Ex '$(2)'),,$(error $(1)=$($(1)) is not $(3)))
+$(call number,BATCH,[1-9][0-9]*,a whole number above 0)
+$(if $(EVALS),$(call number,EVALS,[0-9]+,a whole number))
+$(if $(SECONDS),$(call number,SECONDS,([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?,a number of seconds))
+
+# budget FILE...: what the rounds in FILE... spent, and what the next
+# round may propose: "RECORDS COST_S NEXT".  jq sums the costs in history
+# order, as doubles, so the decision is the same on every run (and the
+# same as in the strategy benchmark's simulator).
+budget = cat $(1) /dev/null | jq -rn --argjson batch $(BATCH) \
+	--argjson evals '$(or $(EVALS),null)' --argjson secs '$(or $(SECONDS),null)' \
+	'reduce inputs as $$r ([0, 0]; [.[0] + 1, .[1] + (($$r.cost_s | numbers) // 0)]) | \
+	. + [if ($$secs != null and .[1] >= $$secs) then 0 \
+	    elif $$evals != null then [$$batch, $$evals - .[0], 0] | sort | .[1] \
+	    else $$batch end] | map(tostring) | join(" ")'
+
+# The rounds made so far: the files 001, 002, ... up to the first missing
+# one, and what they spent.  They decide how many rounds this run lists.
+DONE := $(shell n=0 f= last=; \
+	while [ -e "$(OUT)/rounds/$$(printf %03d $$((n + 1))).jsonl" ]; do \
+	n=$$((n + 1)); last=$(OUT)/rounds/$$(printf %03d $$n).jsonl; f="$$f $$last"; done; \
+	echo $$n $$([ $$n -gt 0 ] && [ ! -s "$$last" ] && echo 1 || echo 0) \
+	$$($(call budget,$$f)))
+# Rounds made, whether the last proposed nothing, records, cost, and what
+# the next round may propose; OVER when it may propose nothing.
+MADE := $(word 1,$(DONE))
+OVER := $(if $(filter 1,$(word 2,$(DONE))),1,$(if $(filter 0,$(word 5,$(DONE))),1))
+
+ifndef ROUNDS
+ifneq ($(EVALS),)
+ROUNDS := $(shell l=$$(( $(EVALS) - $(word 3,$(DONE)) )); \
+	echo $$(( $(MADE) + (l > 0 ? (l + $(BATCH) - 1) / $(BATCH) : 0) )))
+else ifneq ($(SECONDS),)
+ROUNDS := 1000
+else
+ROUNDS := 10
+endif
+endif
+# A spent or exhausted study lists only the rounds it made, so that a
+# finished study does nothing at all.
+NROUNDS := $(if $(OVER),$(shell echo $$(( $(MADE) < $(ROUNDS) ? $(MADE) : $(ROUNDS) ))),$(ROUNDS))
+
+NUMS := $(shell seq -f %03g 1 $(NROUNDS))
+PREVS := $(shell seq -f %03g 0 $$(( $(NROUNDS) - 1 )))
 ROUND_FILES := $(NUMS:%=$(OUT)/rounds/%.jsonl)
 
-summary: $(OUT)/model.json
+summary: $(MODEL)
 	@$(HERE)/summary.sh $(OUT)
 
+# A spent round leaves no file, so the history is the rounds that exist.
 $(OUT)/history.jsonl: $(ROUND_FILES)
-	cat $^ >$@.tmp
+	cat $$(for f in $(ROUND_FILES); do [ ! -e $$f ] || echo $$f; done) /dev/null >$@.tmp
 	mv $@.tmp $@
 
-# The model is rebuilt from the whole history, so it is never stale and a
-# lost model file is no lost study.
-$(OUT)/model.json: $(OUT)/history.jsonl
-	$(BIN)/ar-learn -s $(STUDY) -m $@ --rebuild $< >$(OUT)/learn.jsonl
-
-# round NUM, PREVIOUS-ROUND-FILES
-define ROUND
-$(OUT)/rounds/$(1).jsonl: $(2)
-	@mkdir -p $$(@D)
-	@echo "round $(1) of $(ROUNDS): $(BATCH) proposals ($(STRATEGY))" >&2
-	$(BIN)/ar-propose -s $(STUDY) $(DEFS) $(2:%=-H %) -n $(BATCH) \
-	    --round $$$$((10#$(1))) --seed $(SEED) --strategy $(STRATEGY) | \
-	$(BIN)/ar-compile -s $(STUDY) $(DEFS) -j $(JOBS) --cache $(CACHE) | \
-	$(BIN)/ar-bench -s $(STUDY) $(DEFS) --cache $(CACHE) $(BENCH) | \
-	$(BIN)/ar-score -s $(STUDY) $(DEFS) >$$@.tmp
-	mv $$@.tmp $$@
+# update-model FILE...: brings the model up to date with the rounds
+# FILE... (the last one may be new).  Learning a round into the model gives
+# the same file as a rebuild from the history, so the model that is exactly
+# one round behind (a round was written, then the model) learns that round;
+# any other model, absent or not, is rebuilt from the rounds (which is
+# cheap: ar-learn reads about half a million records a second).  ar-learn
+# refuses a PRIOR other than the one the model was warmed with.
+define update-model
+set -- $(1); lines=$$(cat "$$@" /dev/null | wc -l); \
+have=$$(jq -r '.evals // -1' $(MODEL) 2>/dev/null || echo -1); \
+if [ $$# -gt 0 ] && [ "$$have" = $$((lines - $$(wc -l <"$${@: -1}"))) ]; then \
+	$(BIN)/ar-learn -s $(STUDY) -m $(MODEL) $(PRIOR:%=--prior %) "$${@: -1}" \
+	    >$(OUT)/learn.jsonl; \
+elif [ "$$have" != $$lines ]; then \
+	cat "$$@" /dev/null | $(BIN)/ar-learn -s $(STUDY) -m $(MODEL) --rebuild \
+	    $(PRIOR:%=--prior %) >$(OUT)/learn.jsonl; \
+fi
 endef
-$(foreach n,$(NUMS),$(eval $(call ROUND,$(n),$(wordlist 1,$(shell expr $(n) - 1),$(ROUND_FILES)))))
+
+# The model of the whole history; touched when it was up to date already,
+# so that make knows it is.
+$(MODEL): $(OUT)/history.jsonl
+	@$(call update-model,$$(for f in $(ROUND_FILES); do [ ! -e $$f ] || echo $$f; done))
+	@touch $@
+
+# run-round NUM, PREVIOUS: the recipe of a round.  Its budget is what the
+# rounds before it left; the model learns them before the proposals.
+define run-round
+set -- $(wordlist 1,$(2),$(ROUND_FILES)); \
+read -r evals cost n <<<"$$($(call budget,$$*))"; \
+if [ "$$n" = 0 ]; then \
+	echo "round $(1) not made: the budget is spent ($$evals evaluations, $$cost s of cost_s)" >&2; \
+	exit 0; \
+fi; \
+mkdir -p $(@D); \
+$(call update-model,$$*); \
+echo "round $(1) of $(NROUNDS): $$n proposals ($(STRATEGY))" >&2; \
+h=(); for f; do h+=(-H "$$f"); done; \
+$(BIN)/ar-propose -s $(STUDY) $(DEFS) "$${h[@]}" -m $(MODEL) -n $$n \
+    --round $$((10#$(1))) --seed $(SEED) --strategy $(STRATEGY) | \
+$(BIN)/ar-compile -s $(STUDY) $(DEFS) -j $(JOBS) --cache $(CACHE) | \
+$(BIN)/ar-bench -s $(STUDY) $(DEFS) --cache $(CACHE) $(BENCH) | \
+$(BIN)/ar-score -s $(STUDY) $(DEFS) >$@.tmp; \
+mv $@.tmp $@
+endef
+
+# round NUM, PREVIOUS: a round depends on the one before it, which
+# depends on the one before it, and so on.  A previous round that left no
+# file had its budget spent, and one that is empty proposed nothing: then
+# this round is not made either, and its recipe expands to nothing, which
+# make runs without starting a shell ($(file) reads the file when the
+# recipe is about to run, after the previous round).
+define ROUND
+$(OUT)/rounds/$(1).jsonl: $(if $(filter-out 000,$(2)),$(OUT)/rounds/$(2).jsonl)
+	$$(if $(if $(filter-out 000,$(2)),$$(file <$(OUT)/rounds/$(2).jsonl),first),@$$(call run-round,$(1),$(2)))
+endef
+$(foreach p,$(join $(NUMS),$(PREVS:%=:%)),$(eval $(call ROUND,$(firstword $(subst :, ,$(p))),$(lastword $(subst :, ,$(p))))))
 
 .PHONY: summary
