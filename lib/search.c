@@ -150,9 +150,18 @@ search_add(struct search *s, const space_idx *cfg, enum obs_kind kind,
 		s->maxround = round;
 }
 
-/* What a record's status says about its configuration. */
-static enum obs_kind
-kind_of(const char *status, int has_score, double score)
+int
+search_cmp_ranked(const void *a, const void *b)
+{
+	const struct search_ranked *x = a, *y = b;
+
+	if (x->q != y->q)
+		return x->q < y->q ? 1 : -1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+enum obs_kind
+search_kind(const char *status, int has_score, double score)
 {
 	static const char *const failed[] = { "compile_error", "invalid",
 	    "wrong", "crash", "timeout", "suspicious" };
@@ -205,7 +214,7 @@ take_record(struct search *s, const struct hrec *h)
 		s->maxround = h->round;
 	if (inspace)
 		push_obs(&s->obs, &s->nobs, &p->obscap, sp->np, cfg,
-		    kind_of(h->status, h->has_score, h->score),
+		    search_kind(h->status, h->has_score, h->score),
 		    h->has_score ? h->score : NAN,
 		    h->has_round ? h->round : -1,
 		    h->strategy != NULL ? search_strategy(h->strategy) : -1);

@@ -183,6 +183,22 @@ void search_rng(const struct search *s, int k, struct rng *r);
 size_t search_quality(const struct search *s, double *q);
 
 /*
+ * What a record's status says of its configuration: OBS_OK for "ok" with
+ * a finite score, OBS_FAILED for a failure of the configuration
+ * (compile_error, invalid, wrong, crash, timeout, suspicious), else
+ * OBS_OTHER.  status may be NULL.
+ */
+enum obs_kind search_kind(const char *status, int has_score, double score);
+
+/* An observation's index with its quality, to be sorted best first
+ * (by qsort with search_cmp_ranked; ties keep history order). */
+struct search_ranked {
+	double q;
+	size_t i;
+};
+int search_cmp_ranked(const void *a, const void *b);
+
+/*
  * The valid neighbours of cfg (space_neighbours) that are neither in the
  * history nor in the batch, nu of them at *out, np indices each: a new
  * array the caller frees (NULL when none).

@@ -45,21 +45,6 @@
 /* The scale of the noise on the surrogate's choice, in quality. */
 #define ANNEAL_NOISE	0.03
 
-struct ranked {
-	double q;
-	size_t i;
-};
-
-static int
-cmp_ranked(const void *a, const void *b)
-{
-	const struct ranked *x = a, *y = b;
-
-	if (x->q != y->q)
-		return x->q < y->q ? 1 : -1;
-	return (x->i > y->i) - (x->i < y->i);
-}
-
 /* The temperature, in units of quality, after nok ok observations. */
 static double
 temperature(size_t nok)
@@ -156,7 +141,7 @@ strat_anneal(struct search *s, struct rng *r)
 {
 	size_t np = s->sp->np, nok, i, j, miss;
 	double *q = ecalloc(s->nobs ? s->nobs : 1, sizeof(*q));
-	struct ranked *rk = ecalloc(s->nobs ? s->nobs : 1, sizeof(*rk));
+	struct search_ranked *rk = ecalloc(s->nobs ? s->nobs : 1, sizeof(*rk));
 	double *cum = ecalloc(s->nobs ? s->nobs : 1, sizeof(*cum));
 	space_idx *cfg = ecalloc(np ? np : 1, sizeof(*cfg));
 	struct search_surrogate m;
@@ -169,7 +154,7 @@ strat_anneal(struct search *s, struct rng *r)
 			rk[j].i = i;
 			j++;
 		}
-	qsort(rk, nok, sizeof(*rk), cmp_ranked);
+	qsort(rk, nok, sizeof(*rk), search_cmp_ranked);
 	temp = temperature(nok);
 	for (i = 0; i < nok; i++)
 		cum[i] = (i ? cum[i - 1] : 0.0) + exp((rk[i].q - 1.0) / temp);

@@ -34,21 +34,6 @@
 /* Slots in a row that found nothing new before ga gives up. */
 #define GA_MISSES	64
 
-struct ranked {
-	double q;
-	size_t i;
-};
-
-static int
-cmp_ranked(const void *a, const void *b)
-{
-	const struct ranked *x = a, *y = b;
-
-	if (x->q != y->q)
-		return x->q < y->q ? 1 : -1;
-	return (x->i > y->i) - (x->i < y->i);
-}
-
 /* The best of GA_TOURNAMENT members drawn at random (they are in rank
  * order, so the smallest index wins). */
 static size_t
@@ -129,7 +114,7 @@ repair(struct search *s, struct rng *r, const struct search_surrogate *m,
 /* One child of two tournament winners, valid and unseen; 0 or -1. */
 static int
 breed(struct search *s, struct rng *r, const struct search_surrogate *m,
-    const struct ranked *pop, size_t npop, space_idx *c)
+    const struct search_ranked *pop, size_t npop, space_idx *c)
 {
 	const struct spec *spec = s->sp->spec;
 	size_t np = s->sp->np, d, t;
@@ -155,7 +140,7 @@ strat_ga(struct search *s, struct rng *r)
 {
 	size_t np = s->sp->np, nok, npop, i, j, k, miss;
 	double *q = ecalloc(s->nobs ? s->nobs : 1, sizeof(*q));
-	struct ranked *rk = ecalloc(s->nobs ? s->nobs : 1, sizeof(*rk));
+	struct search_ranked *rk = ecalloc(s->nobs ? s->nobs : 1, sizeof(*rk));
 	space_idx *c = ecalloc(np ? np : 1, sizeof(*c));
 	space_idx *best = ecalloc(np ? np : 1, sizeof(*best));
 	struct search_surrogate m;
@@ -168,7 +153,7 @@ strat_ga(struct search *s, struct rng *r)
 			rk[j].i = i;
 			j++;
 		}
-	qsort(rk, nok, sizeof(*rk), cmp_ranked);
+	qsort(rk, nok, sizeof(*rk), search_cmp_ranked);
 	npop = nok < GA_POP ? nok : GA_POP;
 	search_surrogate_fit(&m, s, q);
 

@@ -119,24 +119,6 @@ bad(const char *msg)
 	ar_die(AR_EXIT_USAGE, "%s", msg);
 }
 
-/* ar-propose's kind of a record (search.c reads a history the same way). */
-static enum obs_kind
-kind_of(const char *status, int has_score, double score)
-{
-	static const char *const failed[] = { "compile_error", "invalid",
-	    "wrong", "crash", "timeout", "suspicious" };
-	size_t i;
-
-	if (status == NULL)
-		return OBS_OTHER;
-	if (strcmp(status, "ok") == 0)
-		return has_score && isfinite(score) ? OBS_OK : OBS_OTHER;
-	for (i = 0; i < sizeof(failed) / sizeof(failed[0]); i++)
-		if (strcmp(status, failed[i]) == 0)
-			return OBS_FAILED;
-	return OBS_OTHER;
-}
-
 /* The least recorded time of a configuration of the study. */
 static double
 find_optimum(struct bench *b)
@@ -288,7 +270,7 @@ simulate(struct bench *b, uint64_t seed, struct run *rn)
 			double v = json_is_number(sc) ? json_number_value(sc) :
 			    NAN;
 
-			search_add(&s, rn->cfgs + i * np, kind_of(
+			search_add(&s, rn->cfgs + i * np, search_kind(
 			    json_string_value(json_object_get(rec, "status")),
 			    json_is_number(sc), v), v,
 			    (long)json_integer_value(json_object_get(rec,
