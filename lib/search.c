@@ -160,6 +160,21 @@ search_cmp_ranked(const void *a, const void *b)
 	return (x->i > y->i) - (x->i < y->i);
 }
 
+size_t
+search_ranked_ok(const struct search *s, double *q, struct search_ranked *rk)
+{
+	size_t i, j, nok = search_quality(s, q);
+
+	for (i = j = 0; i < s->nobs; i++)
+		if (s->obs[i].kind == OBS_OK) {
+			rk[j].q = q[i];
+			rk[j].i = i;
+			j++;
+		}
+	qsort(rk, nok, sizeof(*rk), search_cmp_ranked);
+	return nok;
+}
+
 enum obs_kind
 search_kind(const char *status, int has_score, double score)
 {

@@ -197,6 +197,12 @@ struct search_ranked {
 	size_t i;
 };
 int search_cmp_ranked(const void *a, const void *b);
+/*
+ * Fills q as search_quality does and rk (s->nobs entries of room) with
+ * the OBS_OK observations, best first.  Returns how many there are.
+ */
+size_t search_ranked_ok(const struct search *s, double *q,
+    struct search_ranked *rk);
 
 /*
  * The valid neighbours of cfg (space_neighbours) that are neither in the

@@ -139,7 +139,7 @@ from_prior(struct search *s)
 void
 strat_anneal(struct search *s, struct rng *r)
 {
-	size_t np = s->sp->np, nok, i, j, miss;
+	size_t np = s->sp->np, nok, i, miss;
 	double *q = ecalloc(s->nobs ? s->nobs : 1, sizeof(*q));
 	struct search_ranked *rk = ecalloc(s->nobs ? s->nobs : 1, sizeof(*rk));
 	double *cum = ecalloc(s->nobs ? s->nobs : 1, sizeof(*cum));
@@ -147,14 +147,7 @@ strat_anneal(struct search *s, struct rng *r)
 	struct search_surrogate m;
 	double temp, u;
 
-	nok = search_quality(s, q);
-	for (i = j = 0; i < s->nobs; i++)
-		if (s->obs[i].kind == OBS_OK) {
-			rk[j].q = q[i];
-			rk[j].i = i;
-			j++;
-		}
-	qsort(rk, nok, sizeof(*rk), search_cmp_ranked);
+	nok = search_ranked_ok(s, q, rk);
 	temp = temperature(nok);
 	for (i = 0; i < nok; i++)
 		cum[i] = (i ? cum[i - 1] : 0.0) + exp((rk[i].q - 1.0) / temp);

@@ -138,7 +138,7 @@ breed(struct search *s, struct rng *r, const struct search_surrogate *m,
 void
 strat_ga(struct search *s, struct rng *r)
 {
-	size_t np = s->sp->np, nok, npop, i, j, k, miss;
+	size_t np = s->sp->np, nok, npop, i, k, miss;
 	double *q = ecalloc(s->nobs ? s->nobs : 1, sizeof(*q));
 	struct search_ranked *rk = ecalloc(s->nobs ? s->nobs : 1, sizeof(*rk));
 	space_idx *c = ecalloc(np ? np : 1, sizeof(*c));
@@ -146,14 +146,7 @@ strat_ga(struct search *s, struct rng *r)
 	struct search_surrogate m;
 	double v, bv;
 
-	nok = search_quality(s, q);
-	for (i = j = 0; i < s->nobs; i++)
-		if (s->obs[i].kind == OBS_OK) {
-			rk[j].q = q[i];
-			rk[j].i = i;
-			j++;
-		}
-	qsort(rk, nok, sizeof(*rk), search_cmp_ranked);
+	nok = search_ranked_ok(s, q, rk);
 	npop = nok < GA_POP ? nok : GA_POP;
 	search_surrogate_fit(&m, s, q);
 
