@@ -30,6 +30,9 @@ endif
 # time).  Built apart in STATIC_O, never in bin/: make could not tell the
 # two kinds of bin/ apart and would keep whichever was built last.
 STATIC_O = build/static
+# LAPACKE (the GP of `bo`) sits on LAPACK and a BLAS written partly in
+# Fortran: their runtime (libgfortran, libquadmath, from gfortran) links
+# in statically too, and only ar-propose pulls any of it in.
 STATIC_LDLIBS = -Wl,-Bstatic -ljansson -lcsv -lcrypto -lffi -llapacke -llapack \
 	-lblas -lgfortran -lquadmath -lz -Wl,-Bdynamic -ldl -lm -lpthread
 
@@ -47,7 +50,7 @@ MAN7 = $(wildcard man/man7/*.7)
 
 # Debian packages the project needs to build and test (`make deps`).
 DEBS = build-essential clang libjansson-dev libcsv-dev libssl-dev libffi-dev libopenblas-dev \
-	liblapacke-dev zlib1g-dev bats bats-support bats-assert jq mandoc
+	liblapacke-dev zlib1g-dev gfortran bats bats-support bats-assert jq mandoc
 
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all

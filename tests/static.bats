@@ -8,7 +8,7 @@ load helper
 # The static libraries the build links, each found by the compiler.
 static_libs() {
 	local l
-	for l in jansson csv crypto ffi; do
+	for l in jansson csv crypto ffi lapacke lapack blas gfortran quadmath z; do
 		[ "$(${CC:-cc} -print-file-name="lib$l.a")" != "lib$l.a" ] ||
 			return 1
 	done
@@ -27,7 +27,7 @@ setup_file() {
 }
 
 built() {
-	static_libs || skip "a static library is missing (libjansson.a, libcsv.a, libcrypto.a or libffi.a)"
+	static_libs || skip "a static library is missing (libjansson.a, libcsv.a, libcrypto.a, libffi.a, liblapacke.a, liblapack.a, libblas.a, libgfortran.a, libquadmath.a or libz.a)"
 	[ "$(cat "$BATS_FILE_TMPDIR/make.status")" = 0 ] ||
 		fail "make static failed: $(cat "$BATS_FILE_TMPDIR/make.log")"
 }
