@@ -648,6 +648,40 @@ check_bound(struct bench *b, struct outcome *o)
 	}
 }
 
+/*
+ * What a measurement in a child (C through libffi, CUDA through its
+ * worker) says of the candidate: its statistics and its status.
+ */
+static void
+take_result(struct bench *b, struct outcome *o,
+    const struct measure_result *res)
+{
+	o->st = res->stats;
+	o->cmp = res->cmp;
+	o->verified = b->args.noutputs > 0 && res->ntimes > 0;
+	switch (res->end) {
+	case MEASURE_OK:
+		o->status = "ok";
+		check_bound(b, o);
+		break;
+	case MEASURE_WRONG:
+		fail(o, "wrong", "%s", res->error);
+		break;
+	case MEASURE_TIMEOUT:
+		fail(o, "timeout", "%s", res->error);
+		break;
+	case MEASURE_TAMPERED:
+		fail(o, "suspicious", "%s", res->error);
+		break;
+	case MEASURE_INVALID:
+		fail(o, "invalid", "%s", res->error);
+		break;
+	default:
+		fail(o, "crash", "%s", res->error);
+		break;
+	}
+}
+
 static void
 measure_c(struct bench *b, struct item *it, struct outcome *o)
 {
@@ -700,27 +734,7 @@ measure_c(struct bench *b, struct item *it, struct outcome *o)
 	if (measure_run(&b->mc, d, &b->args, it->artifact, b->spec.entry, &p,
 	    0, &res, &err) != 0)
 		ar_die(AR_EXIT_FAIL, "%s", err.msg);
-	o->st = res.stats;
-	o->cmp = res.cmp;
-	o->verified = b->args.noutputs > 0 && res.ntimes > 0;
-	switch (res.end) {
-	case MEASURE_OK:
-		o->status = "ok";
-		check_bound(b, o);
-		break;
-	case MEASURE_WRONG:
-		fail(o, "wrong", "%s", res.error);
-		break;
-	case MEASURE_TIMEOUT:
-		fail(o, "timeout", "%s", res.error);
-		break;
-	case MEASURE_TAMPERED:
-		fail(o, "suspicious", "%s", res.error);
-		break;
-	default:
-		fail(o, "crash", "%s", res.error);
-		break;
-	}
+	take_result(b, o, &res);
 	measure_result_release(&res);
 }
 
@@ -857,33 +871,10 @@ measure_cuda(struct bench *b, struct item *it, struct outcome *o)
 		measure_result_release(&res);
 		sleep(2);
 	}
-	o->st = res.stats;
-	o->cmp = res.cmp;
-	o->verified = b->args.noutputs > 0 && res.ntimes > 0;
-	switch (res.end) {
-	case MEASURE_OK:
-		o->status = "ok";
-		check_bound(b, o);
-		break;
-	case MEASURE_WRONG:
-		fail(o, "wrong", "%s", res.error);
-		break;
-	case MEASURE_TIMEOUT:
-		fail(o, "timeout", "%s", res.error);
-		break;
-	case MEASURE_TAMPERED:
-		fail(o, "suspicious", "%s", res.error);
-		break;
-	case MEASURE_INVALID:
-		fail(o, "invalid", "%s", res.error);
-		break;
-	case MEASURE_LOAD:
+	if (res.end == MEASURE_LOAD)
 		ar_die(AR_EXIT_FAIL, "%s: the GPU failed twice: %s",
 		    it->where, res.error);
-	default:
-		fail(o, "crash", "%s", res.error);
-		break;
-	}
+	take_result(b, o, &res);
 	if (res.nenergy > 0)
 		o->energy_j = median(res.energy, res.nenergy);
 	else if (b->op->energy && res.energy_error != NULL &&
