@@ -107,36 +107,6 @@ struct replay {
 	long **inv;
 };
 
-static int
-dbl_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/*
- * The statistics of t[0..n) (n > 0) as measure_stats computes them (the
- * median of the sorted runs, the sample standard deviation), here so that
- * the module needs nothing of the measuring code.  Sorts t.
- */
-static void
-stats(double *t, size_t n, struct replay_hit *hit)
-{
-	double sum = 0, ss = 0;
-	size_t i;
-
-	qsort(t, n, sizeof(*t), dbl_cmp);
-	for (i = 0; i < n; i++)
-		sum += t[i];
-	hit->n = n;
-	hit->min = t[0];
-	hit->median = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
-	hit->mean = sum / (double)n;
-	for (i = 0; i < n; i++)
-		ss += (t[i] - hit->mean) * (t[i] - hit->mean);
-	hit->sd = n > 1 ? sqrt(ss / (double)(n - 1)) : 0.0;
-}
 
 /* --- the scanner ------------------------------------------------------ */
 
@@ -1569,7 +1539,8 @@ fill(const struct replay *r, const struct rrec *rec, int times,
 	int finite = 1;
 
 	memset(hit, 0, sizeof(*hit));
-	hit->time_s = hit->min = hit->median = hit->mean = hit->sd = NAN;
+	hit->time_s = hit->times.min = hit->times.median = hit->times.mean =
+	    hit->times.sd = NAN;
 	if (rec == NULL) {
 		hit->status = "invalid";
 		hit->error = r->truncated ? absent_cut_why : absent_why;
@@ -1591,7 +1562,7 @@ fill(const struct replay *r, const struct rrec *rec, int times,
 			finite &= isfinite(t[i]) != 0;
 		/* A time that is not a number makes the statistics none. */
 		if (finite)
-			stats(t, nt, hit);
+			measure_stats(t, nt, &hit->times);
 	}
 	free(t);
 }

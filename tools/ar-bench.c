@@ -1021,11 +1021,7 @@ measure_replay(struct bench *b, struct item *it, struct outcome *o)
 	}
 	o->status = "ok";
 	o->time_s = h.time_s;
-	o->st.n = h.n;
-	o->st.min = h.min;
-	o->st.median = h.median;
-	o->st.mean = h.mean;
-	o->st.sd = h.sd;
+	o->st = h.times;
 	check_bound(b, o);
 }
 

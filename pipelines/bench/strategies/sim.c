@@ -159,14 +159,15 @@ measure(struct bench *b, struct space *sp, const space_idx *cfg, long round,
 	json_object_set_new(rec, "status", json_string(hit->status));
 	if (strcmp(hit->status, "ok") == 0) {
 		json_object_set_new(rec, "time_s", json_real(hit->time_s));
-		if (hit->n > 0) {
+		if (hit->times.n > 0) {
 			t = json_object();
 			json_object_set_new(t, "n", json_integer((json_int_t)
-			    hit->n));
-			json_object_set_new(t, "min", json_real(hit->min));
-			json_object_set_new(t, "median", json_real(hit->median));
-			json_object_set_new(t, "mean", json_real(hit->mean));
-			json_object_set_new(t, "sd", json_real(hit->sd));
+			    hit->times.n));
+			json_object_set_new(t, "min", json_real(hit->times.min));
+			json_object_set_new(t, "median",
+			    json_real(hit->times.median));
+			json_object_set_new(t, "mean", json_real(hit->times.mean));
+			json_object_set_new(t, "sd", json_real(hit->times.sd));
 			json_object_set_new(rec, "times", t);
 		}
 	}
