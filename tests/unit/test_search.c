@@ -481,9 +481,9 @@ test_deterministic(void)
 }
 
 /*
- * auto deals a batch among its arms by their credit: an arm with no
- * record yet has its share, one that keeps improving gets more than one
- * that never does, and no learning arm gets more than 256 slots.
+ * auto deals a batch between anneal and bo by their credit: each arm has
+ * a fixed share, an arm that keeps improving gets the rest, and no arm
+ * gets more than 256 slots.
  */
 static void
 test_auto_shares(void)
@@ -501,34 +501,33 @@ test_auto_shares(void)
 	CHECK_INT(n, 10);
 	for (i = 0; i < n; i++)
 		per[se.batch_arm[i]]++;
-	/* Each of the five arms had its share of a fresh start. */
-	CHECK_INT(per[SEARCH_ANNEAL] + per[SEARCH_GA] + per[SEARCH_BO] +
-	    per[SEARCH_RL] + per[SEARCH_RANDOM], 10);
-	CHECK(per[SEARCH_ANNEAL] >= 1 && per[SEARCH_GA] >= 1 &&
-	    per[SEARCH_BO] >= 1 && per[SEARCH_RL] >= 1 &&
-	    per[SEARCH_RANDOM] >= 1);
-	CHECK_INT(per[SEARCH_GRID] + per[SEARCH_AUTO], 0);
+	/* Both arms had their share of a fresh start, and no other. */
+	CHECK_INT(per[SEARCH_ANNEAL] + per[SEARCH_BO], 10);
+	CHECK(per[SEARCH_ANNEAL] >= 2 && per[SEARCH_BO] >= 2);
 
-	/* A huge batch: no learning arm takes more than 256 of it. */
+	/* A huge batch: no arm takes more than 256 of it; the rest is
+	 * random's. */
 	n = search_propose(&se, SEARCH_AUTO, 2000);
 	CHECK_INT(n, 2000);
 	memset(per, 0, sizeof(per));
 	for (i = 0; i < n; i++)
 		per[se.batch_arm[i]]++;
-	CHECK(per[SEARCH_ANNEAL] <= 256 && per[SEARCH_GA] <= 256 &&
-	    per[SEARCH_BO] <= 256 && per[SEARCH_RL] <= 256);
-	CHECK(per[SEARCH_RANDOM] >= 2000 - 4 * 256);
+	CHECK(per[SEARCH_ANNEAL] <= 256 && per[SEARCH_BO] <= 256);
+	CHECK_INT(per[SEARCH_RANDOM], 2000 - per[SEARCH_ANNEAL] -
+	    per[SEARCH_BO]);
+	CHECK(per[SEARCH_RANDOM] >= 2000 - 2 * 256);
 
-	/* A history in which ga's records keep setting new bests and
-	 * every other arm's records are the worst. */
+	/* A history in which bo's records keep setting new bests and
+	 * anneal's are the worst; ga's, which auto does not deal, are
+	 * not credited to anyone. */
 	for (r = 1; r <= 8; r++)
-		for (i = 0; i < 5; i++) {
-			static const int arm[] = { SEARCH_ANNEAL, SEARCH_GA,
-			    SEARCH_BO, SEARCH_RL, SEARCH_RANDOM };
+		for (i = 0; i < 3; i++) {
+			static const int arm[] = { SEARCH_ANNEAL, SEARCH_BO,
+			    SEARCH_GA };
 
 			c[0] = (space_idx)r, c[1] = (space_idx)i, c[2] = 0;
 			c[3] = 0;
-			search_add(&se, c, OBS_OK, arm[i] == SEARCH_GA ?
+			search_add(&se, c, OBS_OK, arm[i] == SEARCH_BO ?
 			    (double)r : -(double)(100 * r + i), r, arm[i]);
 		}
 	se.round = 9;
@@ -537,9 +536,10 @@ test_auto_shares(void)
 	CHECK_INT(n, 16);
 	for (i = 0; i < n; i++)
 		per[se.batch_arm[i]]++;
-	CHECK(per[SEARCH_GA] >= 8);
-	CHECK(per[SEARCH_ANNEAL] < per[SEARCH_GA]);
-	CHECK(per[SEARCH_RANDOM] < per[SEARCH_GA]);
+	CHECK(per[SEARCH_BO] >= 10);
+	/* anneal keeps its fixed share, a quarter of the batch. */
+	CHECK(per[SEARCH_ANNEAL] >= 4 && per[SEARCH_ANNEAL] < per[SEARCH_BO]);
+	CHECK_INT(per[SEARCH_ANNEAL] + per[SEARCH_BO], 16);
 	search_release(&se);
 	space_release(&sp);
 	spec_release(&s);
