@@ -30,6 +30,41 @@ hash_sha256_hex(const void *buf, size_t len, char out[HASH_HEXLEN + 1])
 	tohex(md, n, out);
 }
 
+void
+hash_prefixed_init(struct hash_prefixed *h, const void *prefix, size_t len)
+{
+	EVP_MD_CTX *b = EVP_MD_CTX_new(), *w = EVP_MD_CTX_new();
+
+	if (b == NULL || w == NULL ||
+	    !EVP_DigestInit_ex(b, EVP_sha256(), NULL) ||
+	    !EVP_DigestUpdate(b, prefix, len))
+		ar_die(AR_EXIT_FAIL, "sha256 failed");
+	h->base = b;
+	h->work = w;
+}
+
+void
+hash_prefixed_hex(const struct hash_prefixed *h, const void *buf, size_t len,
+    char out[HASH_HEXLEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (!EVP_MD_CTX_copy_ex(h->work, h->base) ||
+	    !EVP_DigestUpdate(h->work, buf, len) ||
+	    !EVP_DigestFinal_ex(h->work, md, &n))
+		ar_die(AR_EXIT_FAIL, "sha256 failed");
+	tohex(md, n, out);
+}
+
+void
+hash_prefixed_release(struct hash_prefixed *h)
+{
+	EVP_MD_CTX_free(h->base);
+	EVP_MD_CTX_free(h->work);
+	h->base = h->work = NULL;
+}
+
 int
 hash_file_sha256_hex(const char *path, char out[HASH_HEXLEN + 1],
     struct ar_err *err)

@@ -21,6 +21,22 @@ void hash_sha256_hex(const void *buf, size_t len, char out[HASH_HEXLEN + 1]);
 int hash_file_sha256_hex(const char *path, char out[HASH_HEXLEN + 1],
     struct ar_err *err);
 
+/*
+ * SHA-256 of a fixed prefix followed by a varying part, for many hashes
+ * that share the prefix (the ids of a space): the prefix is absorbed
+ * once.  Ownership: init, then release.
+ */
+struct hash_prefixed {
+	void *base;	/* EVP_MD_CTX with the prefix absorbed */
+	void *work;	/* EVP_MD_CTX, scratch */
+};
+void hash_prefixed_init(struct hash_prefixed *h, const void *prefix,
+    size_t len);
+/* SHA-256 of the prefix and then buf, as 64 hex digits and a NUL. */
+void hash_prefixed_hex(const struct hash_prefixed *h, const void *buf,
+    size_t len, char out[HASH_HEXLEN + 1]);
+void hash_prefixed_release(struct hash_prefixed *h);
+
 /* FNV-1a, for hash tables (not for anything that must resist collisions). */
 uint64_t hash_fnv1a(const void *buf, size_t len);
 

@@ -130,6 +130,7 @@ build_id_parts(struct space *sp)
 	buf_printf(&sp->idprefix, "autoresearch-id-1\n%s\n%s\n%s\n", s->name,
 	    s->srchash, t);
 	free(t);
+	hash_prefixed_init(&sp->idhash, sp->idprefix.buf, sp->idprefix.len);
 
 	sp->byname = ecalloc(sp->np, sizeof(*sp->byname));
 	for (i = 0; i < sp->np; i++)
@@ -137,12 +138,22 @@ build_id_parts(struct space *sp)
 	qsort_r(sp->byname, sp->np, sizeof(*sp->byname), name_cmp,
 	    (void *)s);
 	sp->idtext = ecalloc(sp->np, sizeof(*sp->idtext));
+	sp->idline = ecalloc(sp->np, sizeof(*sp->idline));
+	sp->idlinelen = ecalloc(sp->np, sizeof(*sp->idlinelen));
 	for (i = 0; i < sp->np; i++) {
 		const struct spec_param *p = &s->params[i];
 
 		sp->idtext[i] = ecalloc(p->n, sizeof(**sp->idtext));
-		for (k = 0; k < p->n; k++)
+		sp->idline[i] = ecalloc(p->n, sizeof(**sp->idline));
+		sp->idlinelen[i] = ecalloc(p->n, sizeof(**sp->idlinelen));
+		for (k = 0; k < p->n; k++) {
+			struct ar_buf b = { 0 };
+
 			sp->idtext[i][k] = dump_compact(p->values[k]);
+			buf_printf(&b, "%s=%s\n", p->name, sp->idtext[i][k]);
+			sp->idline[i][k] = b.buf;
+			sp->idlinelen[i][k] = b.len;
+		}
 	}
 }
 
@@ -201,11 +212,19 @@ space_release(struct space *sp)
 	size_t i, k;
 
 	for (i = 0; i < sp->np && sp->idtext != NULL; i++) {
-		for (k = 0; k < sp->spec->params[i].n; k++)
+		for (k = 0; k < sp->spec->params[i].n; k++) {
 			free(sp->idtext[i][k]);
+			free(sp->idline[i][k]);
+		}
 		free(sp->idtext[i]);
+		free(sp->idline[i]);
+		free(sp->idlinelen[i]);
 	}
 	free(sp->idtext);
+	free(sp->idline);
+	free(sp->idlinelen);
+	if (sp->idhash.base != NULL)
+		hash_prefixed_release(&sp->idhash);
 	free(sp->byname);
 	free(sp->idprefix.buf);
 	free(sp->list);
@@ -428,34 +447,34 @@ space_id(const struct space *sp, const space_idx *cfg,
 {
 	char buf[4096], hex[HASH_HEXLEN + 1];
 	struct ar_buf big = { 0 };
-	size_t i, len;
+	const struct hash_prefixed *h = &sp->idhash;
+	size_t i, d, len = 0;
 
-	/* Most ids fit the stack buffer; a huge study falls back to the heap. */
-	len = sp->idprefix.len;
-	for (i = 0; i < sp->np; i++)
-		len += strlen(sp->spec->params[sp->byname[i]].name) + 4 +
-		    strlen(sp->idtext[sp->byname[i]][cfg[sp->byname[i]]]);
-	if (len < sizeof(buf)) {
+	/*
+	 * The id is the SHA-256 of the prefix and a line "name=value" per
+	 * parameter in name order; the prefix was hashed once.  Most
+	 * texts fit the stack buffer; a huge study falls back to the heap.
+	 */
+	for (i = 0; i < sp->np; i++) {
+		d = sp->byname[i];
+		len += sp->idlinelen[d][cfg[d]];
+	}
+	if (len <= sizeof(buf)) {
 		char *p = buf;
 
-		memcpy(p, sp->idprefix.buf, sp->idprefix.len);
-		p += sp->idprefix.len;
 		for (i = 0; i < sp->np; i++) {
-			size_t d = sp->byname[i];
-
-			p += sprintf(p, "%s=%s\n", sp->spec->params[d].name,
-			    sp->idtext[d][cfg[d]]);
+			d = sp->byname[i];
+			memcpy(p, sp->idline[d][cfg[d]], sp->idlinelen[d][cfg[d]]);
+			p += sp->idlinelen[d][cfg[d]];
 		}
-		hash_sha256_hex(buf, (size_t)(p - buf), hex);
+		hash_prefixed_hex(h, buf, len, hex);
 	} else {
-		buf_add(&big, sp->idprefix.buf, sp->idprefix.len);
 		for (i = 0; i < sp->np; i++) {
-			size_t d = sp->byname[i];
-
-			buf_printf(&big, "%s=%s\n", sp->spec->params[d].name,
-			    sp->idtext[d][cfg[d]]);
+			d = sp->byname[i];
+			buf_add(&big, sp->idline[d][cfg[d]],
+			    sp->idlinelen[d][cfg[d]]);
 		}
-		hash_sha256_hex(big.buf, big.len, hex);
+		hash_prefixed_hex(h, big.buf, big.len, hex);
 		free(big.buf);
 	}
 	memcpy(id, hex, SPACE_IDLEN);

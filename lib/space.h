@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hash.h"
 #include "rng.h"
 #include "spec.h"
 #include "util.h"
@@ -49,11 +50,16 @@ struct space {
 	space_idx *list;
 	size_t nlist;
 
-	/* What id hashing needs, built once: the fixed prefix and, per
-	 * parameter in name order, its JSON key and value texts. */
+	/* What id hashing needs, built once: the fixed prefix (and a
+	 * hash that has absorbed it), the parameters in name order, each
+	 * value's JSON text, and each value's line of the id text,
+	 * "name=value\n", with its length. */
 	struct ar_buf idprefix;
+	struct hash_prefixed idhash;
 	size_t *byname;
 	char ***idtext;
+	char ***idline;
+	size_t **idlinelen;
 };
 
 int space_init(struct space *sp, const struct spec *s, struct ar_err *err);
