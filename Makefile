@@ -70,7 +70,7 @@ $(O)/bin/%: tools/%.c $(LIBA) lib/*.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
-$(O)/obj/tests/%: tests/unit/%.c tests/unit/check.h $(LIBA) lib/*.h
+$(O)/obj/tests/%: tests/unit/%.c tests/unit/*.h $(LIBA) lib/*.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 

@@ -161,17 +161,25 @@ is_hex(char c)
 	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/* Expects the character c after white space. */
+/* Expects the character c after white space; else fails by fail. */
 static int
-expect(struct scan *s, char c, const char *what)
+expect_or(struct scan *s, char c, const char *what,
+    int (*fail)(struct scan *, const char *))
 {
 	ws(s);
 	if (s->p >= s->end)
 		return cut(s);
 	if (*s->p != c)
-		return bad(s, what);
+		return fail(s, what);
 	s->p++;
 	return 0;
+}
+
+/* Expects the character c, where JSON itself wants it. */
+static int
+expect(struct scan *s, char c, const char *what)
+{
+	return expect_or(s, c, what, bad);
 }
 
 /* Expects an object or array to open with c, where the file's format
@@ -179,13 +187,7 @@ expect(struct scan *s, char c, const char *what)
 static int
 expect_open(struct scan *s, char c, const char *what)
 {
-	ws(s);
-	if (s->p >= s->end)
-		return cut(s);
-	if (*s->p != c)
-		return wrong(s, what);
-	s->p++;
-	return 0;
+	return expect_or(s, c, what, wrong);
 }
 
 /*

@@ -301,27 +301,7 @@ test_fit_finds_length_scales(void)
 
 static char dir[] = "/tmp/test_bo.XXXXXX";
 
-static void
-load(struct spec *s, struct space *sp, const char *json)
-{
-	char path[256];
-	struct ar_err err;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/k.c", dir);
-	f = fopen(path, "w");
-	fputs("void k(void) {}\n", f);
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/s.json", dir);
-	f = fopen(path, "w");
-	fputs(json, f);
-	fclose(f);
-	if (spec_load(s, path, NULL, 0, &err) != 0 ||
-	    space_init(sp, s, &err) != 0) {
-		fprintf(stderr, "load: %s\n", err.msg);
-		exit(1);
-	}
-}
+#include "study.h"
 
 /*
  * A smooth space of 10 x 10 x 10 configurations less a corner the

@@ -16,33 +16,7 @@
 
 static char dir[] = "/tmp/test_search.XXXXXX";
 
-static void
-write_file(const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	fputs(text, f);
-	fclose(f);
-}
-
-static void
-load(struct spec *s, struct space *sp, const char *json)
-{
-	char path[256];
-	struct ar_err err;
-
-	write_file("k.c", "void k(void) {}\n");
-	write_file("s.json", json);
-	snprintf(path, sizeof(path), "%s/s.json", dir);
-	if (spec_load(s, path, NULL, 0, &err) != 0 ||
-	    space_init(sp, s, &err) != 0) {
-		fprintf(stderr, "load: %s\n", err.msg);
-		exit(1);
-	}
-}
+#include "study.h"
 
 /* 18 valid configurations of 32 (as tests/fixtures/small). */
 static const char small[] =
