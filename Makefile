@@ -44,12 +44,16 @@ LIBOBJ = $(patsubst lib/%.c,$(O)/obj/%.o,$(LIBSRC))
 LIBA = $(O)/lib/libar.a
 BINS = $(addprefix $(O)/bin/,$(TOOLS))
 UNITBINS = $(addprefix $(O)/obj/tests/,$(UNITS))
+# The fuzz targets (tests/fuzz/fuzz_NAME.c), each also built as a program
+# that runs it on files, for the regression inputs in `make test`.
+FUZZ = jsonl csv expr spec
+FUZZBINS = $(addprefix $(O)/obj/fuzz/fuzz_,$(FUZZ))
 MAN1 = $(wildcard man/man1/*.1)
 MAN5 = $(wildcard man/man5/*.5)
 MAN7 = $(wildcard man/man7/*.7)
 
 # Debian packages the project needs to build and test (`make deps`).
-DEBS = build-essential clang libjansson-dev libcsv-dev libssl-dev libffi-dev libopenblas-dev \
+DEBS = build-essential clang libclang-rt-14-dev libjansson-dev libcsv-dev libssl-dev libffi-dev libopenblas-dev \
 	liblapacke-dev zlib1g-dev gfortran bats bats-support bats-assert jq mandoc
 
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -74,14 +78,37 @@ $(O)/obj/tests/%: tests/unit/%.c tests/unit/*.h $(LIBA) lib/*.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
-units: $(UNITBINS)
+$(O)/obj/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIBA) lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -DFUZZ_STANDALONE $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< \
+	    $(LIBA) $(LDLIBS)
+
+units: $(UNITBINS) $(FUZZBINS)
 
 test: all units
-	@AR_BIN=$(abspath $(O)/bin) AR_UNITS="$(abspath $(UNITBINS))" tests/run
+	@AR_BIN=$(abspath $(O)/bin) AR_UNITS="$(abspath $(UNITBINS))" \
+	    AR_FUZZ=$(abspath $(O)/obj/fuzz) tests/run
 
-# The same suites under AddressSanitizer and UBSan, built apart in build/check.
+# The same suites under AddressSanitizer and UBSan, built apart in
+# build/check, then each fuzz target for FUZZ_SECONDS.
 check:
 	$(MAKE) O=build/check CFLAGS='$(SANITIZE)' LDFLAGS='$(SANITIZE)' test
+	$(MAKE) fuzz
+
+# libFuzzer (clang): the library built in FUZZ_O with coverage and the
+# sanitizers, each target linked with the fuzzer, and tests/fuzz/run runs
+# them from the seed corpus for FUZZ_SECONDS each.
+FUZZ_O = build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS = $(SANITIZE) -fsanitize=fuzzer-no-link
+fuzz:
+	$(MAKE) O=$(FUZZ_O) CC=clang CFLAGS='$(FUZZ_CFLAGS)' $(FUZZ_O)/lib/libar.a
+	for t in $(FUZZ); do \
+		clang $(CPPFLAGS) $(ALL_CFLAGS) $(SANITIZE) -fsanitize=fuzzer \
+		    -o $(FUZZ_O)/fuzz_$$t tests/fuzz/fuzz_$$t.c \
+		    $(FUZZ_O)/lib/libar.a $(LDLIBS) || exit 1; \
+	done
+	tests/fuzz/run $(FUZZ_O) $(FUZZ_SECONDS) $(FUZZ)
 
 demo: all
 	pipelines/demo.sh
@@ -118,4 +145,4 @@ uninstall:
 clean:
 	rm -rf bin obj lib/libar.a build
 
-.PHONY: all units test check demo static deps install uninstall clean
+.PHONY: all units test check fuzz demo static deps install uninstall clean

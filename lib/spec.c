@@ -805,8 +805,8 @@ check_file(struct spec *s, const char *key, const char *rel, char **out,
 	return 0;
 }
 
-int
-spec_load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
+static int
+load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
     struct ar_err *err)
 {
 	json_error_t je;
@@ -952,6 +952,18 @@ spec_load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
 		free(b.buf);
 	}
 	return 0;
+}
+
+/* What a study that failed to load had built is released. */
+int
+spec_load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
+    struct ar_err *err)
+{
+	int rc = load(s, path, defs, ndefs, err);
+
+	if (rc != 0)
+		spec_release(s);
+	return rc;
 }
 
 void

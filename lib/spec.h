@@ -64,7 +64,8 @@ struct spec {
 /*
  * Loads and checks path.  defs are "NAME=VALUE" overrides of problem
  * constants (from -D).  Returns 0, or -1 with err->msg naming the file
- * and the key: "study.json: key \"params.MR\": parameter has no values".
+ * and the key: "study.json: key \"params.MR\": parameter has no values",
+ * and nothing to release.
  */
 int spec_load(struct spec *s, const char *path, char *const *defs,
     size_t ndefs, struct ar_err *err);
