@@ -7,9 +7,9 @@
 # round measured, compile, bench and score them, written to a temporary
 # file and renamed when the round is whole.  So a killed run resumes at
 # the round it lost, a finished run does nothing, and a cron job can run
-# it under flock(1):
-#
-#   flock runs/matmul.lock make -f pipelines/tune.mk STUDY=... OUT=runs/matmul
+# it at any time: a run holds OUT/.lock (flock(1)) while it works, so that
+# a second run on the same OUT waits for the first to end and then goes on
+# from where it stopped; nothing of the two interleaves.
 #
 # Budgets.  EVALS= and SECONDS= end the study, whichever is spent first,
 # the same way for every strategy.  EVALS counts the records of the
@@ -42,7 +42,8 @@
 #   CACHE     the build cache (OUT/cache)    BIN     the programs (bin/)
 #   BENCH     extra ar-bench options, e.g. BENCH='--repeat 3'
 
-HERE := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
+SELF := $(lastword $(MAKEFILE_LIST))
+HERE := $(patsubst %/,%,$(dir $(SELF)))
 
 # $(file <NAME), which reads a round when it is about to be followed.
 ifneq ($(firstword $(sort $(MAKE_VERSION) 4.2)),4.2)
@@ -70,6 +71,20 @@ SHELL = /bin/bash
 .SHELLFLAGS = -o pipefail -ec
 .DELETE_ON_ERROR:
 .SUFFIXES:
+
+# One run of a study at a time: the run make starts takes the lock
+# OUT/.lock and does the work in a second make under it (flock waits for
+# the lock as long as it takes).
+ifndef AR_TUNE_LOCKED
+GOALS := $(or $(MAKECMDGOALS),summary)
+$(GOALS): tune-locked ; @:
+tune-locked:
+	@mkdir -p $(OUT)
+	@AR_TUNE_LOCKED=1 flock $(OUT)/.lock $(MAKE) --no-print-directory \
+	    -f $(SELF) $(MAKECMDGOALS)
+.PHONY: $(GOALS) tune-locked
+else
+unexport AR_TUNE_LOCKED
 
 # The budgets must be numbers: jq would take some other text for JSON.
 number = $(if $(shell echo '$($(1))' | grep -Ex '$(2)'),,$(error $(1)=$($(1)) is not $(3)))
@@ -185,3 +200,4 @@ endef
 $(foreach p,$(join $(NUMS),$(PREVS:%=:%)),$(eval $(call ROUND,$(firstword $(subst :, ,$(p))),$(lastword $(subst :, ,$(p))))))
 
 .PHONY: summary
+endif
