@@ -740,6 +740,9 @@ run(struct measure_cache *c, struct measure_data *d, const struct args *a,
 	 * for a kernel that blocks it. */
 	o.timeout_s = p->timeout_s > 0 ?
 	    p->timeout_s * (double)(nruns + 1) + slack_s : 0;
+	o.rlimit_cpu_s = p->cpu_s;
+	o.rlimit_as = p->as_bytes;
+	o.rlimit_fsize = p->file_bytes;
 	if (proc_call(child_entry, &call, &o, &pr, err) != 0) {
 		if (arena != NULL)
 			munmap(arena, len);
@@ -766,6 +769,16 @@ run(struct measure_cache *c, struct measure_data *d, const struct args *a,
 	else if (pr.end == PROC_SIGNALED && pr.sig == SIGALRM)
 		seterr(res, MEASURE_TIMEOUT, "run %zu of %zu did not return "
 		    "within %g s", r.nruns + 1, nruns, p->timeout_s);
+	else if (pr.end == PROC_SIGNALED && p->cpu_s > 0 &&
+	    (pr.sig == SIGXCPU || (pr.sig == SIGKILL && pr.cpu_s >=
+	    p->cpu_s)))
+		seterr(res, MEASURE_TIMEOUT, "run %zu of %zu went past the "
+		    "CPU-time limit of %g s (bench.cpu_s)", r.nruns + 1, nruns,
+		    p->cpu_s);
+	else if (pr.end == PROC_SIGNALED && pr.sig == SIGXFSZ)
+		seterr(res, MEASURE_CRASH, "run %zu of %zu wrote a file past "
+		    "the size limit of %zu bytes (bench.file_mb)", r.nruns + 1,
+		    nruns, p->file_bytes);
 	else if (pr.end != PROC_EXITED || pr.code != 0)
 		seterr(res, MEASURE_CRASH, "%s%s%s", desc, *tail ? ": " : "",
 		    tail);

@@ -110,6 +110,10 @@ struct measure_proto {
 	size_t warmup, repeat;
 	double timeout_s;
 	double rtol, atol;
+	/* The child's resource limits (0: none): CPU seconds, address
+	 * space and largest file it may write, in bytes. */
+	double cpu_s;
+	size_t as_bytes, file_bytes;
 };
 
 enum measure_end {

@@ -336,11 +336,13 @@ spawn(char *const argv[], proc_fn *fn, void *ctx, const struct proc_opts *o,
 	int pidfd, exited = 0, timed_out = 0, lost = 0, status = 0;
 	pid_t pid;
 	siginfo_t si;
+	struct rusage ru;
 
 	if (o == NULL)
 		o = &dflt;
 	memset(res, 0, sizeof(*res));
 	memset(sinks, 0, sizeof(sinks));
+	memset(&ru, 0, sizeof(ru));
 	max = o->max_capture ? o->max_capture : DEFAULT_CAPTURE;
 
 	if ((o->stdout_to < 0 && open_pipe(outp, err) != 0) ||
@@ -476,7 +478,7 @@ spawn(char *const argv[], proc_fn *fn, void *ctx, const struct proc_opts *o,
 			if (sinks[i].fd >= 0)
 				sink_read(&sinks[i]);
 	}
-	while (!lost && waitpid(pid, &status, 0) < 0) {
+	while (!lost && wait4(pid, &status, 0, &ru) < 0) {
 		if (errno != EINTR) {
 			lost = 1;
 			break;
@@ -496,6 +498,8 @@ spawn(char *const argv[], proc_fn *fn, void *ctx, const struct proc_opts *o,
 	}
 
 	res->wall_s = tend - t0;
+	res->cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 	if (sinks[failidx].b.len >= sizeof(cf)) {
 		struct ar_buf msg = { 0 };
 

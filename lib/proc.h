@@ -53,6 +53,7 @@ struct proc_result {
 	int code;		/* PROC_EXITED: exit status */
 	int sig;		/* PROC_SIGNALED: the signal */
 	double wall_s;		/* from start to end (or kill) */
+	double cpu_s;		/* CPU time, user and system, of the child */
 	char *out, *err;	/* captured, NUL-terminated (never NULL) */
 	size_t outlen, errlen;
 	int out_truncated, err_truncated;

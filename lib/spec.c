@@ -643,6 +643,9 @@ static const struct {
 	const char *obj, *key;
 	enum sub_type type;
 } subkeys[] = {
+	{ "bench", "cpu_s", SUB_POSITIVE },
+	{ "bench", "file_mb", SUB_POSITIVE },
+	{ "bench", "memory_mb", SUB_POSITIVE },
 	{ "bench", "repeat", SUB_POSITIVE_COUNT },
 	{ "bench", "timeout_s", SUB_POSITIVE },
 	{ "bench", "trials", SUB_POSITIVE_COUNT },

@@ -18,6 +18,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,6 +43,9 @@
 #define DEFAULT_WARMUP	1
 #define DEFAULT_REPEAT	5
 #define DEFAULT_TIMEOUT	10.0
+/* The largest file a candidate may write, unless the study says. */
+#define DEFAULT_FILE_MB	1024.0
+#define MIB		1048576.0
 #define DEFAULT_TRIALS	3
 #define DEFAULT_RTOL	1e-4
 #define DEFAULT_ATOL	1e-5
@@ -126,6 +130,10 @@ struct bench {
 	struct args args;
 	size_t warmup, repeat, trials, nsets;
 	double timeout_s, rtol, atol;
+	/* The candidates' resource limits (0: none), bench.cpu_s,
+	 * bench.memory_mb and bench.file_mb. */
+	double cpu_s;
+	size_t as_bytes, file_bytes;
 	struct expr *bound;
 	char *cache, *cc;
 	char **flags;		/* the study's compile flags */
@@ -235,6 +243,10 @@ settings(struct bench *b)
 	b->timeout_s = op->timeout_s > 0 ? op->timeout_s :
 	    study_num(s, "bench", "timeout_s", DEFAULT_TIMEOUT);
 	b->trials = (size_t)study_num(s, "bench", "trials", DEFAULT_TRIALS);
+	b->cpu_s = study_num(s, "bench", "cpu_s", 0);
+	b->as_bytes = (size_t)(study_num(s, "bench", "memory_mb", 0) * MIB);
+	b->file_bytes = (size_t)(study_num(s, "bench", "file_mb",
+	    DEFAULT_FILE_MB) * MIB);
 	b->rtol = study_num(s, "verify", "rtol", DEFAULT_RTOL);
 	b->atol = study_num(s, "verify", "atol", DEFAULT_ATOL);
 	/* Run k uses input set k % nsets: more sets than runs would go
@@ -648,6 +660,20 @@ check_bound(struct bench *b, struct outcome *o)
 	}
 }
 
+/* How the study measures a candidate: runs, timeout, tolerances, limits. */
+static void
+proto(const struct bench *b, struct measure_proto *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->warmup = b->warmup;
+	p->repeat = b->repeat;
+	p->timeout_s = b->timeout_s;
+	p->rtol = b->rtol;
+	p->atol = b->atol;
+	p->cpu_s = b->cpu_s;
+	p->as_bytes = b->as_bytes;
+	p->file_bytes = b->file_bytes;
+}
 /*
  * What a measurement in a child (C through libffi, CUDA through its
  * worker) says of the candidate: its statistics and its status.
@@ -709,11 +735,7 @@ measure_c(struct bench *b, struct item *it, struct outcome *o)
 		ar_die(AR_EXIT_FAIL, "%s", err.msg);
 	args_shape_release(&sh);
 
-	p.warmup = b->warmup;
-	p.repeat = b->repeat;
-	p.timeout_s = b->timeout_s;
-	p.rtol = b->rtol;
-	p.atol = b->atol;
+	proto(b, &p);
 	if (b->ref_so != NULL && !d->have_ref && d->ref_error == NULL) {
 		if (measure_run(&b->mc, d, &b->args, b->ref_so, b->ref_entry,
 		    &p, 1, &res, &err) != 0)
@@ -762,13 +784,11 @@ cuda_reference(struct bench *b, struct measure_data *d, struct outcome *o)
 	struct ar_err err;
 
 	if (b->ref_so != NULL && !d->have_ref && d->ref_error == NULL) {
-		memset(&p, 0, sizeof(p));
+		proto(b, &p);
 		p.warmup = 0;
 		p.repeat = d->nsets;
 		p.timeout_s = b->timeout_s > REF_RUN_TIMEOUT ? b->timeout_s :
 		    REF_RUN_TIMEOUT;
-		p.rtol = b->rtol;
-		p.atol = b->atol;
 		if (measure_run(&b->mc, d, &b->args, b->ref_so, b->ref_entry,
 		    &p, 1, &res, &err) != 0)
 			ar_die(AR_EXIT_FAIL, "%s", err.msg);
@@ -854,11 +874,7 @@ measure_cuda(struct bench *b, struct item *it, struct outcome *o)
 	job.energy = b->op->energy;
 	job.energy_window_s = ENERGY_WINDOW_S;
 	job.energy_windows = ENERGY_WINDOWS;
-	p.warmup = b->warmup;
-	p.repeat = b->repeat;
-	p.timeout_s = b->timeout_s;
-	p.rtol = b->rtol;
-	p.atol = b->atol;
+	proto(b, &p);
 	slack = CUDA_SLACK_S + (double)copies / CUDA_COPY_RATE;
 	if (job.energy)
 		slack += ENERGY_WINDOWS * (b->timeout_s + 5 * ENERGY_WINDOW_S);
@@ -949,6 +965,9 @@ measure_command(struct bench *b, struct item *it, struct outcome *o)
 	if (b->env)
 		env = defines(s, it->cfg);
 	po.timeout_s = b->timeout_s;
+	po.rlimit_cpu_s = b->cpu_s;
+	po.rlimit_as = b->as_bytes;
+	po.rlimit_fsize = b->file_bytes;
 	po.cwd = s->dir;
 	po.env = env;
 	/* The result is the last JSON line, however much came before it. */
@@ -962,6 +981,16 @@ measure_command(struct bench *b, struct item *it, struct outcome *o)
 		if (pr.end == PROC_TIMEOUT)
 			fail(o, "timeout", "run %zu of %zu did not finish "
 			    "within %g s", k + 1, nruns, b->timeout_s);
+		else if (pr.end == PROC_SIGNALED && b->cpu_s > 0 &&
+		    (pr.sig == SIGXCPU || (pr.sig == SIGKILL &&
+		    pr.cpu_s >= b->cpu_s)))
+			fail(o, "timeout", "run %zu of %zu went past the "
+			    "CPU-time limit of %g s (bench.cpu_s)", k + 1, nruns,
+			    b->cpu_s);
+		else if (pr.end == PROC_SIGNALED && pr.sig == SIGXFSZ)
+			fail(o, "crash", "run %zu of %zu wrote a file past the "
+			    "size limit of %zu bytes (bench.file_mb)", k + 1,
+			    nruns, b->file_bytes);
 		else if (pr.end == PROC_NOEXEC)
 			fail(o, "crash", "%s", tail);
 		else if (pr.end != PROC_EXITED || pr.code != 0)
