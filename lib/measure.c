@@ -19,6 +19,9 @@
 
 /* Buffers start on cache lines of their own. */
 #define ALIGN		64
+/* The guard after each buffer, past its aligned end, and its byte. */
+#define GUARD		64
+#define GUARD_BYTE	0xa5
 /* What a child may take beyond its runs: loading, touching the memory. */
 #define SLACK_S		5.0
 /* The most energy windows a child may report. */
@@ -147,7 +150,9 @@ is_input(const struct args *a, size_t i)
 /*
  * Lays out nsets input sets and then nouts sets of outputs: off[t * n + i]
  * for input i of set t, out[k * n + i] for output i of slot k (entries of
- * other arguments are left 0).  Returns the total length.
+ * other arguments are left 0).  Each buffer is followed by a guard, from
+ * its last byte to GUARD bytes past its aligned end, which the kernel must
+ * leave as guard_fill wrote it.  Returns the total length.
  */
 static size_t
 layout(const struct args *a, const struct args_shape *sh, size_t nsets,
@@ -160,16 +165,69 @@ layout(const struct args *a, const struct args_shape *sh, size_t nsets,
 			if (is_input(a, i)) {
 				if (in != NULL)
 					in[t * n + i] = off;
-				off += align_up(nbytes(a, sh, i));
+				off += align_up(nbytes(a, sh, i)) + GUARD;
 			}
 	for (t = 0; t < nouts; t++)
 		for (i = 0; i < n; i++)
 			if (a->arg[i].output) {
 				if (out != NULL)
 					out[t * n + i] = off;
-				off += align_up(nbytes(a, sh, i));
+				off += align_up(nbytes(a, sh, i)) + GUARD;
 			}
 	return off;
+}
+
+/* The guard of the buffer of argument i at off: where, and how long. */
+static size_t
+guard_at(const struct args *a, const struct args_shape *sh, size_t i,
+    size_t off, size_t *len)
+{
+	size_t nb = nbytes(a, sh, i);
+
+	*len = align_up(nb) + GUARD - nb;
+	return off + nb;
+}
+
+/* Fills the guard of every buffer of the nsets sets at offs. */
+static void
+guard_fill(const struct args *a, const struct args_shape *sh,
+    unsigned char *arena, const size_t *offs, size_t nsets, int outputs)
+{
+	size_t t, i, at, len;
+
+	for (t = 0; t < nsets; t++)
+		for (i = 0; i < a->n; i++)
+			if (outputs ? a->arg[i].output : is_input(a, i)) {
+				at = guard_at(a, sh, i, offs[t * a->n + i],
+				    &len);
+				memset(arena + at, GUARD_BYTE, len);
+			}
+}
+
+/*
+ * The first buffer of the nsets sets at offs whose guard was written to:
+ * returns 1 with *arg and *set, else 0.
+ */
+static int
+guard_broken(const struct args *a, const struct args_shape *sh,
+    const unsigned char *arena, const size_t *offs, size_t nsets,
+    int outputs, size_t *arg, size_t *set)
+{
+	size_t t, i, at, len, k;
+
+	for (t = 0; t < nsets; t++)
+		for (i = 0; i < a->n; i++) {
+			if (!(outputs ? a->arg[i].output : is_input(a, i)))
+				continue;
+			at = guard_at(a, sh, i, offs[t * a->n + i], &len);
+			for (k = 0; k < len; k++)
+				if (arena[at + k] != GUARD_BYTE) {
+					*arg = i;
+					*set = t;
+					return 1;
+				}
+		}
+	return 0;
 }
 
 uint64_t
@@ -728,6 +786,8 @@ run(struct measure_cache *c, struct measure_data *d, const struct args *a,
 			if (a->arg[i].output)
 				args_poison(a->arg[i].type,
 				    arena + out[k * n + i], d->shape.count[i]);
+	guard_fill(a, &d->shape, arena, in, d->nsets, 0);
+	guard_fill(a, &d->shape, arena, out, nruns, 1);
 
 	call.c = c;
 	call.ch = (struct measure_child){ .a = a, .sh = &d->shape,
@@ -808,8 +868,18 @@ run(struct measure_cache *c, struct measure_data *d, const struct args *a,
 		}
 		res->energy_error = r.energy_error;
 		r.energy_error = NULL;
-		/* The causes first: an input changed, an output changed
-		 * after the return; then what they lead to. */
+		/* The causes first: a write past a buffer, an input
+		 * changed, an output changed after the return; then what
+		 * they lead to. */
+		if (guard_broken(a, &d->shape, arena, out, nruns, 1, &i, &k))
+			seterr(res, MEASURE_CRASH, "the kernel wrote past the "
+			    "end of its output '%s' (run %zu)",
+			    a->arg[i].name, k + 1);
+		else if (guard_broken(a, &d->shape, arena, in, d->nsets, 0,
+		    &i, &t))
+			seterr(res, MEASURE_CRASH, "the kernel wrote past the "
+			    "end of its input '%s' (input set %zu)",
+			    a->arg[i].name, t + 1);
 		for (t = 0; t < d->nsets && res->error == NULL; t++)
 			for (i = 0; i < n && res->error == NULL; i++)
 				if (is_input(a, i) && memcmp(arena +
