@@ -154,6 +154,33 @@ set_limit(int resource, rlim_t v, rlim_t hard, int failfd)
  * folder, the limits and default signal handling.  Only async-signal-safe
  * calls.  Returns only when all is set.
  */
+/*
+ * Closes every descriptor from 3 up but a and b (-1: none), so that a
+ * child sees none of what its caller had open (a pipe of the shell, a
+ * lock): only its standard streams and the harness's own.
+ */
+static void
+close_others(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (lo < 3)
+		lo = hi, hi = -1;
+	if (lo < 3) {
+		close_range(3, ~0U, 0);
+		return;
+	}
+	if (lo > 3)
+		close_range(3, (unsigned)lo - 1, 0);
+	if (hi < 3) {
+		close_range((unsigned)lo + 1, ~0U, 0);
+		return;
+	}
+	if (hi > lo + 1)
+		close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+	close_range((unsigned)hi + 1, ~0U, 0);
+}
+
 static void
 child_setup(const struct proc_opts *o, int outfd, int errfd, int failfd,
     char **env)
@@ -360,6 +387,7 @@ spawn(char *const argv[], proc_fn *fn, void *ctx, const struct proc_opts *o,
 		close_fd(&failp[0]);
 		child_setup(o, o->stdout_to >= 0 ? o->stdout_to : outp[1],
 		    errp[1], failp[1], env);
+		close_others(failp[1], fn != NULL ? resp[1] : -1);
 		if (fn == NULL) {
 			execvp(argv[0], argv);
 			child_fail(failp[1], STAGE_EXEC);

@@ -1,0 +1,72 @@
+#!/usr/bin/env bats
+# Honest results (issue 7): kernels that try to win the measurement
+# instead of doing the work (tests/fixtures/bench/cheats.c) are caught,
+# each with a status that is never ok and an error that says how.  (A
+# kernel that changes its inputs is in faults.bats, one faster than the
+# study's bound allows in bench.bats.)
+
+load helper
+
+C=$FIX/bench/cheats.json
+
+setup_file() {
+	printf '{"study":"bench-cheats","params":{"KIND":"%s"}}\n' \
+	    honest memo late firstonly forge lazy |
+	    ar-compile -s "$C" --cache "$BATS_FILE_TMPDIR/cache" |
+	    ar-bench -s "$C" --cache "$BATS_FILE_TMPDIR/cache" \
+	    >"$BATS_FILE_TMPDIR/out.jsonl"
+}
+
+# status KIND / error KIND: what ar-bench said of that kernel.
+status() {
+	jq -r --arg k "$1" 'select(.params.KIND == $k) | .status' "$BATS_FILE_TMPDIR/out.jsonl"
+}
+error() {
+	jq -r --arg k "$1" 'select(.params.KIND == $k) | .error' "$BATS_FILE_TMPDIR/out.jsonl"
+}
+
+@test "the honest kernel is ok, and it is the only one" {
+	[ "$(wc -l <"$BATS_FILE_TMPDIR/out.jsonl")" -eq 6 ]
+	run jq -r 'select(.status == "ok") | .params.KIND' "$BATS_FILE_TMPDIR/out.jsonl"
+	assert_output honest
+}
+
+@test "a kernel that gives the answer it remembers from an earlier call is wrong" {
+	[ "$(status memo)" = wrong ]
+	[[ $(error memo) == *"output 'y' differs from the reference"* ]]
+}
+
+@test "a kernel that returns at once and leaves a thread to do the work is wrong" {
+	[ "$(status late)" = wrong ]
+	[[ $(error late) == *"output 'y'"* ]]
+}
+
+@test "a kernel that is right only on its first call (the warm-up) is wrong" {
+	[ "$(status firstonly)" = wrong ]
+	[[ $(error firstonly) == *"differs from the reference in 3 of 4 runs"* ]]
+}
+
+@test "a kernel that writes fast times into the harness's report is suspicious" {
+	[ "$(status forge)" = suspicious ]
+	[[ $(error forge) == *"the child's report is not what the harness writes"* ]]
+}
+
+@test "a kernel that computes only the elements a sampling check would look at is wrong" {
+	[ "$(status lazy)" = wrong ]
+	[[ $(error lazy) == *"984 of 1000 elements"* ]]
+}
+
+@test "a kernel sees none of the pipes its caller had open" {
+	local fifo=$BATS_TEST_TMPDIR/fifo line
+	mkfifo "$fifo"
+	exec 7<>"$fifo"
+	printf '{"study":"bench-cheats","params":{"KIND":"forge"}}\n' |
+	    ar-compile -s "$C" --cache "$BATS_FILE_TMPDIR/cache" |
+	    ar-bench -s "$C" --cache "$BATS_FILE_TMPDIR/cache" >/dev/null
+	# forge writes its report into every pipe it can find: not this one.
+	if read -r -t 0.2 -u 7 line; then
+		exec 7>&-
+		fail "the kernel wrote into the caller's pipe: $line"
+	fi
+	exec 7>&-
+}
