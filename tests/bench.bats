@@ -311,7 +311,7 @@ bench() {
 	assert_success
 	[ "$(wc -l <<<"$output")" -eq 3 ]
 	run head -n 1 <<<"$output"
-	assert_output "study,params.KIND,artifact,compile.status,compile.seconds,compile.log,status,ref_time_s,cost_s,host,error,time_s,times.n,times.min,times.median,times.mean,times.sd,verify.max_abs_err,verify.max_rel_err"
+	assert_output "study,params.KIND,artifact,compile.status,compile.seconds,compile.log,compile.sha256,status,ref_time_s,cost_s,host,error,time_s,times.n,times.min,times.median,times.mean,times.sd,verify.max_abs_err,verify.max_rel_err"
 	# The CSV goes back in as records: the second row measured ok.
 	bench --csv "$BATS_TEST_TMPDIR/c.csv" >"$BATS_TEST_TMPDIR/out.csv"
 	run ar-bench -s "$FAULTS" --cache "$CACHE" "$BATS_TEST_TMPDIR/out.csv"
@@ -639,7 +639,7 @@ fake() {
 	run --separate-stderr fake ar-bench -s "$GPU" --cache "$CACHE" --energy --csv < <(gpucompiled ok)
 	assert_success
 	run head -n 1 <<<"$output"
-	assert_output "study,params.KIND,artifact,compile.status,compile.seconds,compile.log,compile.arch,compile.compiler,status,time_s,times.n,times.min,times.median,times.mean,times.sd,verify.max_abs_err,verify.max_rel_err,ref_time_s,energy_j,cost_s,host,error"
+	assert_output "study,params.KIND,artifact,compile.status,compile.seconds,compile.log,compile.sha256,compile.arch,compile.compiler,status,time_s,times.n,times.min,times.median,times.mean,times.sd,verify.max_abs_err,verify.max_rel_err,ref_time_s,energy_j,cost_s,host,error"
 }
 
 @test "cuda (fake driver): parameters that do not match the study's args are invalid" {

@@ -405,8 +405,8 @@ EOF
 	run --separate-stderr ar-compile -s "$SMALL" --cache "$CACHE" --csv "$C/in.csv"
 	assert_success
 	[ -z "$stderr" ]
-	assert_line --index 0 "study,id,params.A,params.B,note,artifact,compile.status,compile.seconds,compile.log"
-	assert_line --index 1 --regexp "^compile-small,c1,1,2,first,$CACHE/[0-9a-f]{2}/[0-9a-f]{64}\.so,ok,[0-9.e-]+,\"\"$"
+	assert_line --index 0 "study,id,params.A,params.B,note,artifact,compile.status,compile.seconds,compile.log,compile.sha256"
+	assert_line --index 1 --regexp "^compile-small,c1,1,2,first,$CACHE/[0-9a-f]{2}/[0-9a-f]{64}\.so,ok,[0-9.e-]+,\"\",[0-9a-f]{64}$"
 	assert_line --index 2 --partial 'compile-small,c2,3,1,"second, with a comma",'
 	[ "${#lines[@]}" -eq 3 ]
 	printf '%s\n' "$output" >"$T/out.csv"
@@ -490,7 +490,7 @@ is_cubin() {
 	assert_jsonl
 	run jq -c '[keys_unsorted, (.compile | keys_unsorted), .compile.status,
 	    .compile.log, .compile.arch, .compile.compiler, (.compile.seconds > 0)]' <<<"$output"
-	assert_output '[["id","params","artifact","compile"],["status","seconds","log","arch","compiler"],"ok","","sm_80","nvrtc",true]'
+	assert_output '[["id","params","artifact","compile"],["status","seconds","log","sha256","arch","compiler"],"ok","","sm_80","nvrtc",true]'
 	local a80 a90
 	a80=$(ar-compile -s "$CU" --arch sm_80 --cache "$CACHE" <<<"$CU_OK" | jq -r .artifact)
 	[[ $a80 =~ ^$CACHE/([0-9a-f]{2})/([0-9a-f]{64})\.cubin$ ]]
@@ -571,8 +571,8 @@ END
 	needs_nvrtc
 	run --separate-stderr ar-compile -s "$CU" --arch sm_80 --cache "$CACHE" --csv <<<"$CU_OK"
 	assert_success
-	assert_line --index 0 "id,params.BLOCK,params.UNROLL,params.BREAK,artifact,compile.status,compile.seconds,compile.log,compile.arch,compile.compiler"
-	assert_line --index 1 --regexp "^k1,128,2,0,$CACHE/[0-9a-f]{2}/[0-9a-f]{64}\.cubin,ok,[0-9.e-]+,\"\",sm_80,nvrtc$"
+	assert_line --index 0 "id,params.BLOCK,params.UNROLL,params.BREAK,artifact,compile.status,compile.seconds,compile.log,compile.sha256,compile.arch,compile.compiler"
+	assert_line --index 1 --regexp "^k1,128,2,0,$CACHE/[0-9a-f]{2}/[0-9a-f]{64}\.cubin,ok,[0-9.e-]+,\"\",[0-9a-f]{64},sm_80,nvrtc$"
 }
 
 @test "cuda: NVRTC that cannot be loaded is a failure of the program" {

@@ -93,3 +93,27 @@ no_trace() {
 	assert_output ok
 	no_trace
 }
+
+@test "ar-compile records the artifact's SHA-256; ar-bench runs it only while it matches" {
+	printf '{"study":"bench-faults","params":{"KIND":"%s"}}\n' ok mark chatty |
+	    ar-compile -s "$B/faults.json" --cache "$CACHE" >built.jsonl
+	# The hash is the file's.
+	run jq -r '"\(.compile.sha256)  \(.artifact)"' built.jsonl
+	printf '%s\n' "$output" | sha256sum -c --quiet
+	# A record without it, or with a malformed one, is refused.
+	for patch in 'del(.compile.sha256)' '.compile.sha256 = "abc"'; do
+		run --separate-stderr ar-bench -s "$B/faults.json" --cache "$CACHE" \
+		    < <(head -n 1 built.jsonl | jq -c "$patch")
+		[ "$status" -eq 2 ] || fail "$patch: status $status"
+		[[ $stderr == *"compile.sha256"* ]] || fail "$patch: $stderr"
+	done
+	# mark's artifact is overwritten after the build (by chatty's, a
+	# valid library that would run): it is not run, the others are.
+	cp -f "$(jq -r 'select(.params.KIND == "chatty") | .artifact' built.jsonl)" \
+	    "$(jq -r 'select(.params.KIND == "mark") | .artifact' built.jsonl)"
+	run --separate-stderr ar-bench -s "$B/faults.json" --cache "$CACHE" <built.jsonl
+	assert_success
+	run jq -r '[.params.KIND, .status] | @tsv' <<<"$output"
+	assert_output "$(printf 'ok\tok\nmark\tinvalid\nchatty\tok')"
+	[ ! -e "$BATS_TEST_TMPDIR/bench-ran" ] || fail "the changed artifact ran"
+}

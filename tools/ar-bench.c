@@ -119,6 +119,7 @@ struct item {
 	space_idx *cfg;
 	int compile_error;
 	char *artifact;		/* c, cuda: the artifact's real path */
+	char sha256[HASH_HEXLEN + 1];	/* c, cuda: its content, as built */
 	char *arch;		/* cuda: what it was built for */
 };
 
@@ -465,6 +466,16 @@ check_record(struct bench *b, struct item *it, struct ar_err *err)
 		    strerror(errno));
 		return -1;
 	}
+	/* Its content, checked again just before it runs. */
+	path = json_string_value(json_object_get(comp, "sha256"));
+	if (path == NULL || strlen(path) != HASH_HEXLEN ||
+	    strspn(path, "0123456789abcdef") != HASH_HEXLEN) {
+		ar_errf(err, "%s (the SHA-256 of the artifact that ar-compile "
+		    "records)", path == NULL ? "no \"compile.sha256\"" :
+		    "\"compile.sha256\" is not 64 hex digits");
+		return -1;
+	}
+	memcpy(it->sha256, path, sizeof(it->sha256));
 	return 0;
 }
 
@@ -658,6 +669,30 @@ check_bound(struct bench *b, struct outcome *o)
 		fail(o, "suspicious", "a run took %s, less than the bound of "
 		    "%s the machine needs at least", t1, t2);
 	}
+}
+
+/*
+ * Whether the artifact is still what ar-compile built: a candidate
+ * measured before it could have written over it in the cache.  Returns 0,
+ * or -1 after failing o.
+ */
+static int
+artifact_intact(const struct item *it, struct outcome *o)
+{
+	char hex[HASH_HEXLEN + 1];
+	struct ar_err err;
+
+	if (hash_file_sha256_hex(it->artifact, hex, &err) != 0) {
+		fail(o, "invalid", "%s", err.msg);
+		return -1;
+	}
+	if (strcmp(hex, it->sha256) != 0) {
+		fail(o, "invalid", "the artifact changed after it was built "
+		    "(its SHA-256 is %.16s..., the record's %.16s...): not "
+		    "run", hex, it->sha256);
+		return -1;
+	}
+	return 0;
 }
 
 /* How the study measures a candidate: runs, timeout, tolerances, limits. */
@@ -1162,6 +1197,9 @@ measure_all(struct bench *b)
 		if (it->compile_error)
 			fail(&o, "compile_error", "the variant did not "
 			    "compile (see compile.log)");
+		else if ((b->backend == BACKEND_C ||
+		    b->backend == BACKEND_CUDA) && artifact_intact(it, &o) != 0)
+			;
 		else if (b->backend == BACKEND_C)
 			measure_c(b, it, &o);
 		else if (b->backend == BACKEND_CUDA)

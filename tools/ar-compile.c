@@ -22,6 +22,7 @@
 #include "build.h"
 #include "cli.h"
 #include "gpu.h"
+#include "hash.h"
 #include "rec.h"
 #include "space.h"
 #include "spec.h"
@@ -152,6 +153,15 @@ job_output(const struct pool *p, const struct job *j)
 	    json_string(j->res.ok ? "ok" : "error"));
 	json_object_set_new(c, "seconds", json_real(j->res.seconds));
 	json_object_set_new(c, "log", json_string(j->res.log));
+	/* What ar-bench checks before it runs the artifact. */
+	if (j->res.ok) {
+		char hex[HASH_HEXLEN + 1];
+		struct ar_err err;
+
+		if (hash_file_sha256_hex(j->res.artifact, hex, &err) != 0)
+			ar_die(AR_EXIT_FAIL, "%s", err.msg);
+		json_object_set_new(c, "sha256", json_string(hex));
+	}
 	if (p->arch != NULL) {
 		json_object_set_new(c, "arch", json_string(p->arch));
 		json_object_set_new(c, "compiler",
@@ -397,11 +407,12 @@ read_input(struct pool *p, struct space *sp, const char *path)
 }
 
 static const char *const compile_columns[] = {
-	"artifact", "compile.status", "compile.seconds", "compile.log", NULL
+	"artifact", "compile.status", "compile.seconds", "compile.log",
+	"compile.sha256", NULL
 };
 static const char *const cuda_columns[] = {
 	"artifact", "compile.status", "compile.seconds", "compile.log",
-	"compile.arch", "compile.compiler", NULL
+	"compile.sha256", "compile.arch", "compile.compiler", NULL
 };
 
 /* The cache folder as an absolute path, so records name it wherever
