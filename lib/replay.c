@@ -191,6 +191,28 @@ expect_open(struct scan *s, char c, const char *what)
 }
 
 /*
+ * After an element of an object or array that ends with close: 1 when
+ * another follows (its ',' read), 0 at close (read), -1 with the
+ * scanner's state set.
+ */
+static int
+next_or_close(struct scan *s, char close)
+{
+	ws(s);
+	if (s->p >= s->end)
+		return cut(s);
+	if (*s->p == close) {
+		s->p++;
+		return 0;
+	}
+	if (*s->p != ',')
+		return bad(s, close == '}' ? "expected ',' or '}'" :
+		    "expected ',' or ']'");
+	s->p++;
+	return 1;
+}
+
+/*
  * A string: its raw text between the quotes in *start and *len, and *esc
  * set when it holds an escape (the names this module compares never do).
  */
@@ -376,7 +398,7 @@ skip_value(struct scan *s, int depth)
 {
 	const char *k;
 	size_t klen;
-	int esc;
+	int esc, rc;
 	double d;
 
 	ws(s);
@@ -400,16 +422,8 @@ skip_value(struct scan *s, int depth)
 			    expect(s, ':', "expected ':'") != 0 ||
 			    skip_value(s, depth + 1) != 0)
 				return -1;
-			ws(s);
-			if (s->p >= s->end)
-				return cut(s);
-			if (*s->p == '}') {
-				s->p++;
-				return 0;
-			}
-			if (*s->p != ',')
-				return bad(s, "expected ',' or '}'");
-			s->p++;
+			if ((rc = next_or_close(s, '}')) <= 0)
+				return rc;
 		}
 	case '[':
 		s->p++;
@@ -421,16 +435,8 @@ skip_value(struct scan *s, int depth)
 		for (;;) {
 			if (skip_value(s, depth + 1) != 0)
 				return -1;
-			ws(s);
-			if (s->p >= s->end)
-				return cut(s);
-			if (*s->p == ']') {
-				s->p++;
-				return 0;
-			}
-			if (*s->p != ',')
-				return bad(s, "expected ',' or ']'");
-			s->p++;
+			if ((rc = next_or_close(s, ']')) <= 0)
+				return rc;
 		}
 	case 't':
 		return scan_word(s, "true");
@@ -554,16 +560,10 @@ head_release(struct head *h)
 static int
 after_member(struct scan *s)
 {
-	ws(s);
-	if (s->p >= s->end)
-		return cut(s);
-	if (*s->p == ',') {
-		s->p++;
-		return 1;
-	}
-	if (*s->p != '}')
-		return bad(s, "expected ',' or '}'");
-	s->p++;
+	int rc = next_or_close(s, '}');
+
+	if (rc != 0)
+		return rc;
 	ws(s);
 	if (s->p < s->end)
 		return bad(s, "text after the end of the object");
@@ -991,6 +991,7 @@ static int
 scan_times(struct scan *s, double **t, size_t *cap, size_t *nt)
 {
 	double d;
+	int rc;
 
 	*nt = 0;
 	if (expect_open(s, '[', "\"times\" is not an array of numbers") != 0)
@@ -1015,16 +1016,8 @@ scan_times(struct scan *s, double **t, size_t *cap, size_t *nt)
 			(*t)[*nt] = d / 1000;
 		}
 		++*nt;
-		ws(s);
-		if (s->p >= s->end)
-			return cut(s);
-		if (*s->p == ']') {
-			s->p++;
-			return 0;
-		}
-		if (*s->p != ',')
-			return bad(s, "expected ',' or ']'");
-		s->p++;
+		if ((rc = next_or_close(s, ']')) <= 0)
+			return rc;
 	}
 }
 
@@ -1039,7 +1032,7 @@ scan_record(struct replay *r, struct scan *s, const char *key, size_t klen,
 {
 	const char *f, *fs, *ts = NULL, *tend = NULL;
 	size_t flen, j, nt = 0, c;
-	int esc, have_time = 0, status = RS_OK;
+	int esc, have_time = 0, status = RS_OK, rc;
 	double time = 0, cost = 0, d;
 	uint64_t code = 0;
 	struct rrec *rec;
@@ -1151,16 +1144,10 @@ scan_record(struct replay *r, struct scan *s, const char *key, size_t klen,
 				}
 			} else if (skip_value(s, 0) != 0)
 				return -1;
-			ws(s);
-			if (s->p >= s->end)
-				return cut(s);
-			if (*s->p == '}') {
-				s->p++;
+			if ((rc = next_or_close(s, '}')) < 0)
+				return -1;
+			if (rc == 0)
 				break;
-			}
-			if (*s->p != ',')
-				return bad(s, "expected ',' or '}'");
-			s->p++;
 		}
 
 	for (j = 0; j < r->nkeys; j++)
@@ -1222,7 +1209,7 @@ scan_cache(struct replay *r, struct scan *s, struct ar_err *err)
 {
 	const char *k;
 	size_t klen;
-	int esc;
+	int esc, rc;
 	json_t *dk;
 
 	if (expect_open(s, '{', "\"cache\" is not an object") != 0)
@@ -1253,16 +1240,8 @@ scan_cache(struct replay *r, struct scan *s, struct ar_err *err)
 			json_decref(dk);
 		} else if (scan_record(r, s, k, klen, err) != 0)
 			return -1;
-		ws(s);
-		if (s->p >= s->end)
-			return cut(s);
-		if (*s->p == '}') {
-			s->p++;
-			return 0;
-		}
-		if (*s->p != ',')
-			return bad(s, "expected ',' or '}'");
-		s->p++;
+		if ((rc = next_or_close(s, '}')) <= 0)
+			return rc;
 	}
 }
 
