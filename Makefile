@@ -54,7 +54,8 @@ MAN7 = $(wildcard man/man7/*.7)
 
 # Debian packages the project needs to build and test (`make deps`).
 DEBS = build-essential clang libclang-rt-14-dev libjansson-dev libcsv-dev libssl-dev libffi-dev libopenblas-dev \
-	liblapacke-dev zlib1g-dev gfortran bats bats-support bats-assert jq mandoc
+	liblapacke-dev zlib1g-dev gfortran bats bats-support bats-assert jq mandoc \
+	valgrind
 
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
@@ -94,6 +95,11 @@ test: all units
 check:
 	$(MAKE) O=build/check CFLAGS='$(SANITIZE)' LDFLAGS='$(SANITIZE)' test
 	$(MAKE) fuzz
+
+# The bats suites with every program under valgrind's memcheck (slow:
+# hours for all of them; SUITES='tests/score.bats ...' for some).
+valgrind: all
+	tests/valgrind/run build/valgrind $(SUITES)
 
 # libFuzzer (clang): the library built in FUZZ_O with coverage and the
 # sanitizers, each target linked with the fuzzer, and tests/fuzz/run runs
@@ -145,4 +151,4 @@ uninstall:
 clean:
 	rm -rf bin obj lib/libar.a build
 
-.PHONY: all units test check fuzz demo static deps install uninstall clean
+.PHONY: all units test check fuzz valgrind demo static deps install uninstall clean
