@@ -829,13 +829,11 @@ run(struct measure_cache *c, struct measure_data *d, const struct args *a,
 	else if (pr.end == PROC_SIGNALED && pr.sig == SIGALRM)
 		seterr(res, MEASURE_TIMEOUT, "run %zu of %zu did not return "
 		    "within %g s", r.nruns + 1, nruns, p->timeout_s);
-	else if (pr.end == PROC_SIGNALED && p->cpu_s > 0 &&
-	    (pr.sig == SIGXCPU || (pr.sig == SIGKILL && pr.cpu_s >=
-	    p->cpu_s)))
+	else if (pr.end == PROC_SIGNALED && pr.limit == PROC_LIMIT_CPU)
 		seterr(res, MEASURE_TIMEOUT, "run %zu of %zu went past the "
 		    "CPU-time limit of %g s (bench.cpu_s)", r.nruns + 1, nruns,
 		    p->cpu_s);
-	else if (pr.end == PROC_SIGNALED && pr.sig == SIGXFSZ)
+	else if (pr.end == PROC_SIGNALED && pr.limit == PROC_LIMIT_FSIZE)
 		seterr(res, MEASURE_CRASH, "run %zu of %zu wrote a file past "
 		    "the size limit of %zu bytes (bench.file_mb)", r.nruns + 1,
 		    nruns, p->file_bytes);

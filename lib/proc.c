@@ -150,11 +150,6 @@ set_limit(int resource, rlim_t v, rlim_t hard, int failfd)
 }
 
 /*
- * In the child: its own process group, the standard descriptors, the
- * folder, the limits and default signal handling.  Only async-signal-safe
- * calls.  Returns only when all is set.
- */
-/*
  * Closes every descriptor from 3 up but a and b (-1: none), so that a
  * child sees none of what its caller had open (a pipe of the shell, a
  * lock): only its standard streams and the harness's own.
@@ -181,6 +176,11 @@ close_others(int a, int b)
 	close_range((unsigned)hi + 1, ~0U, 0);
 }
 
+/*
+ * In the child: its own process group, the standard descriptors, the
+ * folder, the limits and default signal handling.  Only async-signal-safe
+ * calls.  Returns only when all is set.
+ */
 static void
 child_setup(const struct proc_opts *o, int outfd, int errfd, int failfd,
     char **env)
@@ -544,6 +544,13 @@ spawn(char *const argv[], proc_fn *fn, void *ctx, const struct proc_opts *o,
 	} else if (WIFSIGNALED(status)) {
 		res->end = PROC_SIGNALED;
 		res->sig = WTERMSIG(status);
+		/* SIGXCPU at the soft limit, or the SIGKILL a second later
+		 * for a child that caught it. */
+		if (o->rlimit_cpu_s > 0 && (res->sig == SIGXCPU ||
+		    (res->sig == SIGKILL && res->cpu_s >= o->rlimit_cpu_s)))
+			res->limit = PROC_LIMIT_CPU;
+		else if (o->rlimit_fsize > 0 && res->sig == SIGXFSZ)
+			res->limit = PROC_LIMIT_FSIZE;
 	} else {
 		res->end = PROC_EXITED;
 		res->code = WEXITSTATUS(status);

@@ -23,6 +23,13 @@ enum proc_end {
 	PROC_NOEXEC	/* could not be started (not found, not executable) */
 };
 
+/* Which of the limits of proc_opts ended a PROC_SIGNALED child. */
+enum proc_limit {
+	PROC_LIMIT_NONE,
+	PROC_LIMIT_CPU,		/* rlimit_cpu_s */
+	PROC_LIMIT_FSIZE	/* rlimit_fsize */
+};
+
 struct proc_opts {
 	double timeout_s;		/* 0: none */
 	const char *cwd;		/* NULL: the caller's */
@@ -54,6 +61,7 @@ struct proc_result {
 	int sig;		/* PROC_SIGNALED: the signal */
 	double wall_s;		/* from start to end (or kill) */
 	double cpu_s;		/* CPU time, user and system, of the child */
+	enum proc_limit limit;	/* PROC_SIGNALED: the limit that did it */
 	char *out, *err;	/* captured, NUL-terminated (never NULL) */
 	size_t outlen, errlen;
 	int out_truncated, err_truncated;

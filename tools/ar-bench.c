@@ -18,7 +18,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -709,6 +708,7 @@ proto(const struct bench *b, struct measure_proto *p)
 	p->as_bytes = b->as_bytes;
 	p->file_bytes = b->file_bytes;
 }
+
 /*
  * What a measurement in a child (C through libffi, CUDA through its
  * worker) says of the candidate: its statistics and its status.
@@ -1016,13 +1016,13 @@ measure_command(struct bench *b, struct item *it, struct outcome *o)
 		if (pr.end == PROC_TIMEOUT)
 			fail(o, "timeout", "run %zu of %zu did not finish "
 			    "within %g s", k + 1, nruns, b->timeout_s);
-		else if (pr.end == PROC_SIGNALED && b->cpu_s > 0 &&
-		    (pr.sig == SIGXCPU || (pr.sig == SIGKILL &&
-		    pr.cpu_s >= b->cpu_s)))
+		else if (pr.end == PROC_SIGNALED &&
+		    pr.limit == PROC_LIMIT_CPU)
 			fail(o, "timeout", "run %zu of %zu went past the "
 			    "CPU-time limit of %g s (bench.cpu_s)", k + 1, nruns,
 			    b->cpu_s);
-		else if (pr.end == PROC_SIGNALED && pr.sig == SIGXFSZ)
+		else if (pr.end == PROC_SIGNALED &&
+		    pr.limit == PROC_LIMIT_FSIZE)
 			fail(o, "crash", "run %zu of %zu wrote a file past the "
 			    "size limit of %zu bytes (bench.file_mb)", k + 1,
 			    nruns, b->file_bytes);
