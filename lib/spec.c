@@ -652,6 +652,7 @@ static const struct {
 	{ "bench", "warmup", SUB_COUNT },
 	{ "compile", "cc", SUB_STRING },
 	{ "compile", "flags", SUB_STRINGS },
+	{ "compile", "timeout_s", SUB_NONNEG },
 	{ "reference", "entry", SUB_STRING },
 	{ "reference", "source", SUB_STRING },
 	{ "verify", "atol", SUB_NONNEG },
@@ -715,6 +716,13 @@ check_subkeys(struct spec *s, const char *obj, struct ar_err *err)
 		if (i == sizeof(subkeys) / sizeof(subkeys[0])) {
 			ar_errf(err, "%s: key \"%s.%s\": unknown key", s->path,
 			    obj, key);
+			return -1;
+		}
+		if (!sub_ok(v, subkeys[i].type) && json_is_number(v)) {
+			ar_errf(err, "%s: key \"%s.%s\": expected %s, found "
+			    "%g", s->path, obj, key,
+			    sub_wanted(subkeys[i].type),
+			    json_number_value(v));
 			return -1;
 		}
 		if (!sub_ok(v, subkeys[i].type)) {

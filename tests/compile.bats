@@ -242,6 +242,25 @@ EOF
 	[ "$(wc -l <"$FAKECC_LOG")" -eq 2 ]
 }
 
+@test "the study's compile.timeout_s limits a compile, and --timeout overrides it" {
+	copy_fixtures
+	jq '.compile.cc = "'"$T"'/fakecc" | .compile.timeout_s = 0.3' "$C/study.json" >"$T/study.json"
+	export FAKECC_LOG=$T/cc.log FAKECC_SLEEP=10
+	run --separate-stderr ar-compile -s "$T/study.json" --cache "$CACHE" \
+	    <<<'{"params":{"A":1,"B":1}}'
+	assert_success
+	assert_equal "$(jq -r .compile.log <<<"$output")" "compile timed out after 0.3 s"
+	FAKECC_SLEEP=1 run --separate-stderr ar-compile -s "$T/study.json" --cache "$CACHE" \
+	    --timeout 0 <<<'{"params":{"A":1,"B":1}}'
+	assert_success
+	assert_equal "$(jq -r .compile.status <<<"$output")" ok
+	# A limit below 0 is not one.
+	jq '.compile.timeout_s = -1' "$C/study.json" >"$T/bad.json"
+	run --separate-stderr ar-compile -s "$T/bad.json" --cache "$CACHE" </dev/null
+	assert_failure 2
+	assert_equal "$stderr" "ar-compile: $T/bad.json: key \"compile.timeout_s\": expected a number of at least 0, found -1"
+}
+
 @test "-j 2 writes the records in input order, as -j 1 does" {
 	local in='{"id":"o1","params":{"SLOW":1,"V":1}}
 {"id":"o2","params":{"SLOW":0,"V":2}}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # The fault suite (issue 7): one round of the loop (pipelines/tune.mk)
-# measures a batch in which every candidate but three misbehaves in its
-# own way (tests/fixtures/bench/faults.c; with --seed 3, as in bench.bats,
-# an input set has the x[0] < 0 that signwrong is wrong on): each ends
+# compiles and measures a batch in which every candidate but three
+# misbehaves in its own way (tests/fixtures/bench/faults.c; with --seed 3,
+# as in bench.bats, an input set has the x[0] < 0 that signwrong is wrong
+# on), one of them by compiling forever: each ends
 # with its status and an error that says what happened, the good ones in
 # the same batch are measured, and the history holds every record, whole.
 
@@ -18,7 +19,7 @@ sanitized() {
 
 @test "a batch of faulty candidates: each its status, the rest measured, the history whole" {
 	local kinds='"ok", "segv", "hang", "nowrite", "signwrong", "mutate", "quits",
-	    "aborts", "mark", "broken", "chatty", "overflow", "nan"' lim=
+	    "aborts", "mark", "broken", "chatty", "overflow", "nan", "slow"' lim=
 	if ! sanitized; then
 		kinds="$kinds, \"hog\""
 		lim=', "memory_mb": 512'
@@ -45,7 +46,7 @@ sanitized() {
 	for want in 'ok	ok' 'segv	crash' 'hang	timeout' 'nowrite	wrong' \
 	    'signwrong	wrong' 'mutate	wrong' 'quits	crash' 'aborts	crash' \
 	    'mark	ok' 'broken	compile_error' 'chatty	ok' 'overflow	crash' \
-	    'nan	wrong'; do
+	    'nan	wrong' 'slow	compile_error'; do
 		assert_line "$want"
 	done
 	sanitized || assert_line 'hog	crash'
@@ -57,6 +58,10 @@ sanitized() {
 	[[ $(err aborts) == *"giving up on purpose"* ]]
 	[[ $(err overflow) == *"wrote past the end of its output 'y' (run 1)"* ]]
 	[[ $(err nan) == *"NaN"* || $(err nan) == *"nan"* ]] || fail "nan: $(err nan)"
+	# The compile that would run for days was stopped at the study's
+	# compile.timeout_s, and took its compiler with it.
+	[[ $(jq -r 'select(.params.KIND == "slow") | .compile.log' "$h") == "compile timed out after 2 s" ]]
+	! pgrep -f "faults.c.*KIND=slow" >/dev/null
 	# The good ones were measured, with times.
 	run jq -r 'select(.status == "ok") | (.time_s > 0)' "$h"
 	assert_output "$(printf 'true\ntrue\ntrue')"

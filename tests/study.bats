@@ -168,10 +168,10 @@ bad_study() {
 
 @test "the keys inside compile, bench, verify and reference are checked" {
 	bad_study '.bench = {"repeats": 3}' 'key "bench.repeats": unknown key'
-	bad_study '.bench = {"repeat": 0}' 'key "bench.repeat": expected an integer of at least 1, found an integer'
+	bad_study '.bench = {"repeat": 0}' 'key "bench.repeat": expected an integer of at least 1, found 0'
 	bad_study '.bench = {"timeout_s": "10"}' 'key "bench.timeout_s": expected a number greater than 0, found a string'
 	bad_study '.compile = {"flags": "-O3"}' 'key "compile.flags": expected an array of strings, found a string'
-	bad_study '.verify = {"rtol": -1}' 'key "verify.rtol": expected a number of at least 0, found an integer'
+	bad_study '.verify = {"rtol": -1}' 'key "verify.rtol": expected a number of at least 0, found -1'
 	bad_study '.env = 1' 'key "env": expected a boolean, found an integer'
 }
 

@@ -58,7 +58,8 @@ static const char help[] =
     "variant instead of\n"
     "                        NVRTC in this one\n"
     "      --timeout S       a compile that takes longer fails "
-    "(default 300)\n"
+    "(default: the\n"
+    "                        study's compile.timeout_s, else 300)\n"
     "      --keep-going      warn about a bad record and drop it, "
     "instead of stopping\n"
     "      --progress        report each variant on stderr even when "
@@ -451,7 +452,7 @@ compile_settings(struct pool *p)
 
 /* The work, once the options are checked; returns the exit status. */
 static int
-compile(const struct opts *op, char *const *files, int nfiles)
+compile(struct opts *op, char *const *files, int nfiles)
 {
 	struct spec spec;
 	struct space space;
@@ -464,6 +465,14 @@ compile(const struct opts *op, char *const *files, int nfiles)
 
 	if (spec_load(&spec, op->study, op->defs, op->ndefs, &err) != 0)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);
+	/* --timeout, else the study's compile.timeout_s, else 300 s. */
+	if (op->timeout_s < 0) {
+		json_t *t = json_object_get(json_object_get(spec.root,
+		    "compile"), "timeout_s");
+
+		op->timeout_s = json_is_number(t) ? json_number_value(t) :
+		    DEFAULT_TIMEOUT;
+	}
 	if (strcmp(spec.backend, "opencl") == 0)
 		ar_die(AR_EXIT_USAGE, "%s: backend '%s' is not supported by "
 		    "ar-compile yet", op->study, spec.backend);
@@ -590,7 +599,7 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct opts op = { .jobs = 0, .timeout_s = DEFAULT_TIMEOUT };
+	struct opts op = { .jobs = 0, .timeout_s = -1 };
 	char *const *files;
 	int ch, status;
 
