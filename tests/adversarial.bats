@@ -70,3 +70,22 @@ error() {
 	fi
 	exec 7>&-
 }
+
+@test "no timed run sees inputs an earlier run of its process saw, unless the study says so" {
+	# recall answers from memory when it meets inputs again, and leaves
+	# the file "recalled" when it does.
+	jq 'del(.bench.trials) | .bench.repeat = 5' "$C" >"$BATS_TEST_TMPDIR/c.json"
+	jq '.bench.trials = 2' "$BATS_TEST_TMPDIR/c.json" >"$BATS_TEST_TMPDIR/c2.json"
+	cp "$FIX"/bench/cheats.c "$FIX"/bench/faults_ref.c "$BATS_TEST_TMPDIR/"
+	cd "$BATS_TEST_TMPDIR"
+	printf '{"study":"bench-cheats","params":{"KIND":"recall"}}\n' |
+	    ar-compile -s c.json --cache cache >built.jsonl
+	run --separate-stderr ar-bench -s c.json --cache cache built.jsonl
+	assert_success
+	[ "$(jq -r .status <<<"$output")" = ok ]
+	[ ! -e recalled ]
+	# With two input sets for six runs, it would have answered from memory.
+	run --separate-stderr ar-bench -s c2.json --cache cache built.jsonl
+	assert_success
+	[ -e recalled ]
+}
