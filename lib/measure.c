@@ -276,11 +276,18 @@ measure_cache_get(struct measure_cache *c, const struct args *a,
 	size_t i, t, n = a->n, len, old;
 
 	for (i = 0; i < c->n; i++)
-		if (c->d[i]->nsets == nsets &&
+		if (c->d[i]->nsets == nsets && c->d[i]->seed == seed &&
 		    args_shape_equal(&c->d[i]->shape, sh)) {
 			c->d[i]->used = ++c->clock;
 			return c->d[i];
 		}
+	for (i = 0; i < c->n;)
+		if (c->d[i]->seed != seed) {
+			c->bytes -= c->d[i]->len;
+			data_free(c->d[i]);
+			c->d[i] = c->d[--c->n];
+		} else
+			i++;
 	len = layout(a, sh, nsets, nsets, NULL, NULL);
 	/* Make room, dropping what was used least recently. */
 	while (c->n > 0 && c->max_bytes > 0 && c->bytes + len > c->max_bytes) {
@@ -294,6 +301,7 @@ measure_cache_get(struct measure_cache *c, const struct args *a,
 	d = ecalloc(1, sizeof(*d));
 	args_shape_copy(&d->shape, sh);
 	d->nsets = nsets;
+	d->seed = seed;
 	d->in = ecalloc(nsets * n + 1, sizeof(*d->in));
 	d->ref = ecalloc(nsets * n + 1, sizeof(*d->ref));
 	d->len = layout(a, sh, nsets, nsets, d->in, d->ref);

@@ -62,6 +62,7 @@ char *measure_host(void);
 struct measure_data {
 	struct args_shape shape;
 	size_t nsets;
+	uint64_t seed;		/* the seed the sets were drawn from */
 	unsigned char *mem;	/* private: the sets, then the outputs */
 	size_t len;
 	size_t *in;		/* [set * nargs + i]: offset of input i */
@@ -86,7 +87,10 @@ struct measure_cache {
 /*
  * The data of shape sh with nsets input sets drawn from seed: the cached
  * one, or a new one whose inputs are filled and whose reference has not
- * run yet.  Returns NULL with err set when the memory cannot be mapped.
+ * run yet.  Data drawn from another seed are dropped then, since a seed
+ * of its own for each variant (ar-bench's bench.inputs "variant") is
+ * never asked for again.  Returns NULL with err set when the memory
+ * cannot be mapped.
  */
 struct measure_data *measure_cache_get(struct measure_cache *c,
     const struct args *a, const struct args_shape *sh, size_t nsets,

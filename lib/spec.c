@@ -637,7 +637,7 @@ check_later_keys(struct spec *s, struct ar_err *err)
 
 /* What the keys inside compile, bench, verify and reference may hold. */
 enum sub_type { SUB_STRING, SUB_STRINGS, SUB_COUNT, SUB_POSITIVE_COUNT,
-	SUB_NONNEG, SUB_POSITIVE };
+	SUB_NONNEG, SUB_POSITIVE, SUB_INPUTS };
 
 static const struct {
 	const char *obj, *key;
@@ -645,6 +645,7 @@ static const struct {
 } subkeys[] = {
 	{ "bench", "cpu_s", SUB_POSITIVE },
 	{ "bench", "file_mb", SUB_POSITIVE },
+	{ "bench", "inputs", SUB_INPUTS },
 	{ "bench", "memory_mb", SUB_POSITIVE },
 	{ "bench", "repeat", SUB_POSITIVE_COUNT },
 	{ "bench", "timeout_s", SUB_POSITIVE },
@@ -668,6 +669,7 @@ sub_wanted(enum sub_type t)
 	case SUB_COUNT: return "an integer of at least 0";
 	case SUB_POSITIVE_COUNT: return "an integer of at least 1";
 	case SUB_NONNEG: return "a number of at least 0";
+	case SUB_INPUTS: return "\"shared\" or \"variant\"";
 	default: return "a number greater than 0";
 	}
 }
@@ -694,6 +696,10 @@ sub_ok(json_t *v, enum sub_type t)
 		return json_is_integer(v) && json_integer_value(v) >= 1;
 	case SUB_NONNEG:
 		return is_number(v) && json_number_value(v) >= 0;
+	case SUB_INPUTS:
+		return json_is_string(v) &&
+		    (strcmp(json_string_value(v), "shared") == 0 ||
+		    strcmp(json_string_value(v), "variant") == 0);
 	default:
 		return is_number(v) && json_number_value(v) > 0;
 	}
@@ -716,6 +722,14 @@ check_subkeys(struct spec *s, const char *obj, struct ar_err *err)
 		if (i == sizeof(subkeys) / sizeof(subkeys[0])) {
 			ar_errf(err, "%s: key \"%s.%s\": unknown key", s->path,
 			    obj, key);
+			return -1;
+		}
+		if (!sub_ok(v, subkeys[i].type) && json_is_string(v) &&
+		    subkeys[i].type == SUB_INPUTS) {
+			ar_errf(err, "%s: key \"%s.%s\": expected %s, found "
+			    "\"%s\"", s->path, obj, key,
+			    sub_wanted(subkeys[i].type),
+			    json_string_value(v));
 			return -1;
 		}
 		if (!sub_ok(v, subkeys[i].type) && json_is_number(v)) {

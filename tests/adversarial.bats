@@ -89,3 +89,25 @@ error() {
 	assert_success
 	[ -e recalled ]
 }
+
+@test "with bench.inputs variant, no variant sees inputs another one saw" {
+	# filed and refiled keep their answers in files where they run, keyed
+	# by the inputs, and leave the file "recalled" when they answer from
+	# one.
+	jq 'del(.bench.trials)' "$C" >"$BATS_TEST_TMPDIR/shared.json"
+	jq '.bench.inputs = "variant"' "$BATS_TEST_TMPDIR/shared.json" >"$BATS_TEST_TMPDIR/variant.json"
+	cp "$FIX"/bench/cheats.c "$FIX"/bench/faults_ref.c "$BATS_TEST_TMPDIR/"
+	cd "$BATS_TEST_TMPDIR"
+	printf '{"study":"bench-cheats","params":{"KIND":"%s"}}\n' filed refiled |
+	    ar-compile -s shared.json --cache cache >built.jsonl
+	run --separate-stderr ar-bench -s variant.json --cache cache built.jsonl
+	assert_success
+	run jq -r .status <<<"$output"
+	assert_output "$(printf 'ok\nok')"
+	[ ! -e recalled ]
+	# Shared inputs (the default): refiled finds filed's answers.
+	rm -f answers-*
+	run --separate-stderr ar-bench -s shared.json --cache cache built.jsonl
+	assert_success
+	[ -e recalled ]
+}

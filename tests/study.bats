@@ -172,6 +172,8 @@ bad_study() {
 	bad_study '.bench = {"timeout_s": "10"}' 'key "bench.timeout_s": expected a number greater than 0, found a string'
 	bad_study '.compile = {"flags": "-O3"}' 'key "compile.flags": expected an array of strings, found a string'
 	bad_study '.verify = {"rtol": -1}' 'key "verify.rtol": expected a number of at least 0, found -1'
+	bad_study '.bench = {"inputs": "fresh"}' 'key "bench.inputs": expected "shared" or "variant", found "fresh"'
+	bad_study '.bench = {"inputs": 1}' 'key "bench.inputs": expected "shared" or "variant", found 1'
 	bad_study '.env = 1' 'key "env": expected a boolean, found an integer'
 }
 

@@ -35,6 +35,7 @@
 #include "proc.h"
 #include "rec.h"
 #include "replay.h"
+#include "rng.h"
 #include "space.h"
 #include "spec.h"
 #include "util.h"
@@ -128,6 +129,7 @@ struct bench {
 	enum backend backend;
 	struct args args;
 	size_t warmup, repeat, trials, nsets;
+	int per_variant;	/* bench.inputs "variant" */
 	double timeout_s, rtol, atol;
 	/* The candidates' resource limits (0: none), bench.cpu_s,
 	 * bench.memory_mb and bench.file_mb. */
@@ -261,6 +263,9 @@ settings(struct bench *b)
 	b->nsets = b->trials < b->warmup + b->repeat ? b->trials :
 	    b->warmup + b->repeat;
 	b->env = json_is_true(json_object_get(s->root, "env"));
+	v = json_object_get(json_object_get(s->root, "bench"), "inputs");
+	b->per_variant = json_is_string(v) &&
+	    strcmp(json_string_value(v), "variant") == 0;
 
 	if ((v = json_object_get(s->root, "bound")) != NULL) {
 		char num[64];
@@ -750,6 +755,23 @@ take_result(struct bench *b, struct outcome *o,
 	}
 }
 
+/*
+ * The seed a variant's inputs are drawn from: --seed, or with
+ * bench.inputs "variant" --seed and the configuration together, so that
+ * no variant meets the inputs another one saw.
+ */
+static uint64_t
+inputs_seed(const struct bench *b, const struct item *it)
+{
+	struct rng r;
+
+	if (!b->per_variant)
+		return b->op->seed;
+	rng_seed(&r, b->op->seed ^ hash_fnv1a(it->cfg, b->space.np *
+	    sizeof(*it->cfg)));
+	return rng_next(&r);
+}
+
 static void
 measure_c(struct bench *b, struct item *it, struct outcome *o)
 {
@@ -773,7 +795,7 @@ measure_c(struct bench *b, struct item *it, struct outcome *o)
 		return;
 	}
 	if ((d = measure_cache_get(&b->mc, &b->args, &sh, b->nsets,
-	    b->op->seed, &err)) == NULL)
+	    inputs_seed(b, it), &err)) == NULL)
 		ar_die(AR_EXIT_FAIL, "%s", err.msg);
 	args_shape_release(&sh);
 
@@ -902,7 +924,7 @@ measure_cuda(struct bench *b, struct item *it, struct outcome *o)
 		return;
 	}
 	if ((d = measure_cache_get(&b->mc, &b->args, &sh, b->nsets,
-	    b->op->seed, &err)) == NULL)
+	    inputs_seed(b, it), &err)) == NULL)
 		ar_die(AR_EXIT_FAIL, "%s", err.msg);
 	args_shape_release(&sh);
 	if (cuda_reference(b, d, o) != 0)

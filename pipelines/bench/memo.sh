@@ -9,7 +9,9 @@
 # Prints one JSON line per variant: its status and time_s, and its time
 # over honest's.
 #
-# usage: pipelines/bench/memo.sh [TRIALS]   (bench.trials; default: unset)
+# usage: pipelines/bench/memo.sh [TRIALS [INPUTS]]
+#   TRIALS: bench.trials (default: unset); INPUTS: bench.inputs, shared or
+#   variant (default: unset)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 make -s all
@@ -76,10 +78,11 @@ k(const float *x, float *y, int n, float a)
 }
 KERNEL
 cp tests/fixtures/bench/faults_ref.c "$dir/"
-jq --argjson t "${1:-null}" '.source = "k.c" | .entry = "k" |
+jq --argjson t "${1:-null}" --arg i "${2:-}" '.source = "k.c" | .entry = "k" |
     .params.KIND = ["honest", "recall", "filed", "filed2"] |
     .compile.flags = ["-O1"] | del(.bench) |
-    if $t then .bench.trials = $t else . end' \
+    if $t then .bench.trials = $t else . end |
+    if $i != "" then .bench.inputs = $i else . end' \
     tests/fixtures/bench/cheats.json >"$dir/s.json"
 root=$PWD
 cd "$dir"
