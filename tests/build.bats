@@ -5,7 +5,9 @@
 load helper
 
 @test "make install honours PREFIX and DESTDIR, and uninstall undoes it" {
-	o=$(cd "${AR_BIN:-$ROOT/bin}/.." && pwd)
+	# The build the programs come from: AR_BUILD where AR_BIN holds
+	# wrappers (make valgrind), which a build there would overwrite.
+	o=${AR_BUILD:-$(cd "${AR_BIN:-$ROOT/bin}/.." && pwd)}
 	d=$BATS_TEST_TMPDIR/dest
 	run make -s -C "$ROOT" O="$o" install PREFIX=/opt/ar DESTDIR="$d"
 	assert_success
