@@ -811,6 +811,7 @@ run(struct measure_cache *c, struct measure_data *d, const struct args *a,
 	o.rlimit_cpu_s = p->cpu_s;
 	o.rlimit_as = p->as_bytes;
 	o.rlimit_fsize = p->file_bytes;
+	o.keep_fd = p->keep_fd;
 	if (proc_call(child_entry, &call, &o, &pr, err) != 0) {
 		if (arena != NULL)
 			munmap(arena, len);

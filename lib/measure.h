@@ -118,6 +118,8 @@ struct measure_proto {
 	 * space and largest file it may write, in bytes. */
 	double cpu_s;
 	size_t as_bytes, file_bytes;
+	/* A descriptor the child keeps open (proc_opts.keep_fd), 0: none. */
+	int keep_fd;
 };
 
 enum measure_end {

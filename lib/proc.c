@@ -149,31 +149,35 @@ set_limit(int resource, rlim_t v, rlim_t hard, int failfd)
 		child_fail(failfd, STAGE_RLIMIT);
 }
 
+static int
+int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
 /*
- * Closes every descriptor from 3 up but a and b (-1: none), so that a
- * child sees none of what its caller had open (a pipe of the shell, a
- * lock): only its standard streams and the harness's own.
+ * Closes every descriptor from 3 up but the n in keep (those below 3
+ * are ignored), so that a child sees none of what its caller had open (a
+ * pipe of the shell, a lock): only its standard streams and the
+ * harness's own.
  */
 static void
-close_others(int a, int b)
+close_others(int *keep, size_t n)
 {
-	int lo = a < b ? a : b, hi = a < b ? b : a;
+	unsigned lo = 3;
+	size_t i;
 
-	if (lo < 3)
-		lo = hi, hi = -1;
-	if (lo < 3) {
-		close_range(3, ~0U, 0);
-		return;
+	qsort(keep, n, sizeof(*keep), int_cmp);
+	for (i = 0; i < n; i++) {
+		if (keep[i] < (int)lo)
+			continue;
+		if ((unsigned)keep[i] > lo)
+			close_range(lo, (unsigned)keep[i] - 1, 0);
+		lo = (unsigned)keep[i] + 1;
 	}
-	if (lo > 3)
-		close_range(3, (unsigned)lo - 1, 0);
-	if (hi < 3) {
-		close_range((unsigned)lo + 1, ~0U, 0);
-		return;
-	}
-	if (hi > lo + 1)
-		close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
-	close_range((unsigned)hi + 1, ~0U, 0);
+	close_range(lo, ~0U, 0);
 }
 
 /*
@@ -360,7 +364,7 @@ spawn(char *const argv[], proc_fn *fn, void *ctx, const struct proc_opts *o,
 	char **env = NULL;
 	double t0, tend = 0, deadline, drain_until = 0;
 	size_t max, i, nsink = 0, failidx, residx = 0, outidx = 0, erridx;
-	int pidfd, exited = 0, timed_out = 0, lost = 0, status = 0;
+	int pidfd, exited = 0, timed_out = 0, lost = 0, status = 0, keep[3];
 	pid_t pid;
 	siginfo_t si;
 	struct rusage ru;
@@ -387,7 +391,10 @@ spawn(char *const argv[], proc_fn *fn, void *ctx, const struct proc_opts *o,
 		close_fd(&failp[0]);
 		child_setup(o, o->stdout_to >= 0 ? o->stdout_to : outp[1],
 		    errp[1], failp[1], env);
-		close_others(failp[1], fn != NULL ? resp[1] : -1);
+		keep[0] = failp[1];
+		keep[1] = fn != NULL ? resp[1] : -1;
+		keep[2] = o->keep_fd;
+		close_others(keep, 3);
 		if (fn == NULL) {
 			execvp(argv[0], argv);
 			child_fail(failp[1], STAGE_EXEC);

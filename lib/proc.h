@@ -51,9 +51,13 @@ struct proc_opts {
 	 * address space and largest file written, in bytes. */
 	double rlimit_cpu_s;
 	size_t rlimit_as, rlimit_fsize;
+	/* A descriptor of 3 or more that the child keeps open (the sealed
+	 * artifact it loads), where it closes every other from 3 up; 0:
+	 * none. */
+	int keep_fd;
 };
 
-#define PROC_OPTS_INIT { 0, NULL, NULL, 0, 0, -1, 0, 0, 0 }
+#define PROC_OPTS_INIT { 0, NULL, NULL, 0, 0, -1, 0, 0, 0, 0 }
 
 struct proc_result {
 	enum proc_end end;

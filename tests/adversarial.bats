@@ -111,3 +111,19 @@ error() {
 	assert_success
 	[ -e recalled ]
 }
+
+@test "a kernel runs from a sealed copy of what was hashed, which it cannot change" {
+	cp "$FIX"/bench/cheats.c "$FIX"/bench/faults_ref.c "$BATS_TEST_TMPDIR/"
+	cd "$BATS_TEST_TMPDIR"
+	printf '{"study":"bench-cheats","params":{"KIND":"selfwrite"}}\n' |
+	    ar-compile -s "$C" --cache cache >built.jsonl
+	run --separate-stderr ar-bench -s "$C" --cache cache built.jsonl
+	assert_success
+	[ "$(jq -r .status <<<"$output")" = ok ]
+	# It ran from the sealed memory file, and its write was refused.
+	run cat selfwrite
+	assert_output --regexp '^/proc/self/fd/[0-9]+ Operation not permitted$'
+	# The artifact in the cache is as built.
+	a=$(jq -r .artifact built.jsonl)
+	[ "$(sha256sum "$a" | cut -d' ' -f1)" = "$(jq -r .compile.sha256 built.jsonl)" ]
+}

@@ -15,6 +15,7 @@
  * with it for the CPU.  Each record is written as soon as it is measured.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -22,6 +23,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -120,6 +122,10 @@ struct item {
 	char *artifact;		/* c, cuda: the artifact's real path */
 	char sha256[HASH_HEXLEN + 1];	/* c, cuda: its content, as built */
 	char *arch;		/* cuda: what it was built for */
+	/* c, cuda, while it is measured: the artifact's bytes, sealed in
+	 * memory (fd, or -1), and the path the child loads them from. */
+	int sealed;
+	char load[32];
 };
 
 struct bench {
@@ -548,6 +554,7 @@ read_input(struct bench *b, const char *path)
 			b->items = ereallocarray(b->items, b->cap,
 			    sizeof(*b->items));
 		}
+		it.sealed = -1;
 		b->items[b->nitems++] = it;
 	}
 	rec_reader_free(r);
@@ -683,26 +690,61 @@ check_bound(struct bench *b, struct outcome *o)
 }
 
 /*
- * Whether the artifact is still what ar-compile built: a candidate
- * measured before it could have written over it in the cache.  Returns 0,
- * or -1 after failing o.
+ * Seals the artifact for measuring: its bytes are copied into a sealed
+ * memory file, which nothing can change from then on, and hashed there;
+ * the child loads that file (it->load), so what runs is exactly what was
+ * hashed.  A candidate measured before this one could have written over
+ * the artifact in the cache: then its hash is not the record's.  Returns
+ * 0 with it->sealed open, or -1 after failing o.
  */
 static int
-artifact_intact(const struct item *it, struct outcome *o)
+artifact_seal(struct item *it, struct outcome *o)
 {
-	char hex[HASH_HEXLEN + 1];
+	char hex[HASH_HEXLEN + 1], buf[65536];
 	struct ar_err err;
+	ssize_t got, put, off;
+	int in, fd;
 
-	if (hash_file_sha256_hex(it->artifact, hex, &err) != 0) {
-		fail(o, "invalid", "%s", err.msg);
+	it->sealed = -1;
+	if ((in = open(it->artifact, O_RDONLY | O_CLOEXEC)) < 0) {
+		fail(o, "invalid", "cannot open '%s': %s", it->artifact,
+		    strerror(errno));
 		return -1;
 	}
+	if ((fd = memfd_create("ar-artifact", MFD_CLOEXEC |
+	    MFD_ALLOW_SEALING)) < 0)
+		ar_die(AR_EXIT_FAIL, "memfd_create: %s", strerror(errno));
+	while ((got = read(in, buf, sizeof(buf))) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			fail(o, "invalid", "cannot read '%s': %s",
+			    it->artifact, strerror(errno));
+			close(in);
+			close(fd);
+			return -1;
+		}
+		for (off = 0; off < got; off += put)
+			if ((put = write(fd, buf + off, (size_t)(got - off))) < 0)
+				ar_die(AR_EXIT_FAIL, "writing the sealed "
+				    "artifact: %s", strerror(errno));
+	}
+	close(in);
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+		ar_die(AR_EXIT_FAIL, "sealing the artifact: %s",
+		    strerror(errno));
+	snprintf(it->load, sizeof(it->load), "/proc/self/fd/%d", fd);
+	if (hash_file_sha256_hex(it->load, hex, &err) != 0)
+		ar_die(AR_EXIT_FAIL, "%s", err.msg);
 	if (strcmp(hex, it->sha256) != 0) {
 		fail(o, "invalid", "the artifact changed after it was built "
 		    "(its SHA-256 is %.16s..., the record's %.16s...): not "
 		    "run", hex, it->sha256);
+		close(fd);
 		return -1;
 	}
+	it->sealed = fd;
 	return 0;
 }
 
@@ -817,7 +859,8 @@ measure_c(struct bench *b, struct item *it, struct outcome *o)
 	if (d->have_ref)
 		o->ref_time_s = d->ref_time_s;
 
-	if (measure_run(&b->mc, d, &b->args, it->artifact, b->spec.entry, &p,
+	p.keep_fd = it->sealed;
+	if (measure_run(&b->mc, d, &b->args, it->load, b->spec.entry, &p,
 	    0, &res, &err) != 0)
 		ar_die(AR_EXIT_FAIL, "%s", err.msg);
 	take_result(b, o, &res);
@@ -930,7 +973,7 @@ measure_cuda(struct bench *b, struct item *it, struct outcome *o)
 	if (cuda_reference(b, d, o) != 0)
 		return;
 
-	job.cubin = it->artifact;
+	job.cubin = it->load;
 	job.entry = b->spec.entry;
 	job.arch = it->arch;
 	job.lim = b->gpu->lim;
@@ -939,6 +982,7 @@ measure_cuda(struct bench *b, struct item *it, struct outcome *o)
 	job.energy_window_s = ENERGY_WINDOW_S;
 	job.energy_windows = ENERGY_WINDOWS;
 	proto(b, &p);
+	p.keep_fd = it->sealed;
 	slack = CUDA_SLACK_S + (double)copies / CUDA_COPY_RATE;
 	if (job.energy)
 		slack += ENERGY_WINDOWS * (b->timeout_s + 5 * ENERGY_WINDOW_S);
@@ -1227,7 +1271,7 @@ measure_all(struct bench *b)
 			fail(&o, "compile_error", "the variant did not "
 			    "compile (see compile.log)");
 		else if ((b->backend == BACKEND_C ||
-		    b->backend == BACKEND_CUDA) && artifact_intact(it, &o) != 0)
+		    b->backend == BACKEND_CUDA) && artifact_seal(it, &o) != 0)
 			;
 		else if (b->backend == BACKEND_C)
 			measure_c(b, it, &o);
@@ -1237,6 +1281,10 @@ measure_all(struct bench *b)
 			measure_replay(b, it, &o);
 		else
 			measure_command(b, it, &o);
+		if (it->sealed >= 0) {
+			close(it->sealed);
+			it->sealed = -1;
+		}
 		rec = output_record(b, it, &o, b->backend == BACKEND_REPLAY ?
 		    o.cost_s : now() - t0);
 		if (rec_write(b->w, rec, &err) != 0) {
