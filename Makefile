@@ -97,7 +97,8 @@ check:
 	$(MAKE) fuzz
 
 # The bats suites with every program under valgrind's memcheck (slow:
-# hours for all of them; SUITES='tests/score.bats ...' for some).
+# over an hour for all of them on 2 cores; SUITES='tests/score.bats ...'
+# for some).
 valgrind: all
 	tests/valgrind/run build/valgrind $(SUITES)
 
