@@ -710,6 +710,7 @@ check_subkeys(struct spec *s, const char *obj, struct ar_err *err)
 {
 	json_t *o = json_object_get(s->root, obj), *v;
 	const char *key;
+	char found[80];
 	size_t i;
 
 	if (o == NULL)
@@ -724,25 +725,22 @@ check_subkeys(struct spec *s, const char *obj, struct ar_err *err)
 			    obj, key);
 			return -1;
 		}
-		if (!sub_ok(v, subkeys[i].type) && json_is_string(v) &&
-		    subkeys[i].type == SUB_INPUTS) {
-			ar_errf(err, "%s: key \"%s.%s\": expected %s, found "
-			    "\"%s\"", s->path, obj, key,
-			    sub_wanted(subkeys[i].type),
-			    json_string_value(v));
-			return -1;
-		}
-		if (!sub_ok(v, subkeys[i].type) && json_is_number(v)) {
-			ar_errf(err, "%s: key \"%s.%s\": expected %s, found "
-			    "%g", s->path, obj, key,
-			    sub_wanted(subkeys[i].type),
-			    json_number_value(v));
-			return -1;
-		}
 		if (!sub_ok(v, subkeys[i].type)) {
+			/* What was found: the value itself where it says
+			 * more than its type. */
+			if (json_is_number(v))
+				snprintf(found, sizeof(found), "%g",
+				    json_number_value(v));
+			else if (json_is_string(v) &&
+			    subkeys[i].type == SUB_INPUTS)
+				snprintf(found, sizeof(found), "\"%.64s\"",
+				    json_string_value(v));
+			else
+				snprintf(found, sizeof(found), "%s",
+				    typename(v));
 			ar_errf(err, "%s: key \"%s.%s\": expected %s, found %s",
 			    s->path, obj, key, sub_wanted(subkeys[i].type),
-			    typename(v));
+			    found);
 			return -1;
 		}
 	}

@@ -725,9 +725,14 @@ artifact_seal(struct item *it, struct outcome *o)
 			return -1;
 		}
 		for (off = 0; off < got; off += put)
-			if ((put = write(fd, buf + off, (size_t)(got - off))) < 0)
-				ar_die(AR_EXIT_FAIL, "writing the sealed "
-				    "artifact: %s", strerror(errno));
+			if ((put = write(fd, buf + off,
+			    (size_t)(got - off))) < 0) {
+				if (errno != EINTR)
+					ar_die(AR_EXIT_FAIL, "writing the "
+					    "sealed artifact: %s",
+					    strerror(errno));
+				put = 0;
+			}
 	}
 	close(in);
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
