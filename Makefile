@@ -12,7 +12,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -Ilib -D_GNU_SOURCE -DAR_VERSION='"$(VERSION)"'
-LDLIBS = -Wl,--as-needed -ljansson -lcsv -lcrypto -lffi -llapacke -lz -ldl -lm
+LDLIBS = -Wl,--as-needed -ljansson -lcsv -lcrypto -lffi -llapacke -lseccomp -lz -ldl -lm
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS)
 
 # CUDA: its headers give the types and prototypes of NVRTC and the driver
@@ -33,7 +33,7 @@ STATIC_O = build/static
 # LAPACKE (the GP of `bo`) sits on LAPACK and a BLAS written partly in
 # Fortran: their runtime (libgfortran, libquadmath, from gfortran) links
 # in statically too, and only ar-propose pulls any of it in.
-STATIC_LDLIBS = -Wl,-Bstatic -ljansson -lcsv -lcrypto -lffi -llapacke -llapack \
+STATIC_LDLIBS = -Wl,-Bstatic -ljansson -lcsv -lcrypto -lffi -lseccomp -llapacke -llapack \
 	-lblas -lgfortran -lquadmath -lz -Wl,-Bdynamic -ldl -lm -lpthread
 
 TOOLS = ar-propose ar-compile ar-bench ar-score ar-learn
@@ -53,7 +53,7 @@ MAN5 = $(wildcard man/man5/*.5)
 MAN7 = $(wildcard man/man7/*.7)
 
 # Debian packages the project needs to build and test (`make deps`).
-DEBS = build-essential clang libclang-rt-14-dev libjansson-dev libcsv-dev libssl-dev libffi-dev libopenblas-dev \
+DEBS = build-essential clang libclang-rt-14-dev libjansson-dev libcsv-dev libssl-dev libffi-dev libseccomp-dev libopenblas-dev \
 	liblapacke-dev zlib1g-dev gfortran bats bats-support bats-assert jq mandoc \
 	valgrind
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "sandbox.h"
 
 /* Buffers start on cache lines of their own. */
 #define ALIGN		64
@@ -26,6 +27,8 @@
 #define SLACK_S		5.0
 /* The most energy windows a child may report. */
 #define MAX_ENERGY	16
+/* More than there are calls the sandbox refuses. */
+#define MAX_REFUSED	128
 
 static int
 dbl_cmp(const void *a, const void *b)
@@ -390,6 +393,7 @@ struct child_call {
 /* The c backend's variant. */
 struct c_target {
 	const char *so, *entry;
+	int sandbox;
 };
 
 /* Reads a buffer once, a word per cache line, so that a run starts with
@@ -460,6 +464,20 @@ child_entry(void *ctx, int fd)
 }
 
 /*
+ * A kernel that calls exit(3) ends its process here, its own handlers
+ * run: the handlers the harness's runtime registered before it do not
+ * (LeakSanitizer's check, in a sanitized build, would start a process,
+ * which the sandbox refuses).
+ */
+static void
+exit_now(int status, void *arg)
+{
+	(void)arg;
+	fflush(NULL);
+	_exit(status);
+}
+
+/*
  * The c backend's child.  The kernel is called through libffi rather
  * than through a wrapper generated and compiled per study: nothing but
  * the variant itself is compiled, any signature of scalars and pointers
@@ -477,10 +495,18 @@ c_child(const struct measure_child *ch, void *ctx, int fd)
 	union args_scalar *sc = ch->sh->value;
 	int rc = 3;
 	struct timespec t0, t1;
+	struct ar_err err;
 	ffi_cif cif;
 	ffi_arg rv;
 	void *h, *fn;
 
+	on_exit(exit_now, NULL);
+	/* Before the load, which runs the kernel's constructors. */
+	if (tg->sandbox && sandbox_enter(SANDBOX_LOAD, fd, &err) != 0) {
+		dprintf(fd, "error %s (bench.sandbox false runs without "
+		    "it)\n", err.msg);
+		return 3;
+	}
 	/*
 	 * RTLD_NODELETE: the child exits right after, and unloading a
 	 * variant that started threads (OpenMP) can unmap libgomp under its
@@ -510,6 +536,10 @@ c_child(const struct measure_child *ch, void *ctx, int fd)
 	if (ffi_prep_cif(&cif, FFI_DEFAULT_ABI, (unsigned)n, &ffi_type_void,
 	    types) != FFI_OK) {
 		dprintf(fd, "error libffi cannot describe the call\n");
+		goto out;
+	}
+	if (tg->sandbox && sandbox_enter(SANDBOX_RUN, fd, &err) != 0) {
+		dprintf(fd, "error %s\n", err.msg);
 		goto out;
 	}
 	for (k = 0; k < ch->nruns; k++) {
@@ -555,6 +585,8 @@ struct report {
 	 * timeout, with its message. */
 	enum measure_end verdict;
 	char *verdict_msg;
+	char **refused;		/* MAX_REFUSED names at most */
+	size_t nrefused;
 	double *energy;		/* MAX_ENERGY entries at most */
 	size_t nenergy;
 	char *energy_error;
@@ -568,6 +600,23 @@ static const struct {
 	{ "crash ", MEASURE_CRASH },
 	{ "timeout ", MEASURE_TIMEOUT },
 };
+
+/* A system call's name, new to r's list: kept.  Returns 0 when it is not
+ * a name, or is one already listed (the handler says each once). */
+static int
+refusal(const char *name, struct report *r)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n > 32 || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "0123456789_") != n || r->nrefused == MAX_REFUSED)
+		return 0;
+	for (i = 0; i < r->nrefused; i++)
+		if (strcmp(r->refused[i], name) == 0)
+			return 0;
+	r->refused[r->nrefused++] = estrdup(name);
+	return 1;
+}
 
 static void
 parse_report(const char *text, size_t nmax, struct report *r)
@@ -585,6 +634,10 @@ parse_report(const char *text, size_t nmax, struct report *r)
 		snprintf(line, sizeof(line), "%.*s", (int)(len < 1023 ? len :
 		    1023), p);
 		p += len + (e != NULL);
+		/* From the sandbox's handler, at any time. */
+		if (strncmp(line, "refused ", 8) == 0 && e != NULL &&
+		    refusal(line + 8, r))
+			continue;
 		if (r->bad != NULL || r->load_error != NULL ||
 		    r->verdict_msg != NULL)
 			continue;
@@ -821,6 +874,7 @@ run(struct measure_cache *c, struct measure_data *d, const struct args *a,
 	r.t = ecalloc(nruns + 1, sizeof(*r.t));
 	r.sum = ecalloc(nruns + 1, sizeof(*r.sum));
 	r.energy = ecalloc(MAX_ENERGY, sizeof(*r.energy));
+	r.refused = ecalloc(MAX_REFUSED, sizeof(*r.refused));
 	parse_report(pr.result, nruns, &r);
 	tail = measure_tail(pr.err, 3);
 	proc_describe(&pr, desc, sizeof(desc));
@@ -906,6 +960,23 @@ run(struct measure_cache *c, struct measure_data *d, const struct args *a,
 		else if (!reference && a->noutputs > 0)
 			check_outputs(a, d, arena, out, nruns, p, res);
 	}
+	/* What the kernel was refused may be why it failed. */
+	if (res->error != NULL && r.nrefused > 0) {
+		struct ar_buf b = { 0 };
+
+		buf_adds(&b, res->error);
+		buf_adds(&b, "; the sandbox refused its calls to ");
+		for (i = 0; i < r.nrefused; i++)
+			buf_printf(&b, "%s%s", i > 0 ? ", " : "",
+			    r.refused[i]);
+		buf_adds(&b, " (bench.sandbox)");
+		free(res->error);
+		res->error = b.buf;
+	}
+	res->refused = r.refused;
+	res->nrefused = r.nrefused;
+	r.refused = NULL;
+	r.nrefused = 0;
 	if (reference) {
 		if (res->error != NULL)
 			d->ref_error = estrdup(res->error);
@@ -926,6 +997,9 @@ out:
 	free(r.verdict_msg);
 	free(r.energy);
 	free(r.energy_error);
+	for (i = 0; i < r.nrefused; i++)
+		free(r.refused[i]);
+	free(r.refused);
 	free(in);
 	free(out);
 	return rc;
@@ -937,7 +1011,7 @@ measure_run(struct measure_cache *c, struct measure_data *d,
     const struct measure_proto *p, int reference,
     struct measure_result *res, struct ar_err *err)
 {
-	struct c_target tg = { so, entry };
+	struct c_target tg = { so, entry, p->sandbox };
 
 	return run(c, d, a, p, reference, c_child, &tg, SLACK_S, res, err);
 }
@@ -954,9 +1028,14 @@ measure_run_child(struct measure_cache *c, struct measure_data *d,
 void
 measure_result_release(struct measure_result *res)
 {
+	size_t i;
+
 	free(res->times);
 	free(res->error);
 	free(res->energy);
 	free(res->energy_error);
+	for (i = 0; i < res->nrefused; i++)
+		free(res->refused[i]);
+	free(res->refused);
 	memset(res, 0, sizeof(*res));
 }

@@ -120,6 +120,8 @@ struct measure_proto {
 	size_t as_bytes, file_bytes;
 	/* A descriptor the child keeps open (proc_opts.keep_fd), 0: none. */
 	int keep_fd;
+	/* The c backend: the kernel runs in the sandbox (sandbox.h). */
+	int sandbox;
 };
 
 enum measure_end {
@@ -145,6 +147,10 @@ struct measure_result {
 	double *energy;
 	size_t nenergy;
 	char *energy_error;
+	/* The system calls the sandbox refused, by name, in the order the
+	 * kernel first tried them; nrefused of them. */
+	char **refused;
+	size_t nrefused;
 };
 
 /*
@@ -189,6 +195,8 @@ struct measure_child {
  *   energy J		joules per run (%a) over one energy window, after
  *			the runs, as many windows as were measured
  *   noenergy MSG	why no energy could be measured
+ *   refused NAME	the sandbox refused the system call NAME (at any
+ *			time, once per call)
  *   done		every run was made and reported
  *
  * or, instead of going on, one of

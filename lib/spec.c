@@ -637,7 +637,7 @@ check_later_keys(struct spec *s, struct ar_err *err)
 
 /* What the keys inside compile, bench, verify and reference may hold. */
 enum sub_type { SUB_STRING, SUB_STRINGS, SUB_COUNT, SUB_POSITIVE_COUNT,
-	SUB_NONNEG, SUB_POSITIVE, SUB_INPUTS };
+	SUB_NONNEG, SUB_POSITIVE, SUB_INPUTS, SUB_BOOL };
 
 static const struct {
 	const char *obj, *key;
@@ -648,6 +648,7 @@ static const struct {
 	{ "bench", "inputs", SUB_INPUTS },
 	{ "bench", "memory_mb", SUB_POSITIVE },
 	{ "bench", "repeat", SUB_POSITIVE_COUNT },
+	{ "bench", "sandbox", SUB_BOOL },
 	{ "bench", "timeout_s", SUB_POSITIVE },
 	{ "bench", "trials", SUB_POSITIVE_COUNT },
 	{ "bench", "warmup", SUB_COUNT },
@@ -670,6 +671,7 @@ sub_wanted(enum sub_type t)
 	case SUB_POSITIVE_COUNT: return "an integer of at least 1";
 	case SUB_NONNEG: return "a number of at least 0";
 	case SUB_INPUTS: return "\"shared\" or \"variant\"";
+	case SUB_BOOL: return "true or false";
 	default: return "a number greater than 0";
 	}
 }
@@ -696,6 +698,8 @@ sub_ok(json_t *v, enum sub_type t)
 		return json_is_integer(v) && json_integer_value(v) >= 1;
 	case SUB_NONNEG:
 		return is_number(v) && json_number_value(v) >= 0;
+	case SUB_BOOL:
+		return json_is_boolean(v);
 	case SUB_INPUTS:
 		return json_is_string(v) &&
 		    (strcmp(json_string_value(v), "shared") == 0 ||

@@ -77,7 +77,9 @@ error() {
 @test "no timed run sees inputs an earlier run of its process saw, unless the study says so" {
 	# recall answers from memory when it meets inputs again, and leaves
 	# the file "recalled" when it does.
-	jq 'del(.bench.trials) | .bench.repeat = 5' "$C" >"$BATS_TEST_TMPDIR/c.json"
+	# Without the sandbox, which would refuse the file (its own test is
+	# below).
+	jq 'del(.bench.trials) | .bench.repeat = 5 | .bench.sandbox = false' "$C" >"$BATS_TEST_TMPDIR/c.json"
 	jq '.bench.trials = 2' "$BATS_TEST_TMPDIR/c.json" >"$BATS_TEST_TMPDIR/c2.json"
 	cp "$FIX"/bench/cheats.c "$FIX"/bench/faults_ref.c "$BATS_TEST_TMPDIR/"
 	cd "$BATS_TEST_TMPDIR"
@@ -96,8 +98,8 @@ error() {
 @test "with bench.inputs variant, no variant sees inputs another one saw" {
 	# filed and refiled keep their answers in files where they run, keyed
 	# by the inputs, and leave the file "recalled" when they answer from
-	# one.
-	jq 'del(.bench.trials)' "$C" >"$BATS_TEST_TMPDIR/shared.json"
+	# one.  Without the sandbox, which would refuse the files (below).
+	jq 'del(.bench.trials) | .bench.sandbox = false' "$C" >"$BATS_TEST_TMPDIR/shared.json"
 	jq '.bench.inputs = "variant"' "$BATS_TEST_TMPDIR/shared.json" >"$BATS_TEST_TMPDIR/variant.json"
 	cp "$FIX"/bench/cheats.c "$FIX"/bench/faults_ref.c "$BATS_TEST_TMPDIR/"
 	cd "$BATS_TEST_TMPDIR"
@@ -118,9 +120,11 @@ error() {
 @test "a kernel runs from a sealed copy of what was hashed, which it cannot change" {
 	cp "$FIX"/bench/cheats.c "$FIX"/bench/faults_ref.c "$BATS_TEST_TMPDIR/"
 	cd "$BATS_TEST_TMPDIR"
+	# Without the sandbox, which would refuse the open itself.
+	jq '.bench.sandbox = false' "$C" >c.json
 	printf '{"study":"bench-cheats","params":{"KIND":"selfwrite"}}\n' |
-	    ar-compile -s "$C" --cache cache >built.jsonl
-	run --separate-stderr ar-bench -s "$C" --cache cache built.jsonl
+	    ar-compile -s c.json --cache cache >built.jsonl
+	run --separate-stderr ar-bench -s c.json --cache cache built.jsonl
 	assert_success
 	[ "$(jq -r .status <<<"$output")" = ok ]
 	# It ran from the sealed memory file, and its write was refused.
@@ -129,4 +133,112 @@ error() {
 	# The artifact in the cache is as built.
 	a=$(jq -r .artifact built.jsonl)
 	[ "$(sha256sum "$a" | cut -d' ' -f1)" = "$(jq -r .compile.sha256 built.jsonl)" ]
+}
+
+# The sandbox (ar-bench(1), lib/sandbox.c).  valgrind cannot follow a
+# process into seccomp, so `make valgrind` runs without it (AR_SANDBOX).
+need_sandbox() {
+	[ "${AR_SANDBOX:-}" != off ] || skip "AR_SANDBOX=off (make valgrind)"
+}
+
+@test "a kernel in the sandbox leaves no mark outside its process and cannot reach the harness" {
+	need_sandbox
+	cp "$FIX"/bench/cheats.c "$FIX"/bench/faults_ref.c "$BATS_TEST_TMPDIR/"
+	cd "$BATS_TEST_TMPDIR"
+	jq '.bench.sandbox = false' "$C" >off.json
+	printf '{"study":"bench-cheats","params":{"KIND":"escape"}}\n' |
+	    ar-compile -s "$C" --cache cache >built.jsonl
+	run --separate-stderr ar-bench -s "$C" --cache cache built.jsonl
+	assert_success
+	# escape aborts when any way out worked: none did, each was refused
+	# and is named.
+	[ "$(jq -r .status <<<"$output")" = ok ]
+	run jq -c .refused <<<"$output"
+	assert_output '["openat","shmget","socket","clone","kill","add_key"]'
+	[ ! -e escaped ]
+	# Without the sandbox every one of them works.
+	run --separate-stderr ar-bench -s off.json --cache cache built.jsonl
+	assert_success
+	[ "$(jq -r .status <<<"$output")" = crash ]
+	run jq -r .error <<<"$output"
+	assert_output --partial "escaped: file shm socket fork signal memory"
+	[ -e escaped ]
+}
+
+@test "in the sandbox, no variant keeps its answers in a file, or reads answers left by another program" {
+	need_sandbox
+	cp "$FIX"/bench/cheats.c "$FIX"/bench/faults_ref.c "$BATS_TEST_TMPDIR/"
+	cd "$BATS_TEST_TMPDIR"
+	jq 'del(.bench.trials)' "$C" >on.json
+	jq '.bench.sandbox = false' on.json >off.json
+	printf '{"study":"bench-cheats","params":{"KIND":"%s"}}\n' filed refiled |
+	    ar-compile -s on.json --cache cache >built.jsonl
+	# Both do the work, their files refused, on the shared inputs.
+	run --separate-stderr ar-bench -s on.json --cache cache built.jsonl
+	assert_success
+	run jq -c '[.status, .refused]' <<<"$output"
+	assert_output "$(printf '["ok",["openat"]]\n["ok",["openat"]]')"
+	[ -z "$(find . -name 'answers-*')" ]
+	[ ! -e recalled ]
+	# Answers left by a run without the sandbox, then made wrong: a
+	# variant that read them would be wrong.
+	run --separate-stderr ar-bench -s off.json --cache cache built.jsonl
+	assert_success
+	[ -e recalled ] && rm recalled
+	for f in answers-*; do
+		head -c "$(stat -c %s "$f")" /dev/zero >"$f"
+	done
+	run --separate-stderr ar-bench -s off.json --cache cache built.jsonl
+	assert_success
+	run jq -r .status <<<"$output"
+	assert_output "$(printf 'wrong\nwrong')"
+	# In the sandbox they cannot open them.
+	run --separate-stderr ar-bench -s on.json --cache cache built.jsonl
+	assert_success
+	run jq -r .status <<<"$output"
+	assert_output "$(printf 'ok\nok')"
+}
+
+@test "a kernel that fails after a refusal is told what the sandbox refused" {
+	need_sandbox
+	cp "$FIX"/bench/faults_ref.c "$BATS_TEST_TMPDIR/"
+	cd "$BATS_TEST_TMPDIR"
+	cat >needsfile.c <<-'EOF'
+	#include <stdio.h>
+	#include <stdlib.h>
+	void cheats(const float *x, float *y, int n, float a)
+	{
+		FILE *f = fopen("table.txt", "r");
+		int i;
+
+		if (f == NULL) { perror("table.txt"); abort(); }
+		fclose(f);
+		for (i = 0; i < n; i++)
+			y[i] = 2 * x[i] + a;
+	}
+	EOF
+	echo 1 >table.txt
+	jq '.source = "needsfile.c" | .params = {"K": [1]}' "$C" >c.json
+	printf '{"study":"bench-cheats","params":{"K":1}}\n' |
+	    ar-compile -s c.json --cache cache >built.jsonl
+	run --separate-stderr ar-bench -s c.json --cache cache built.jsonl
+	assert_success
+	[ "$(jq -r .status <<<"$output")" = crash ]
+	run jq -r .error <<<"$output"
+	assert_output "killed by signal 6 (Aborted): table.txt: Operation not permitted; the sandbox refused its calls to openat (bench.sandbox)"
+	# The study can say it needs no sandbox.
+	jq '.bench.sandbox = false' c.json >off.json
+	run --separate-stderr ar-bench -s off.json --cache cache built.jsonl
+	assert_success
+	[ "$(jq -r '[.status, .refused] | @text' <<<"$output")" = '["ok",null]' ]
+}
+
+@test "AR_SANDBOX=off runs the kernels without the sandbox, whatever the study says" {
+	cp "$FIX"/bench/cheats.c "$FIX"/bench/faults_ref.c "$BATS_TEST_TMPDIR/"
+	cd "$BATS_TEST_TMPDIR"
+	printf '{"study":"bench-cheats","params":{"KIND":"escape"}}\n' |
+	    ar-compile -s "$C" --cache cache >built.jsonl
+	AR_SANDBOX=off run --separate-stderr ar-bench -s "$C" --cache cache built.jsonl
+	assert_success
+	[ "$(jq -r .status <<<"$output")" = crash ]
 }

@@ -28,7 +28,8 @@ sanitized() {
 	jq ".params.KIND = [$kinds] | .bench = {warmup: 1, repeat: 3,
 	    timeout_s: 1, trials: 3 $lim}" "$B/faults.json" >"$BATS_TEST_TMPDIR/f.json"
 	n=$(jq '.params.KIND | length' "$BATS_TEST_TMPDIR/f.json")
-	# mark leaves a file where it runs: here, not in the sources.
+	# mark leaves a file where it runs (without the sandbox): here, not
+	# in the sources.
 	cd "$BATS_TEST_TMPDIR"
 	run --separate-stderr env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
 	    make -s -f "$ROOT/pipelines/tune.mk" BIN="${AR_BIN:-$ROOT/bin}" \
@@ -68,6 +69,14 @@ sanitized() {
 	# The good ones are those that ran ok.
 	run jq -r 'select(.status == "ok") | .params.KIND' "$h"
 	assert_output "$(printf 'ok\nmark\nchatty')"
-	[ -e "$BATS_TEST_TMPDIR/bench-ran" ]
+	# mark ran where it should, or, in the sandbox, tried to leave its
+	# file and was refused.
+	if [ "${AR_SANDBOX:-}" = off ]; then
+		[ -e "$BATS_TEST_TMPDIR/bench-ran" ]
+	else
+		[ ! -e "$BATS_TEST_TMPDIR/bench-ran" ]
+		run jq -c 'select(.params.KIND == "mark") | .refused' "$h"
+		assert_output '["openat"]'
+	fi
 	[ ! -e "$ROOT/bench-ran" ]
 }

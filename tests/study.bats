@@ -174,6 +174,7 @@ bad_study() {
 	bad_study '.verify = {"rtol": -1}' 'key "verify.rtol": expected a number of at least 0, found -1'
 	bad_study '.bench = {"inputs": "fresh"}' 'key "bench.inputs": expected "shared" or "variant", found "fresh"'
 	bad_study '.bench = {"inputs": 1}' 'key "bench.inputs": expected "shared" or "variant", found 1'
+	bad_study '.bench = {"sandbox": "no"}' 'key "bench.sandbox": expected true or false, found a string'
 	bad_study '.env = 1' 'key "env": expected a boolean, found an integer'
 }
 

@@ -136,6 +136,7 @@ struct bench {
 	struct args args;
 	size_t warmup, repeat, trials, nsets;
 	int per_variant;	/* bench.inputs "variant" */
+	int sandbox;		/* bench.sandbox */
 	double timeout_s, rtol, atol;
 	/* The candidates' resource limits (0: none), bench.cpu_s,
 	 * bench.memory_mb and bench.file_mb. */
@@ -164,14 +165,14 @@ struct bench {
 
 /* The fields ar-bench owns: an input's are replaced, at the end. */
 static const char *const owned[] = {
-	"status", "time_s", "times", "verify", "ref_time_s", "output",
-	"energy_j", "cost_s", "host", "error"
+	"status", "time_s", "times", "verify", "refused", "ref_time_s",
+	"output", "energy_j", "cost_s", "host", "error"
 };
 
 static const char *const c_columns[] = {
 	"status", "time_s", "times.n", "times.min", "times.median",
 	"times.mean", "times.sd", "verify.max_abs_err", "verify.max_rel_err",
-	"ref_time_s", "cost_s", "host", "error", NULL
+	"refused", "ref_time_s", "cost_s", "host", "error", NULL
 };
 
 /* cuda with --energy: the same and energy_j. */
@@ -240,6 +241,7 @@ settings(struct bench *b)
 	struct spec *s = &b->spec;
 	json_t *c = json_object_get(s->root, "compile"), *ref, *v;
 	struct ar_err err;
+	const char *e;
 	char msg[256];
 	size_t i;
 
@@ -271,6 +273,11 @@ settings(struct bench *b)
 	v = json_object_get(json_object_get(s->root, "bench"), "inputs");
 	b->per_variant = json_is_string(v) &&
 	    strcmp(json_string_value(v), "variant") == 0;
+	/* AR_SANDBOX=off: for tools that cannot follow a process into
+	 * seccomp (valgrind). */
+	b->sandbox = !json_is_false(json_object_get(json_object_get(s->root,
+	    "bench"), "sandbox")) && !((e = getenv("AR_SANDBOX")) != NULL &&
+	    strcmp(e, "off") == 0);
 
 	if ((v = json_object_get(s->root, "bound")) != NULL) {
 		char num[64];
@@ -640,6 +647,7 @@ struct outcome {
 	double ref_time_s;		/* < 0: none */
 	double energy_j;		/* cuda: < 0: none */
 	json_t *output;			/* command: owned */
+	json_t *refused;		/* c: the sandbox's refusals, owned */
 	char *error;			/* owned */
 };
 
@@ -765,6 +773,7 @@ proto(const struct bench *b, struct measure_proto *p)
 	p->cpu_s = b->cpu_s;
 	p->as_bytes = b->as_bytes;
 	p->file_bytes = b->file_bytes;
+	p->sandbox = b->sandbox;
 }
 
 /*
@@ -868,6 +877,14 @@ measure_c(struct bench *b, struct item *it, struct outcome *o)
 	    0, &res, &err) != 0)
 		ar_die(AR_EXIT_FAIL, "%s", err.msg);
 	take_result(b, o, &res);
+	if (res.nrefused > 0) {
+		size_t i;
+
+		o->refused = json_array();
+		for (i = 0; i < res.nrefused; i++)
+			json_array_append_new(o->refused,
+			    json_string(res.refused[i]));
+	}
 	measure_result_release(&res);
 }
 
@@ -1206,6 +1223,8 @@ output_record(struct bench *b, struct item *it, struct outcome *o,
 		    json_null() : num(o->cmp.max_rel));
 		json_object_set_new(rec, "verify", t);
 	}
+	if (o->refused != NULL)
+		json_object_set(rec, "refused", o->refused);
 	if (o->ref_time_s >= 0)
 		json_object_set_new(rec, "ref_time_s", num(o->ref_time_s));
 	if (o->energy_j >= 0)
@@ -1294,6 +1313,7 @@ measure_all(struct bench *b)
 		if (rec_write(b->w, rec, &err) != 0) {
 			json_decref(rec);
 			json_decref(o.output);
+			json_decref(o.refused);
 			free(o.error);
 			/* A reader that left is no failure of ours. */
 			if (errno == EPIPE)
@@ -1305,6 +1325,7 @@ measure_all(struct bench *b)
 		if (b->show)
 			progress(b, i, it, &o);
 		json_decref(o.output);
+		json_decref(o.refused);
 		free(o.error);
 	}
 	return AR_EXIT_OK;

@@ -1,0 +1,293 @@
+/*
+ * sandbox: seccomp filters for a candidate's process; see sandbox.h.
+ *
+ * A list of refusals on a default of "allowed", rather than a list of
+ * what is allowed: a kernel may use any library (OpenMP, a BLAS, a
+ * sanitizer's runtime), and what those call differs from one libc to
+ * the next, while the ways to leave a mark outside the process are few
+ * and named here.  A system call libseccomp does not know yet is refused
+ * by its number where the number is the same on every architecture.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+/* si_code of a SIGSYS from a seccomp filter; older C libraries lack it. */
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP 1
+#endif
+
+/* How a refusal is conditioned on the call's arguments. */
+enum when {
+	ALWAYS,
+	WRITES,		/* open flags (argument ARG) that write or create */
+	NEW_PROCESS,	/* clone without CLONE_THREAD */
+	NOT_SELF,	/* argument 0 is another process */
+	NOT_ZERO,	/* argument 0 is not 0 (prlimit64: another process) */
+	TTY_INPUT	/* ioctl that puts input into a terminal */
+};
+
+struct rule {
+	const char *name;
+	enum sandbox_stage stage;
+	enum when when;
+	int arg;	/* WRITES: which argument holds the flags */
+	int nr;		/* its number where libseccomp may not know it, or 0 */
+};
+
+static const struct rule rules[] = {
+	/* Files and directories: made, written, moved, removed, marked. */
+	{ "open", SANDBOX_LOAD, WRITES, 1, 0 },
+	{ "openat", SANDBOX_LOAD, WRITES, 2, 0 },
+	{ "openat2", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "creat", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "open_by_handle_at", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "mkdir", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "mkdirat", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "mknod", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "mknodat", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "rmdir", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "unlink", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "unlinkat", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "rename", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "renameat", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "renameat2", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "link", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "linkat", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "symlink", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "symlinkat", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "truncate", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "chmod", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "fchmod", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "fchmodat", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "fchmodat2", SANDBOX_LOAD, ALWAYS, 0, 452 },
+	{ "chown", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "fchown", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "lchown", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "fchownat", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "utime", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "utimes", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "utimensat", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "futimesat", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "setxattr", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "lsetxattr", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "fsetxattr", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "setxattrat", SANDBOX_LOAD, ALWAYS, 0, 463 },
+	{ "removexattr", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "lremovexattr", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "fremovexattr", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "removexattrat", SANDBOX_LOAD, ALWAYS, 0, 466 },
+	{ "file_setattr", SANDBOX_LOAD, ALWAYS, 0, 469 },
+	/* Objects that outlive the process, or reach other processes. */
+	{ "shmget", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "shmat", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "shmctl", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "msgget", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "msgsnd", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "msgrcv", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "msgctl", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "semget", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "semop", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "semtimedop", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "semctl", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "mq_open", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "mq_unlink", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "socket", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "add_key", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "request_key", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "keyctl", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "io_uring_setup", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "io_uring_enter", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "io_uring_register", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "bpf", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "ioctl", SANDBOX_LOAD, TTY_INPUT, 0, 0 },
+	/* Other processes: made, replaced, reached. */
+	{ "fork", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "vfork", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "clone", SANDBOX_LOAD, NEW_PROCESS, 0, 0 },
+	{ "execve", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "execveat", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "unshare", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "setns", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "ptrace", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "process_vm_readv", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "process_vm_writev", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "pidfd_open", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "pidfd_getfd", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "pidfd_send_signal", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "kill", SANDBOX_LOAD, NOT_SELF, 0, 0 },
+	{ "tgkill", SANDBOX_LOAD, NOT_SELF, 0, 0 },
+	{ "tkill", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "rt_sigqueueinfo", SANDBOX_LOAD, NOT_SELF, 0, 0 },
+	{ "rt_tgsigqueueinfo", SANDBOX_LOAD, NOT_SELF, 0, 0 },
+	{ "prlimit64", SANDBOX_LOAD, NOT_ZERO, 0, 0 },
+	/* Once loaded, no file at all. */
+	{ "open", SANDBOX_RUN, ALWAYS, 0, 0 },
+	{ "openat", SANDBOX_RUN, ALWAYS, 0, 0 },
+};
+
+#define NRULES (sizeof(rules) / sizeof(rules[0]))
+
+/*
+ * What the SIGSYS handler needs, all set before any filter: each rule's
+ * call number, whether it was reported, and where to report it.
+ */
+static int nrs[NRULES];
+static int told[NRULES];
+static int report_fd = -1;
+
+/* Where the handler can set the refused call's return value; elsewhere a
+ * refused call fails without being reported. */
+#if defined(__x86_64__)
+#define SET_RETURN(uc, v) ((uc)->uc_mcontext.gregs[REG_RAX] = (v))
+#elif defined(__aarch64__)
+#define SET_RETURN(uc, v) ((uc)->uc_mcontext.regs[0] = (unsigned long)(v))
+#endif
+
+#ifdef SET_RETURN
+/* A refused call fails with EPERM; the first refusal of each call is
+ * reported, in one write, so that threads do not mix their lines. */
+static void
+refused(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	char line[64];
+	size_t i, n;
+
+	if (si->si_code == SYS_SECCOMP)
+		for (i = 0; i < NRULES; i++) {
+			if (nrs[i] != si->si_syscall)
+				continue;
+			SET_RETURN(uc, -EPERM);
+			if (__atomic_exchange_n(&told[i], 1,
+			    __ATOMIC_RELAXED) == 0 && report_fd >= 0) {
+				n = strlen(rules[i].name);
+				memcpy(line, "refused ", 8);
+				memcpy(line + 8, rules[i].name, n);
+				line[8 + n] = '\n';
+				(void)!write(report_fd, line, 9 + n);
+			}
+			return;
+		}
+	/* Not ours: what SIGSYS does by default. */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+#define REFUSE SCMP_ACT_TRAP
+#else
+#define REFUSE SCMP_ACT_ERRNO(EPERM)
+#endif
+
+static int
+add(scmp_filter_ctx f, const struct rule *r, int nr)
+{
+	pid_t self = getpid();
+
+	switch (r->when) {
+	case ALWAYS:
+		return seccomp_rule_add(f, REFUSE, nr, 0);
+	case WRITES: {
+		static const int bits[] = { O_WRONLY, O_RDWR, O_CREAT,
+		    O_TRUNC };
+		size_t i;
+		int rc = 0;
+
+		for (i = 0; rc == 0 && i < sizeof(bits) / sizeof(bits[0]);
+		    i++)
+			rc = seccomp_rule_add(f, REFUSE, nr, 1,
+			    SCMP_CMP((unsigned)r->arg, SCMP_CMP_MASKED_EQ,
+			    (scmp_datum_t)bits[i], (scmp_datum_t)bits[i]));
+		return rc;
+	}
+	case NEW_PROCESS:
+		return seccomp_rule_add(f, REFUSE, nr, 1,
+		    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
+	case NOT_SELF:
+		return seccomp_rule_add(f, REFUSE, nr, 1,
+		    SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)self));
+	case NOT_ZERO:
+		return seccomp_rule_add(f, REFUSE, nr, 1,
+		    SCMP_A0(SCMP_CMP_NE, 0));
+	case TTY_INPUT: {
+		int rc = seccomp_rule_add(f, REFUSE, nr, 1,
+		    SCMP_A1(SCMP_CMP_EQ, TIOCSTI));
+
+		return rc != 0 ? rc : seccomp_rule_add(f, REFUSE, nr, 1,
+		    SCMP_A1(SCMP_CMP_EQ, TIOCLINUX));
+	}
+	}
+	return -EINVAL;
+}
+
+int
+sandbox_enter(enum sandbox_stage stage, int fd, struct ar_err *err)
+{
+	scmp_filter_ctx f;
+	size_t i;
+	int rc = 0, nr;
+
+	if (stage == SANDBOX_LOAD) {
+		report_fd = fd;
+#ifdef SET_RETURN
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = refused;
+		sa.sa_flags = SA_SIGINFO;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGSYS, &sa, NULL);
+#endif
+		/* Not readable or traceable by other processes of the
+		 * user, another candidate among them. */
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	}
+	if ((f = seccomp_init(SCMP_ACT_ALLOW)) == NULL) {
+		ar_errf(err, "cannot set up the sandbox (seccomp)");
+		return -1;
+	}
+	/*
+	 * Without it, Linux turns on its Spectre mitigations for a process
+	 * in seccomp where they are on demand (speculative store bypass,
+	 * indirect branches), and the kernel would be timed slower than it
+	 * runs anywhere else.  They guard secrets the child does not have.
+	 * A kernel too old for the flag has the mitigations.
+	 */
+	(void)seccomp_attr_set(f, SCMP_FLTATR_CTL_SSB, 1);
+	/* Threads the kernel's constructors started get it too. */
+	if (stage == SANDBOX_RUN)
+		rc = seccomp_attr_set(f, SCMP_FLTATR_CTL_TSYNC, 1);
+	/* Threads through clone, which the filter can look into. */
+	if (rc == 0 && stage == SANDBOX_LOAD &&
+	    (nr = seccomp_syscall_resolve_name("clone3")) >= 0)
+		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+	for (i = 0; rc == 0 && i < NRULES; i++) {
+		if (rules[i].stage != stage)
+			continue;
+		nr = seccomp_syscall_resolve_name(rules[i].name);
+		if (nr < 0)	/* unknown to libseccomp, or not here */
+			nr = rules[i].nr;
+		if (nr <= 0)
+			continue;
+		nrs[i] = nr;
+		rc = add(f, &rules[i], nr);
+	}
+	if (rc == 0)
+		rc = seccomp_load(f);
+	seccomp_release(f);
+	if (rc != 0) {
+		ar_errf(err, "cannot set up the sandbox (seccomp): %s",
+		    strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
