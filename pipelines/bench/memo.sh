@@ -10,19 +10,22 @@
 # one JSON line per variant: its status and time_s, and its time over
 # honest's.
 #
-# usage: pipelines/bench/memo.sh [TRIALS [INPUTS]]
+# usage: pipelines/bench/memo.sh [TRIALS [INPUTS [SANDBOX]]]
 #   TRIALS: bench.trials (default: unset); INPUTS: bench.inputs, shared or
-#   variant (default: unset)
+#   variant (default: unset); SANDBOX: bench.sandbox, true or false
+#   (default: unset); "" for any of them: unset
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 make -s all
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cp tests/fixtures/bench/cheats.c tests/fixtures/bench/faults_ref.c "$dir/"
-jq --argjson t "${1:-null}" --arg i "${2:-}" '.problem.REPS = 3000 |
+jq --argjson t "${1:-null}" --arg i "${2:-}" --argjson b "${3:-null}" \
+    '.problem.REPS = 3000 |
     .params.KIND = ["honest", "recall", "filed", "refiled"] | del(.bench) |
     if $t then .bench.trials = $t else . end |
-    if $i != "" then .bench.inputs = $i else . end' \
+    if $i != "" then .bench.inputs = $i else . end |
+    if $b != null then .bench.sandbox = $b else . end' \
     tests/fixtures/bench/cheats.json >"$dir/s.json"
 root=$PWD
 cd "$dir"

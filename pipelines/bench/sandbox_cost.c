@@ -1,0 +1,57 @@
+/*
+ * What the sandbox costs outside the kernel's work (pipelines/bench/
+ * sandbox.sh): the time to enter both stages, and the time of a system
+ * call the filters let through, without and then with them, in one
+ * process.  Prints one JSON line.
+ *
+ *   sandbox_cost [CALLS]   (default 1000000)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+static double
+now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* The mean time of a getppid(2), the cheapest call, made n times. */
+static double
+call_ns(long n)
+{
+	double t0 = now();
+	long i;
+
+	for (i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	return (now() - t0) / (double)n * 1e9;
+}
+
+int
+main(int argc, char **argv)
+{
+	long n = argc > 1 ? atol(argv[1]) : 1000000;
+	double off, on, t0, enter;
+	struct ar_err err;
+
+	off = call_ns(n);
+	t0 = now();
+	if (sandbox_enter(SANDBOX_LOAD, -1, &err) != 0 ||
+	    sandbox_enter(SANDBOX_RUN, -1, &err) != 0) {
+		fprintf(stderr, "sandbox_cost: %s\n", err.msg);
+		return 1;
+	}
+	enter = now() - t0;
+	on = call_ns(n);
+	printf("{\"enter_ms\":%.3f,\"call_ns_off\":%.1f,\"call_ns_on\":%.1f}\n",
+	    enter * 1e3, off, on);
+	return 0;
+}
