@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -111,6 +113,35 @@ static const struct rule rules[] = {
 	{ "io_uring_register", SANDBOX_LOAD, ALWAYS, 0, 0 },
 	{ "bpf", SANDBOX_LOAD, ALWAYS, 0, 0 },
 	{ "ioctl", SANDBOX_LOAD, TTY_INPUT, 0, 0 },
+	/* What only a privileged process may do (the capabilities are
+	 * dropped too): marks on the whole machine. */
+	{ "mount", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "umount2", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "fsopen", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "fsmount", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "move_mount", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "open_tree", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "mount_setattr", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "pivot_root", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "chroot", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "sethostname", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "setdomainname", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "settimeofday", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "clock_settime", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "init_module", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "finit_module", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "delete_module", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "kexec_load", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "kexec_file_load", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "reboot", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "swapon", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "swapoff", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "acct", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "quotactl", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "iopl", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "ioperm", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "fanotify_init", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "perf_event_open", SANDBOX_LOAD, ALWAYS, 0, 0 },
 	/* Other processes: made, replaced, reached. */
 	{ "fork", SANDBOX_LOAD, ALWAYS, 0, 0 },
 	{ "vfork", SANDBOX_LOAD, ALWAYS, 0, 0 },
@@ -188,6 +219,23 @@ refused(int sig, siginfo_t *si, void *ucv)
 #define REFUSE SCMP_ACT_ERRNO(EPERM)
 #endif
 
+/*
+ * No capability left, effective, permitted, inheritable or ambient: a
+ * kernel run by root could otherwise lift the limits it was given
+ * (bench.cpu_s, memory_mb, file_mb), and do what the rules above refuse
+ * by other means.  Without execve nothing can bring them back.
+ */
+static int
+drop_capabilities(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	memset(d, 0, sizeof(d));
+	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	return (int)syscall(SYS_capset, &h, d);
+}
+
 static int
 add(scmp_filter_ctx f, const struct rule *r, int nr)
 {
@@ -219,11 +267,13 @@ add(scmp_filter_ctx f, const struct rule *r, int nr)
 		return seccomp_rule_add(f, REFUSE, nr, 1,
 		    SCMP_A0(SCMP_CMP_NE, 0));
 	case TTY_INPUT: {
+		/* The request is an unsigned int to Linux, whatever the
+		 * upper half of the register holds. */
 		int rc = seccomp_rule_add(f, REFUSE, nr, 1,
-		    SCMP_A1(SCMP_CMP_EQ, TIOCSTI));
+		    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffU, TIOCSTI));
 
 		return rc != 0 ? rc : seccomp_rule_add(f, REFUSE, nr, 1,
-		    SCMP_A1(SCMP_CMP_EQ, TIOCLINUX));
+		    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffU, TIOCLINUX));
 	}
 	}
 	return -EINVAL;
@@ -250,6 +300,11 @@ sandbox_enter(enum sandbox_stage stage, int fd, struct ar_err *err)
 		/* Not readable or traceable by other processes of the
 		 * user, another candidate among them. */
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		if (drop_capabilities() != 0) {
+			ar_errf(err, "cannot set up the sandbox: cannot drop "
+			    "the capabilities: %s", strerror(errno));
+			return -1;
+		}
 	}
 	if ((f = seccomp_init(SCMP_ACT_ALLOW)) == NULL) {
 		ar_errf(err, "cannot set up the sandbox (seccomp)");

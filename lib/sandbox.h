@@ -15,7 +15,9 @@
  *   or has its attributes changed; no System V or POSIX IPC object, no
  *   socket, no io_uring (which would do all that past the filter); no
  *   new process (threads are fine), no exec; no signal, ptrace or
- *   memory access to another process; no keyring; no terminal input.
+ *   memory access to another process; no keyring; no terminal input;
+ *   nothing only a privileged process may do (mount, the host's name
+ *   and clock, modules), and no capability, for a process run by root.
  *
  *   SANDBOX_RUN, after the kernel is loaded and before its first call:
  *   also no file is opened at all, so that no run reads answers that
