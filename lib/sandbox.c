@@ -236,6 +236,16 @@ drop_capabilities(void)
 	return (int)syscall(SYS_capset, &h, d);
 }
 
+/* A comparison with every field given (libseccomp's macros leave out
+ * the second datum where it does not matter, which clang warns of). */
+static struct scmp_arg_cmp
+cmp(unsigned arg, enum scmp_compare op, scmp_datum_t a, scmp_datum_t b)
+{
+	struct scmp_arg_cmp c = { arg, op, a, b };
+
+	return c;
+}
+
 static int
 add(scmp_filter_ctx f, const struct rule *r, int nr)
 {
@@ -253,27 +263,27 @@ add(scmp_filter_ctx f, const struct rule *r, int nr)
 		for (i = 0; rc == 0 && i < sizeof(bits) / sizeof(bits[0]);
 		    i++)
 			rc = seccomp_rule_add(f, REFUSE, nr, 1,
-			    SCMP_CMP((unsigned)r->arg, SCMP_CMP_MASKED_EQ,
+			    cmp((unsigned)r->arg, SCMP_CMP_MASKED_EQ,
 			    (scmp_datum_t)bits[i], (scmp_datum_t)bits[i]));
 		return rc;
 	}
 	case NEW_PROCESS:
 		return seccomp_rule_add(f, REFUSE, nr, 1,
-		    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
+		    cmp(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
 	case NOT_SELF:
 		return seccomp_rule_add(f, REFUSE, nr, 1,
-		    SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)self));
+		    cmp(0, SCMP_CMP_NE, (scmp_datum_t)self, 0));
 	case NOT_ZERO:
 		return seccomp_rule_add(f, REFUSE, nr, 1,
-		    SCMP_A0(SCMP_CMP_NE, 0));
+		    cmp(0, SCMP_CMP_NE, 0, 0));
 	case TTY_INPUT: {
 		/* The request is an unsigned int to Linux, whatever the
 		 * upper half of the register holds. */
 		int rc = seccomp_rule_add(f, REFUSE, nr, 1,
-		    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffU, TIOCSTI));
+		    cmp(1, SCMP_CMP_MASKED_EQ, 0xffffffffU, TIOCSTI));
 
 		return rc != 0 ? rc : seccomp_rule_add(f, REFUSE, nr, 1,
-		    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffU, TIOCLINUX));
+		    cmp(1, SCMP_CMP_MASKED_EQ, 0xffffffffU, TIOCLINUX));
 	}
 	}
 	return -EINVAL;
