@@ -71,9 +71,12 @@ $(LIBA): $(LIBOBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIBOBJ)
 
-$(O)/bin/%: tools/%.c $(LIBA) lib/*.h
+# The programs export what lib/exports.list names to the kernels they
+# load (sandbox.c's shm_open).
+$(O)/bin/%: tools/%.c $(LIBA) lib/*.h lib/exports.list
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) \
+	    -Wl,--dynamic-list=lib/exports.list -o $@ $< $(LIBA) $(LDLIBS)
 
 $(O)/obj/tests/%: tests/unit/%.c tests/unit/*.h $(LIBA) lib/*.h
 	@mkdir -p $(@D)

@@ -502,7 +502,7 @@ c_child(const struct measure_child *ch, void *ctx, int fd)
 
 	on_exit(exit_now, NULL);
 	/* Before the load, which runs the kernel's constructors. */
-	if (tg->sandbox && sandbox_enter(SANDBOX_LOAD, fd, &err) != 0) {
+	if (tg->sandbox && sandbox_enter(fd, &err) != 0) {
 		dprintf(fd, "error %s (bench.sandbox false runs without "
 		    "it)\n", err.msg);
 		return 3;
@@ -536,10 +536,6 @@ c_child(const struct measure_child *ch, void *ctx, int fd)
 	if (ffi_prep_cif(&cif, FFI_DEFAULT_ABI, (unsigned)n, &ffi_type_void,
 	    types) != FFI_OK) {
 		dprintf(fd, "error libffi cannot describe the call\n");
-		goto out;
-	}
-	if (tg->sandbox && sandbox_enter(SANDBOX_RUN, fd, &err) != 0) {
-		dprintf(fd, "error %s\n", err.msg);
 		goto out;
 	}
 	for (k = 0; k < ch->nruns; k++) {

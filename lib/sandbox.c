@@ -8,6 +8,7 @@
  * and named here.  A system call libseccomp does not know yet is refused
  * by its number where the number is the same on every architecture.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -17,6 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
@@ -41,7 +43,6 @@ enum when {
 
 struct rule {
 	const char *name;
-	enum sandbox_stage stage;
 	enum when when;
 	int arg;	/* WRITES: which argument holds the flags */
 	int nr;		/* its number where libseccomp may not know it, or 0 */
@@ -49,122 +50,119 @@ struct rule {
 
 static const struct rule rules[] = {
 	/* Files and directories: made, written, moved, removed, marked. */
-	{ "open", SANDBOX_LOAD, WRITES, 1, 0 },
-	{ "openat", SANDBOX_LOAD, WRITES, 2, 0 },
-	{ "openat2", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "creat", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "open_by_handle_at", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "mkdir", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "mkdirat", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "mknod", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "mknodat", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "rmdir", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "unlink", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "unlinkat", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "rename", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "renameat", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "renameat2", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "link", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "linkat", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "symlink", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "symlinkat", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "truncate", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "chmod", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "fchmod", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "fchmodat", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "fchmodat2", SANDBOX_LOAD, ALWAYS, 0, 452 },
-	{ "chown", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "fchown", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "lchown", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "fchownat", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "utime", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "utimes", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "utimensat", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "futimesat", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "setxattr", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "lsetxattr", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "fsetxattr", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "setxattrat", SANDBOX_LOAD, ALWAYS, 0, 463 },
-	{ "removexattr", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "lremovexattr", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "fremovexattr", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "removexattrat", SANDBOX_LOAD, ALWAYS, 0, 466 },
-	{ "file_setattr", SANDBOX_LOAD, ALWAYS, 0, 469 },
+	{ "open", WRITES, 1, 0 },
+	{ "openat", WRITES, 2, 0 },
+	{ "openat2", ALWAYS, 0, 0 },
+	{ "creat", ALWAYS, 0, 0 },
+	{ "open_by_handle_at", ALWAYS, 0, 0 },
+	{ "mkdir", ALWAYS, 0, 0 },
+	{ "mkdirat", ALWAYS, 0, 0 },
+	{ "mknod", ALWAYS, 0, 0 },
+	{ "mknodat", ALWAYS, 0, 0 },
+	{ "rmdir", ALWAYS, 0, 0 },
+	{ "unlink", ALWAYS, 0, 0 },
+	{ "unlinkat", ALWAYS, 0, 0 },
+	{ "rename", ALWAYS, 0, 0 },
+	{ "renameat", ALWAYS, 0, 0 },
+	{ "renameat2", ALWAYS, 0, 0 },
+	{ "link", ALWAYS, 0, 0 },
+	{ "linkat", ALWAYS, 0, 0 },
+	{ "symlink", ALWAYS, 0, 0 },
+	{ "symlinkat", ALWAYS, 0, 0 },
+	{ "truncate", ALWAYS, 0, 0 },
+	{ "chmod", ALWAYS, 0, 0 },
+	{ "fchmod", ALWAYS, 0, 0 },
+	{ "fchmodat", ALWAYS, 0, 0 },
+	{ "fchmodat2", ALWAYS, 0, 452 },
+	{ "chown", ALWAYS, 0, 0 },
+	{ "fchown", ALWAYS, 0, 0 },
+	{ "lchown", ALWAYS, 0, 0 },
+	{ "fchownat", ALWAYS, 0, 0 },
+	{ "utime", ALWAYS, 0, 0 },
+	{ "utimes", ALWAYS, 0, 0 },
+	{ "utimensat", ALWAYS, 0, 0 },
+	{ "futimesat", ALWAYS, 0, 0 },
+	{ "setxattr", ALWAYS, 0, 0 },
+	{ "lsetxattr", ALWAYS, 0, 0 },
+	{ "fsetxattr", ALWAYS, 0, 0 },
+	{ "setxattrat", ALWAYS, 0, 463 },
+	{ "removexattr", ALWAYS, 0, 0 },
+	{ "lremovexattr", ALWAYS, 0, 0 },
+	{ "fremovexattr", ALWAYS, 0, 0 },
+	{ "removexattrat", ALWAYS, 0, 466 },
+	{ "file_setattr", ALWAYS, 0, 469 },
 	/* Objects that outlive the process, or reach other processes. */
-	{ "shmget", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "shmat", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "shmctl", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "msgget", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "msgsnd", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "msgrcv", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "msgctl", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "semget", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "semop", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "semtimedop", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "semctl", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "mq_open", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "mq_unlink", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "socket", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "add_key", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "request_key", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "keyctl", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "io_uring_setup", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "io_uring_enter", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "io_uring_register", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "bpf", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "ioctl", SANDBOX_LOAD, TTY_INPUT, 0, 0 },
+	{ "shmget", ALWAYS, 0, 0 },
+	{ "shmat", ALWAYS, 0, 0 },
+	{ "shmctl", ALWAYS, 0, 0 },
+	{ "msgget", ALWAYS, 0, 0 },
+	{ "msgsnd", ALWAYS, 0, 0 },
+	{ "msgrcv", ALWAYS, 0, 0 },
+	{ "msgctl", ALWAYS, 0, 0 },
+	{ "semget", ALWAYS, 0, 0 },
+	{ "semop", ALWAYS, 0, 0 },
+	{ "semtimedop", ALWAYS, 0, 0 },
+	{ "semctl", ALWAYS, 0, 0 },
+	{ "mq_open", ALWAYS, 0, 0 },
+	{ "mq_unlink", ALWAYS, 0, 0 },
+	{ "socket", ALWAYS, 0, 0 },
+	{ "add_key", ALWAYS, 0, 0 },
+	{ "request_key", ALWAYS, 0, 0 },
+	{ "keyctl", ALWAYS, 0, 0 },
+	{ "io_uring_setup", ALWAYS, 0, 0 },
+	{ "io_uring_enter", ALWAYS, 0, 0 },
+	{ "io_uring_register", ALWAYS, 0, 0 },
+	{ "bpf", ALWAYS, 0, 0 },
+	{ "ioctl", TTY_INPUT, 0, 0 },
 	/* What only a privileged process may do (the capabilities are
 	 * dropped too): marks on the whole machine. */
-	{ "mount", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "umount2", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "fsopen", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "fsmount", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "move_mount", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "open_tree", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "mount_setattr", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "pivot_root", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "chroot", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "sethostname", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "setdomainname", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "settimeofday", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "clock_settime", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "init_module", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "finit_module", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "delete_module", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "kexec_load", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "kexec_file_load", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "reboot", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "swapon", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "swapoff", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "acct", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "quotactl", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "iopl", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "ioperm", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "fanotify_init", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "perf_event_open", SANDBOX_LOAD, ALWAYS, 0, 0 },
+	{ "mount", ALWAYS, 0, 0 },
+	{ "umount2", ALWAYS, 0, 0 },
+	{ "fsopen", ALWAYS, 0, 0 },
+	{ "fsmount", ALWAYS, 0, 0 },
+	{ "move_mount", ALWAYS, 0, 0 },
+	{ "open_tree", ALWAYS, 0, 0 },
+	{ "mount_setattr", ALWAYS, 0, 0 },
+	{ "pivot_root", ALWAYS, 0, 0 },
+	{ "chroot", ALWAYS, 0, 0 },
+	{ "sethostname", ALWAYS, 0, 0 },
+	{ "setdomainname", ALWAYS, 0, 0 },
+	{ "settimeofday", ALWAYS, 0, 0 },
+	{ "clock_settime", ALWAYS, 0, 0 },
+	{ "init_module", ALWAYS, 0, 0 },
+	{ "finit_module", ALWAYS, 0, 0 },
+	{ "delete_module", ALWAYS, 0, 0 },
+	{ "kexec_load", ALWAYS, 0, 0 },
+	{ "kexec_file_load", ALWAYS, 0, 0 },
+	{ "reboot", ALWAYS, 0, 0 },
+	{ "swapon", ALWAYS, 0, 0 },
+	{ "swapoff", ALWAYS, 0, 0 },
+	{ "acct", ALWAYS, 0, 0 },
+	{ "quotactl", ALWAYS, 0, 0 },
+	{ "iopl", ALWAYS, 0, 0 },
+	{ "ioperm", ALWAYS, 0, 0 },
+	{ "fanotify_init", ALWAYS, 0, 0 },
+	{ "perf_event_open", ALWAYS, 0, 0 },
 	/* Other processes: made, replaced, reached. */
-	{ "fork", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "vfork", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "clone", SANDBOX_LOAD, NEW_PROCESS, 0, 0 },
-	{ "execve", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "execveat", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "unshare", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "setns", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "ptrace", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "process_vm_readv", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "process_vm_writev", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "pidfd_open", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "pidfd_getfd", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "pidfd_send_signal", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "kill", SANDBOX_LOAD, NOT_SELF, 0, 0 },
-	{ "tgkill", SANDBOX_LOAD, NOT_SELF, 0, 0 },
-	{ "tkill", SANDBOX_LOAD, ALWAYS, 0, 0 },
-	{ "rt_sigqueueinfo", SANDBOX_LOAD, NOT_SELF, 0, 0 },
-	{ "rt_tgsigqueueinfo", SANDBOX_LOAD, NOT_SELF, 0, 0 },
-	{ "prlimit64", SANDBOX_LOAD, NOT_ZERO, 0, 0 },
-	/* Once loaded, no file at all. */
-	{ "open", SANDBOX_RUN, ALWAYS, 0, 0 },
-	{ "openat", SANDBOX_RUN, ALWAYS, 0, 0 },
+	{ "fork", ALWAYS, 0, 0 },
+	{ "vfork", ALWAYS, 0, 0 },
+	{ "clone", NEW_PROCESS, 0, 0 },
+	{ "execve", ALWAYS, 0, 0 },
+	{ "execveat", ALWAYS, 0, 0 },
+	{ "unshare", ALWAYS, 0, 0 },
+	{ "setns", ALWAYS, 0, 0 },
+	{ "ptrace", ALWAYS, 0, 0 },
+	{ "process_vm_readv", ALWAYS, 0, 0 },
+	{ "process_vm_writev", ALWAYS, 0, 0 },
+	{ "pidfd_open", ALWAYS, 0, 0 },
+	{ "pidfd_getfd", ALWAYS, 0, 0 },
+	{ "pidfd_send_signal", ALWAYS, 0, 0 },
+	{ "kill", NOT_SELF, 0, 0 },
+	{ "tgkill", NOT_SELF, 0, 0 },
+	{ "tkill", ALWAYS, 0, 0 },
+	{ "rt_sigqueueinfo", NOT_SELF, 0, 0 },
+	{ "rt_tgsigqueueinfo", NOT_SELF, 0, 0 },
+	{ "prlimit64", NOT_ZERO, 0, 0 },
 };
 
 #define NRULES (sizeof(rules) / sizeof(rules[0]))
@@ -176,6 +174,36 @@ static const struct rule rules[] = {
 static int nrs[NRULES];
 static int told[NRULES];
 static int report_fd = -1;
+
+/* Whether this process entered the sandbox (shm_open below). */
+static int sandboxed;
+
+/*
+ * shm_open(3) for the kernel's libraries, exported by ar-bench (the
+ * Makefile's --dynamic-list) so that it comes before the C library's.
+ * In the sandbox a segment the caller creates is a memory file of its
+ * own, which no other process sees and which goes with the process:
+ * LLVM's OpenMP runtime up to version 16 registers itself in a segment
+ * named after its process and stops the program when it cannot, and a
+ * kernel that uses a segment for itself is left to do so.  Opening an
+ * existing segment is refused as before.  Outside the sandbox it is the
+ * C library's.
+ */
+int
+shm_open(const char *name, int oflag, mode_t mode)
+{
+	int (*libc)(const char *, int, mode_t);
+
+	if (sandboxed && (oflag & O_CREAT))
+		return memfd_create("ar-shm", oflag & O_CLOEXEC ?
+		    MFD_CLOEXEC : 0);
+	*(void **)&libc = dlsym(RTLD_NEXT, "shm_open");
+	if (libc == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return libc(name, oflag, mode);
+}
 
 /* Where the handler can set the refused call's return value; elsewhere a
  * refused call fails without being reported. */
@@ -290,31 +318,30 @@ add(scmp_filter_ctx f, const struct rule *r, int nr)
 }
 
 int
-sandbox_enter(enum sandbox_stage stage, int fd, struct ar_err *err)
+sandbox_enter(int fd, struct ar_err *err)
 {
+#ifdef SET_RETURN
+	struct sigaction sa;
+#endif
 	scmp_filter_ctx f;
 	size_t i;
 	int rc = 0, nr;
 
-	if (stage == SANDBOX_LOAD) {
-		report_fd = fd;
+	report_fd = fd;
 #ifdef SET_RETURN
-		struct sigaction sa;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = refused;
-		sa.sa_flags = SA_SIGINFO;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGSYS, &sa, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = refused;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSYS, &sa, NULL);
 #endif
-		/* Not readable or traceable by other processes of the
-		 * user, another candidate among them. */
-		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		if (drop_capabilities() != 0) {
-			ar_errf(err, "cannot set up the sandbox: cannot drop "
-			    "the capabilities: %s", strerror(errno));
-			return -1;
-		}
+	/* Not readable or traceable by other processes of the user,
+	 * another candidate among them. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (drop_capabilities() != 0) {
+		ar_errf(err, "cannot set up the sandbox: cannot drop the "
+		    "capabilities: %s", strerror(errno));
+		return -1;
 	}
 	if ((f = seccomp_init(SCMP_ACT_ALLOW)) == NULL) {
 		ar_errf(err, "cannot set up the sandbox (seccomp)");
@@ -328,16 +355,10 @@ sandbox_enter(enum sandbox_stage stage, int fd, struct ar_err *err)
 	 * A kernel too old for the flag has the mitigations.
 	 */
 	(void)seccomp_attr_set(f, SCMP_FLTATR_CTL_SSB, 1);
-	/* Threads the kernel's constructors started get it too. */
-	if (stage == SANDBOX_RUN)
-		rc = seccomp_attr_set(f, SCMP_FLTATR_CTL_TSYNC, 1);
 	/* Threads through clone, which the filter can look into. */
-	if (rc == 0 && stage == SANDBOX_LOAD &&
-	    (nr = seccomp_syscall_resolve_name("clone3")) >= 0)
+	if ((nr = seccomp_syscall_resolve_name("clone3")) >= 0)
 		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
 	for (i = 0; rc == 0 && i < NRULES; i++) {
-		if (rules[i].stage != stage)
-			continue;
 		nr = seccomp_syscall_resolve_name(rules[i].name);
 		if (nr < 0)	/* unknown to libseccomp, or not here */
 			nr = rules[i].nr;
@@ -346,8 +367,8 @@ sandbox_enter(enum sandbox_stage stage, int fd, struct ar_err *err)
 		nrs[i] = nr;
 		rc = add(f, &rules[i], nr);
 	}
-	if (rc == 0)
-		rc = seccomp_load(f);
+	if (rc == 0 && (rc = seccomp_load(f)) == 0)
+		sandboxed = 1;
 	seccomp_release(f);
 	if (rc != 0) {
 		ar_errf(err, "cannot set up the sandbox (seccomp): %s",
@@ -355,4 +376,10 @@ sandbox_enter(enum sandbox_stage stage, int fd, struct ar_err *err)
 		return -1;
 	}
 	return 0;
+}
+
+void
+sandbox_guard_parent(void)
+{
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }

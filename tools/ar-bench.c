@@ -38,6 +38,7 @@
 #include "rec.h"
 #include "replay.h"
 #include "rng.h"
+#include "sandbox.h"
 #include "space.h"
 #include "spec.h"
 #include "util.h"
@@ -295,6 +296,10 @@ settings(struct bench *b)
 	}
 	if (b->backend == BACKEND_COMMAND || b->backend == BACKEND_REPLAY)
 		return;
+	/* The answers live in this process: no sandboxed kernel reads
+	 * them through /proc. */
+	if (b->sandbox)
+		sandbox_guard_parent();
 
 	if (args_load(&b->args, s, &err) != 0)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);

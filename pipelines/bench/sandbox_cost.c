@@ -1,6 +1,6 @@
 /*
  * What the sandbox costs outside the kernel's work (pipelines/bench/
- * sandbox.sh): the time to enter both stages, and the time of a system
+ * sandbox.sh): the time to enter it, and the time of a system
  * call the filters let through, without and then with them, in one
  * process.  Prints one JSON line.
  *
@@ -44,8 +44,7 @@ main(int argc, char **argv)
 
 	off = call_ns(n);
 	t0 = now();
-	if (sandbox_enter(SANDBOX_LOAD, -1, &err) != 0 ||
-	    sandbox_enter(SANDBOX_RUN, -1, &err) != 0) {
+	if (sandbox_enter(-1, &err) != 0) {
 		fprintf(stderr, "sandbox_cost: %s\n", err.msg);
 		return 1;
 	}
