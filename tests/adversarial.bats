@@ -141,6 +141,17 @@ need_sandbox() {
 	[ "${AR_SANDBOX:-}" != off ] || skip "AR_SANDBOX=off (make valgrind)"
 }
 
+# bench_source SRC [JQ]: the kernel in SRC, the study's signature and
+# entry, built and measured alone (the study changed by JQ), in the
+# test's folder; ar-bench's record in $output.
+bench_source() {
+	jq --arg s "$1" ".source = \$s | .params = {\"K\": [1]} | ${2:-.}" "$C" >c.json
+	printf '{"study":"bench-cheats","params":{"K":1}}\n' |
+	    ar-compile -s c.json --cache cache >built.jsonl
+	run --separate-stderr ar-bench -s c.json --cache cache built.jsonl
+	assert_success
+}
+
 @test "a kernel in the sandbox leaves no mark outside its process and cannot reach the harness" {
 	need_sandbox
 	cp "$FIX"/bench/cheats.c "$FIX"/bench/faults_ref.c "$BATS_TEST_TMPDIR/"
@@ -206,19 +217,13 @@ need_sandbox() {
 			y[i] = 2 * x[i] + a;
 	}
 	EOF
-	jq '.source = "needsfile.c" | .params = {"K": [1]}' "$C" >c.json
-	printf '{"study":"bench-cheats","params":{"K":1}}\n' |
-	    ar-compile -s c.json --cache cache >built.jsonl
-	run --separate-stderr ar-bench -s c.json --cache cache built.jsonl
-	assert_success
+	bench_source needsfile.c
 	[ "$(jq -r .status <<<"$output")" = crash ]
 	run jq -r .error <<<"$output"
 	assert_output "killed by signal 6 (Aborted): log.txt: Operation not permitted; the sandbox refused its calls to openat (bench.sandbox)"
 	[ ! -e log.txt ]
 	# The study can say it needs no sandbox.
-	jq '.bench.sandbox = false' c.json >off.json
-	run --separate-stderr ar-bench -s off.json --cache cache built.jsonl
-	assert_success
+	bench_source needsfile.c '.bench.sandbox = false'
 	[ "$(jq -r '[.status, .refused] | @text' <<<"$output")" = '["ok",null]' ]
 	[ -e log.txt ]
 }
@@ -257,11 +262,7 @@ need_sandbox() {
 			y[i] = 2 * x[i] + a;
 	}
 	EOF
-	jq '.source = "shm.c" | .params = {"K": [1]}' "$C" >c.json
-	printf '{"study":"bench-cheats","params":{"K":1}}\n' |
-	    ar-compile -s c.json --cache cache >built.jsonl
-	run --separate-stderr ar-bench -s c.json --cache cache built.jsonl
-	assert_success
+	bench_source shm.c
 	[ "$(jq -r '[.status, .refused, .error] | @text' <<<"$output")" = '["ok",null,null]' ]
 	# The segment was the process's own: none is left.
 	[ -z "$(find /dev/shm -maxdepth 1 -name 'ar-test-*' 2>/dev/null)" ]
