@@ -51,15 +51,6 @@ struct crun {
 	unsigned char *image;
 };
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* One line of the report; a message never breaks it. */
 static void
 say(int fd, const char *word, const char *fmt, ...)
@@ -108,7 +99,7 @@ static void
 sample(struct sampler *s)
 {
 	struct ar_err err;
-	double w, t = now();
+	double w, t = ar_now();
 
 	if (s == NULL || t - s->last < POWER_EVERY_S)
 		return;
@@ -128,7 +119,7 @@ static int
 wait_event(const struct crun *r, CUevent ev, double deadline, CUresult *rc,
     struct sampler *s)
 {
-	double t0 = now(), t;
+	double t0 = ar_now(), t;
 
 	for (;;) {
 		*rc = r->d->event_query(ev);
@@ -136,7 +127,7 @@ wait_event(const struct crun *r, CUevent ev, double deadline, CUresult *rc,
 			return 0;
 		if (*rc != CUDA_ERROR_NOT_READY)
 			return -1;
-		t = now();
+		t = ar_now();
 		if (deadline > 0 && t >= deadline)
 			return 1;
 		sample(s);
@@ -549,7 +540,7 @@ runs(struct crun *r, double *times)
 			    ch->nruns, cuerr(r, rc));
 			return -1;
 		}
-		deadline = ch->timeout_s > 0 ? now() + ch->timeout_s : 0;
+		deadline = ch->timeout_s > 0 ? ar_now() + ch->timeout_s : 0;
 		if ((w = wait_event(r, r->stop, deadline, &rc, NULL)) > 0) {
 			say(r->fd, "timeout", "run %zu of %zu did not finish "
 			    "within %g s", k + 1, ch->nruns, ch->timeout_s);
@@ -663,7 +654,7 @@ energy(struct crun *r, const double *times)
 			say(r->fd, "noenergy", "%s", err.msg);
 			return 0;
 		}
-		t0 = now();
+		t0 = ar_now();
 		/* Sampled while the launches queue up too: once the queue
 		 * is full, a launch waits for the device. */
 		if (!counter) {
@@ -683,7 +674,7 @@ energy(struct crun *r, const double *times)
 			say(r->fd, "crash", "energy: %s", cuerr(r, rc));
 			return -1;
 		}
-		deadline = ch->timeout_s > 0 ? now() + ch->timeout_s +
+		deadline = ch->timeout_s > 0 ? ar_now() + ch->timeout_s +
 		    4 * per * (double)nper : 0;
 		w = wait_event(r, r->stop, deadline, &rc, counter ? NULL : &s);
 		if (w > 0) {
@@ -695,7 +686,7 @@ energy(struct crun *r, const double *times)
 			say(r->fd, "crash", "energy: %s", cuerr(r, rc));
 			return -1;
 		}
-		t1 = now();
+		t1 = ar_now();
 		if (!counter) {
 			s.last = t1 - POWER_EVERY_S;
 			sample(&s);

@@ -23,7 +23,6 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "proc.h"
@@ -57,15 +56,6 @@ struct sink {
 	int truncated;
 	int tail;		/* keep the last max bytes, not the first */
 };
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 close_fd(int *fd)
@@ -382,7 +372,7 @@ spawn(char *const argv[], proc_fn *fn, void *ctx, const struct proc_opts *o,
 		goto fail;
 	env = make_env(o->env);
 
-	t0 = now();
+	t0 = ar_now();
 	if ((pid = fork()) < 0) {
 		ar_errf(err, "cannot fork: %s", strerror(errno));
 		goto fail;
@@ -456,14 +446,14 @@ spawn(char *const argv[], proc_fn *fn, void *ctx, const struct proc_opts *o,
 			else if (w == 0 && si.si_pid == pid) {
 				exited = 1;
 				if (!timed_out)
-					tend = now();
+					tend = ar_now();
 				/*
 				 * What the child left running in its group
 				 * goes with it.  The zombie holds the group's
 				 * id, so it cannot name anyone else yet.
 				 */
 				kill(-pid, SIGKILL);
-				drain_until = now() + DRAIN_S;
+				drain_until = ar_now() + DRAIN_S;
 			}
 		}
 		for (i = 0; i < nsink; i++)
@@ -475,7 +465,7 @@ spawn(char *const argv[], proc_fn *fn, void *ctx, const struct proc_opts *o,
 			}
 		if (exited && open == 0)
 			break;
-		t = now();
+		t = ar_now();
 		if (exited) {
 			if (t >= drain_until)
 				break;

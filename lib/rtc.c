@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "rtc.h"
 
@@ -158,15 +157,6 @@ rtc_ident(char *buf, size_t cap, struct ar_err *err)
 	return 0;
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int
 rtc_compile(const char *name, const char *src, char *const *opts,
     size_t nopts, struct rtc_out *out, struct ar_err *err)
@@ -179,7 +169,7 @@ rtc_compile(const char *name, const char *src, char *const *opts,
 	memset(out, 0, sizeof(*out));
 	if (!loaded(err))
 		return -1;
-	t0 = now();
+	t0 = ar_now();
 	if ((r = nv.create(&prog, src, name, 0, NULL, NULL)) !=
 	    NVRTC_SUCCESS) {
 		ar_errf(err, "NVRTC cannot create a program of '%s': %s",
@@ -187,7 +177,7 @@ rtc_compile(const char *name, const char *src, char *const *opts,
 		return -1;
 	}
 	c = nv.compile(prog, (int)nopts, (const char *const *)opts);
-	out->seconds = now() - t0;
+	out->seconds = ar_now() - t0;
 	if ((r = nv.log_size(prog, &n)) != NVRTC_SUCCESS)
 		goto fail;
 	out->log = emalloc(n + 1);

@@ -55,6 +55,9 @@ char *estrndup(const char *s, size_t n);
  */
 int ar_fshut(FILE *f, const char *name);
 
+/* Seconds on CLOCK_MONOTONIC, for timing what takes microseconds and up. */
+double ar_now(void);
+
 /* The name shown for a file operand: "-" reads as "<stdin>". */
 const char *ar_fname(const char *path);
 

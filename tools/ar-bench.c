@@ -188,15 +188,6 @@ static const char *const command_columns[] = {
 	"times.mean", "times.sd", "cost_s", "host", "error", NULL
 };
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 free_strv(char **v)
 {
@@ -1287,7 +1278,7 @@ measure_all(struct bench *b)
 	for (i = 0; i < b->nitems; i++) {
 		struct item *it = &b->items[i];
 		struct outcome o;
-		double t0 = now();
+		double t0 = ar_now();
 		json_t *rec;
 
 		memset(&o, 0, sizeof(o));
@@ -1314,7 +1305,7 @@ measure_all(struct bench *b)
 			it->sealed = -1;
 		}
 		rec = output_record(b, it, &o, b->backend == BACKEND_REPLAY ?
-		    o.cost_s : now() - t0);
+		    o.cost_s : ar_now() - t0);
 		if (rec_write(b->w, rec, &err) != 0) {
 			json_decref(rec);
 			json_decref(o.output);

@@ -11,19 +11,9 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "space.h"
 #include "spec.h"
-
-static double
-now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static int
 cmp_dbl(const void *a, const void *b)
@@ -61,12 +51,12 @@ main(int argc, char **argv)
 	}
 	t = calloc((size_t)reps, sizeof(*t));
 	for (r = 0; r < reps; r++) {
-		t0 = now();
+		t0 = ar_now();
 		for (i = 0; i < sp.nlist; i++) {
 			space_id(&sp, sp.list + i * sp.np, id);
 			check += (unsigned char)id[0];
 		}
-		t[r] = (now() - t0) / (double)sp.nlist * 1e6;
+		t[r] = (ar_now() - t0) / (double)sp.nlist * 1e6;
 	}
 	qsort(t, (size_t)reps, sizeof(*t), cmp_dbl);
 	printf("{\"study\":\"%s\",\"configs\":%zu,\"repeats\":%d,"

@@ -24,8 +24,9 @@ cp "$(dirname "$study")"/*.c "$dir/"
 jq '.bench.sandbox = true' "$study" >"$dir/on.json"
 jq '.bench.sandbox = false' "$study" >"$dir/off.json"
 root=$PWD
+# shellcheck disable=SC2046
 cc -O2 -Ilib -D_GNU_SOURCE -o "$dir/sandbox_cost" pipelines/bench/sandbox_cost.c \
-    lib/libar.a -lseccomp
+    lib/libar.a $(sed -n 's/^LDLIBS = //p' Makefile)
 cd "$dir"
 "$root/bin/ar-propose" -s on.json -n "$n" --strategy random --seed 2 |
     "$root/bin/ar-compile" -s on.json --cache cache >built.jsonl

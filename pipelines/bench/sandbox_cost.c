@@ -9,30 +9,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sandbox.h"
-
-static double
-now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* The mean time of a getppid(2), the cheapest call, made n times. */
 static double
 call_ns(long n)
 {
-	double t0 = now();
+	double t0 = ar_now();
 	long i;
 
 	for (i = 0; i < n; i++)
 		syscall(SYS_getppid);
-	return (now() - t0) / (double)n * 1e9;
+	return (ar_now() - t0) / (double)n * 1e9;
 }
 
 int
@@ -43,12 +33,12 @@ main(int argc, char **argv)
 	struct ar_err err;
 
 	off = call_ns(n);
-	t0 = now();
+	t0 = ar_now();
 	if (sandbox_enter(-1, &err) != 0) {
 		fprintf(stderr, "sandbox_cost: %s\n", err.msg);
 		return 1;
 	}
-	enter = now() - t0;
+	enter = ar_now() - t0;
 	on = call_ns(n);
 	printf("{\"enter_ms\":%.3f,\"call_ns_off\":%.1f,\"call_ns_on\":%.1f}\n",
 	    enter * 1e3, off, on);

@@ -10,19 +10,9 @@
  * Prints one JSON line per measurement.
  */
 #include <stdlib.h>
-#include <time.h>
 
 #include "space.h"
 #include "spec.h"
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 struct plain {
 	const struct space *sp;
@@ -39,7 +29,7 @@ plain_visit(void *ctx, const space_idx *cfg)
 	size_t d;
 
 	p->found++;
-	if (now() - p->start < p->limit)
+	if (ar_now() - p->start < p->limit)
 		return 0;
 	for (d = 0; d < p->sp->np; d++)
 		pos = pos * (double)s->params[d].n + cfg[d];
@@ -78,9 +68,9 @@ main(int argc, char *argv[])
 	}
 	t = calloc((size_t)reps, sizeof(*t));
 	for (i = 0; i < reps; i++) {
-		t0 = now();
+		t0 = ar_now();
 		n = space_count(&sp, 1);
-		t[i] = now() - t0;
+		t[i] = ar_now() - t0;
 	}
 	qsort(t, (size_t)reps, sizeof(*t), cmp);
 	printf("{\"method\":\"pruned\",\"study\":\"%s\",\"product\":%.0f,"
@@ -93,9 +83,9 @@ main(int argc, char *argv[])
 	p.sp = &sp;
 	p.limit = limit;
 	p.share = 1;
-	p.start = now();
+	p.start = ar_now();
 	space_enumerate(&sp, 0, plain_visit, &p);
-	t0 = now() - p.start;
+	t0 = ar_now() - p.start;
 	printf("{\"method\":\"plain\",\"study\":\"%s\",\"valid_found\":%llu,"
 	    "\"seconds\":%.3f,\"share_covered\":%.6f,"
 	    "\"seconds_projected\":%.1f,\"complete\":%s}\n", s.name,
