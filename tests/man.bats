@@ -176,3 +176,53 @@ synopsis_matches() {
 	assert_success
 	assert_output "$(jq -S . "$ROOT/kernels/matmul/cpu.json")"
 }
+
+# The backends ar-study(5) calls "Not yet" are exactly those ar-compile
+# refuses as not supported, so the page and the programs cannot drift
+# apart again (it once called cuda "Not yet" while its CAVEATS, the
+# README and the programs said it worked).
+@test "ar-study(5) says Not yet of exactly the backends the programs refuse" {
+	local b text
+	for b in c cuda opencl command replay; do
+		# The paragraph of the backend in the list under "backend".
+		text=$(awk -v b="$b" '
+		    $0 == ".It Cm " b { on = 1; next }
+		    on && /^\.(It|El)( |$)/ { exit }
+		    on { print }' "$ROOT/man/man5/ar-study.5")
+		[ -n "$text" ] || fail "no paragraph for backend $b in ar-study(5)"
+		case $b in
+		command) more='"command": ["true"]' ;;
+		replay) more='"source": "k.json"' ;;
+		*) more='"source": "k.c", "entry": "k"' ;;
+		esac
+		printf '{"name": "t", "backend": "%s", %s, "params": {"X": [1]}}' \
+		    "$b" "$more" >"$BATS_TEST_TMPDIR/$b.json"
+		touch "$BATS_TEST_TMPDIR/k.c"
+		echo '{}' >"$BATS_TEST_TMPDIR/k.json"
+		run --separate-stderr ar-compile -s "$BATS_TEST_TMPDIR/$b.json" </dev/null
+		if [[ $text == *"Not yet"* ]]; then
+			[ "$status" -eq 2 ] && [[ $stderr == *"not supported"* ]] ||
+			    fail "ar-study(5) says Not yet of $b, but ar-compile: $status $stderr"
+		else
+			[[ $stderr != *"not supported"* ]] ||
+			    fail "ar-compile refuses $b, but ar-study(5) does not say Not yet"
+		fi
+	done
+}
+
+@test "ar-formats(7) says what the programs do with a string that reads as a number" {
+	command -v mandoc >/dev/null || skip "mandoc is not installed"
+	local page
+	page=$(mandoc -Tascii -O width=1000 "$ROOT/man/man7/ar-formats.7" |
+	    sed 's/.\x08//g' | tr -s ' \n' '  ')
+	[[ $page != *"does not match the study's string when it comes back"* ]] ||
+	    fail "ar-formats(7) still says such a value is refused"
+	[[ $page == *"still matches the study's string"* ]]
+	# And what it says holds.
+	write_study s.json '{"name": "t", "backend": "c", "source": "k.c",
+	  "params": {"V": ["8", "16"]}}'
+	ar-propose -s "$BATS_TEST_TMPDIR/s.json" --strategy grid -n 2 --csv >"$BATS_TEST_TMPDIR/a.csv"
+	run --separate-stderr ar-propose -s "$BATS_TEST_TMPDIR/s.json" --from "$BATS_TEST_TMPDIR/a.csv"
+	assert_success
+	[ "$(jq -c .params.V <<<"$output" | tr '\n' ' ')" = '"8" "16" ' ]
+}
