@@ -68,8 +68,15 @@ load_one(struct args_arg *a, const struct spec *s, json_t *o, size_t i,
 			if (strcmp(members[k], key) == 0)
 				break;
 		if (k == sizeof(members) / sizeof(members[0])) {
-			ar_errf(err, "%s: key \"%s.%s\": unknown key", s->path,
-			    at, key);
+			const char *near = ar_nearest(key, members, k);
+
+			if (near != NULL)
+				ar_errf(err, "%s: key \"%s.%s\": unknown key "
+				    "(did you mean \"%s.%s\"?)", s->path, at,
+				    key, at, near);
+			else
+				ar_errf(err, "%s: key \"%s.%s\": unknown key",
+				    s->path, at, key);
 			return -1;
 		}
 	}

@@ -9,6 +9,18 @@
 #include "util.h"
 
 void
+cli_setprogname(char *argv[])
+{
+	char *slash;
+
+	if (argv[0] == NULL)
+		return;
+	if ((slash = strrchr(argv[0], '/')) != NULL && slash[1] != '\0')
+		argv[0] = slash + 1;
+	ar_setprogname(argv[0]);
+}
+
+void
 cli_usage(const char *synopsis)
 {
 	fputs(synopsis, stderr);

@@ -20,6 +20,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/*
+ * The program's name for messages, ar_setprogname's, and argv[0] made
+ * that name too: getopt_long names the program by argv[0] when it refuses
+ * an option, and "/abs/path/bin/ar-score: unrecognized option" should read
+ * as every other message does.  Call first in main().
+ */
+void cli_setprogname(char *argv[]);
+
 /* Prints synopsis to stderr and exits 2. */
 void cli_usage(const char *synopsis) __attribute__((noreturn));
 /* "prog: message" on stderr, then cli_usage. */

@@ -424,9 +424,10 @@ search_read_history(struct search *s, const char *path)
 		long slen;
 		double v;
 
+		/* err says "invalid JSON at column N: what". */
 		if (rec_peek(line, len, keys, NKEYS, sp, &err) != 0)
-			ar_die(AR_EXIT_USAGE, "%s:%zu: invalid JSON: %s",
-			    rec_reader_name(r), rec_reader_line(r), err.msg);
+			ar_die(AR_EXIT_USAGE, "%s:%zu: %s", rec_reader_name(r),
+			    rec_reader_line(r), err.msg);
 		if (sp[STUDY].start != NULL) {
 			slen = rec_span_string(&sp[STUDY], study,
 			    sizeof(study));

@@ -81,6 +81,26 @@ has_type(json_t *v, int type)
 	return (int)json_typeof(v) == type;
 }
 
+/* "PATH: key \"AT.KEY\": unknown key", with the known key nearest to
+ * KEY when there is one, since a typo is the likeliest unknown key; AT
+ * is the table the key is in, NULL at the top. */
+static void
+unknown_key(struct ar_err *err, const char *path, const char *at,
+    const char *key, const char *const *known, size_t n)
+{
+	const char *near = ar_nearest(key, known, n);
+	const char *dot = at != NULL ? "." : "";
+
+	if (at == NULL)
+		at = "";
+	if (near != NULL)
+		ar_errf(err, "%s: key \"%s%s%s\": unknown key (did you mean "
+		    "\"%s%s%s\"?)", path, at, dot, key, at, dot, near);
+	else
+		ar_errf(err, "%s: key \"%s%s%s\": unknown key", path, at, dot,
+		    key);
+}
+
 /* A C identifier: parameters and constants become -D NAME=VALUE. */
 static int
 is_ident(const char *s)
@@ -725,8 +745,13 @@ check_subkeys(struct spec *s, const char *obj, struct ar_err *err)
 			    strcmp(subkeys[i].key, key) == 0)
 				break;
 		if (i == sizeof(subkeys) / sizeof(subkeys[0])) {
-			ar_errf(err, "%s: key \"%s.%s\": unknown key", s->path,
-			    obj, key);
+			const char *known[sizeof(subkeys) / sizeof(*subkeys)];
+			size_t n = 0;
+
+			for (i = 0; i < sizeof(subkeys) / sizeof(*subkeys); i++)
+				if (strcmp(subkeys[i].obj, obj) == 0)
+					known[n++] = subkeys[i].key;
+			unknown_key(err, s->path, obj, key, known, n);
 			return -1;
 		}
 		if (!sub_ok(v, subkeys[i].type)) {
@@ -839,6 +864,8 @@ load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
 	json_error_t je;
 	const char *key, *slash;
 	json_t *v, *ref, *fparams = NULL;
+	struct stat st;
+	FILE *f;
 	size_t i;
 	int rc;
 
@@ -849,7 +876,21 @@ load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
 	if (slash == path)
 		s->dir[0] = '/', s->dir[1] = '\0';
 
-	s->root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	/* A folder opens for reading, and jansson would call its empty
+	 * text invalid JSON. */
+	if ((f = fopen(path, "r")) == NULL) {
+		ar_errf(err, "cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		ar_errf(err, "cannot open '%s': %s", path,
+		    strerror(EISDIR));
+		return -1;
+	}
+	errno = 0;
+	s->root = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+	fclose(f);
 	if (s->root == NULL) {
 		if (je.line < 1)
 			ar_errf(err, "cannot open '%s': %s", path,
@@ -868,7 +909,11 @@ load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
 			if (strcmp(topkeys[i].key, key) == 0)
 				break;
 		if (i == sizeof(topkeys) / sizeof(topkeys[0])) {
-			ar_errf(err, "%s: key \"%s\": unknown key", path, key);
+			const char *known[sizeof(topkeys) / sizeof(*topkeys)];
+
+			for (i = 0; i < sizeof(topkeys) / sizeof(*topkeys); i++)
+				known[i] = topkeys[i].key;
+			unknown_key(err, path, NULL, key, known, i);
 			return -1;
 		}
 		if (!has_type(v, topkeys[i].type)) {

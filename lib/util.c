@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -161,6 +162,54 @@ const char *
 ar_fname(const char *path)
 {
 	return strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
+/* Edits from a to b, counting a swap of neighbours as one (the
+ * optimal string alignment distance); words are short. */
+static size_t
+edits(const char *a, const char *b)
+{
+	enum { MAXW = 64 };
+	size_t d[MAXW + 1][MAXW + 1], la = strlen(a), lb = strlen(b), i, j, c;
+
+	if (la > MAXW || lb > MAXW)
+		return SIZE_MAX;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < c)
+				c = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < c)
+				c = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < c)
+				c = d[i - 2][j - 2] + 1;
+			d[i][j] = c;
+		}
+	return d[la][lb];
+}
+
+const char *
+ar_nearest(const char *word, const char *const *words, size_t n)
+{
+	const char *best = NULL;
+	size_t i, e, beste = SIZE_MAX, len = strlen(word);
+
+	for (i = 0; i < n; i++)
+		if ((e = edits(word, words[i])) < beste)
+			best = words[i], beste = e;
+	/* Two edits make any two short words alike: "ab" is not "cc". */
+	if (best != NULL && beste <= 2 && 2 * beste < len)
+		return best;
+	if (len >= 3)
+		for (i = 0; i < n; i++)
+			if (strncmp(words[i], word, len) == 0)
+				return words[i];
+	return NULL;
 }
 
 void

@@ -61,6 +61,15 @@ double ar_now(void);
 /* The name shown for a file operand: "-" reads as "<stdin>". */
 const char *ar_fname(const char *path);
 
+/*
+ * For a "did you mean": the one of words[0..n) nearest to word, at most
+ * two edits away (a letter added, dropped, changed, or two neighbours
+ * swapped) and fewer than half of word's letters, or else the first that
+ * word begins, three letters at least; NULL when none is near.
+ */
+const char *ar_nearest(const char *word, const char *const *words,
+    size_t n);
+
 /* A growable byte buffer; init with {0}, release with free(b.buf). */
 struct ar_buf {
 	char *buf;

@@ -35,6 +35,25 @@ SMALL=$FIX/small/study.json
 	[[ $stderr == *"usage: ar-propose"* ]]
 }
 
+@test "a bad option names the program, not the path it was run by" {
+	local tool path synopsis
+	for tool in ar-propose ar-compile ar-bench ar-score ar-learn; do
+		path=$(command -v "$tool")
+		[[ $path == /* ]] || fail "$tool is not at an absolute path: $path"
+		synopsis=$("$path" --help | sed '/^$/q' | sed '$d')
+		run --separate-stderr "$path" --bogus </dev/null
+		assert_failure 2
+		assert_output ''
+		assert_equal "$stderr" "$tool: unrecognized option '--bogus'
+$synopsis"
+		run --separate-stderr "$path" -Q </dev/null
+		assert_failure 2
+		assert_output ''
+		assert_equal "$stderr" "$tool: invalid option -- 'Q'
+$synopsis"
+	done
+}
+
 @test "a count that is not a number is a usage error" {
 	run --separate-stderr ar-propose -s "$SMALL" -n 3x
 	assert_failure 2
@@ -274,6 +293,14 @@ bad_from() { # bad_from INPUT EXPECTED-STDERR
 	assert_failure 2
 	[ -z "$output" ]
 	[[ $stderr == "ar-propose: $BATS_TEST_TMPDIR/h:2: invalid JSON"* ]]
+}
+
+@test "-H: a malformed history line says invalid JSON once" {
+	printf '%s\n' '{"study": "small", "id": ,}' >"$BATS_TEST_TMPDIR/h"
+	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/h"
+	assert_failure 2
+	assert_output ''
+	assert_equal "$stderr" "ar-propose: $BATS_TEST_TMPDIR/h:1: invalid JSON at column 26: unexpected character"
 }
 
 @test "-H: a history that does not exist" {

@@ -49,6 +49,52 @@ bad_study() {
 	bad_study '.constriants = []' 's.json: key "constriants": unknown key'
 }
 
+# stderr_is JQ-FILTER EXPECTED: the whole of stderr for GOOD changed.
+stderr_is() {
+	write_study s.json "$(jq "$1" <<<"$GOOD")"
+	run --separate-stderr ar-propose -s "$BATS_TEST_TMPDIR/s.json" -n 1
+	assert_failure 2
+	assert_output ''
+	assert_equal "$stderr" "ar-propose: $BATS_TEST_TMPDIR/s.json: $2"
+}
+
+@test "a misspelt key gets the nearest known one as a suggestion" {
+	stderr_is '.objectve = "minimize time_s"' 'key "objectve": unknown key (did you mean "objective"?)'
+	stderr_is '.constriants = []' 'key "constriants": unknown key (did you mean "constraints"?)'
+	stderr_is '.param = {}' 'key "param": unknown key (did you mean "params"?)'
+	stderr_is '.descr = "x"' 'key "descr": unknown key (did you mean "description"?)'
+	stderr_is '.bench = {"repeats": 3}' 'key "bench.repeats": unknown key (did you mean "bench.repeat"?)'
+	stderr_is '.bench = {"timeout": 3}' 'key "bench.timeout": unknown key (did you mean "bench.timeout_s"?)'
+	stderr_is '.compile = {"flag": []}' 'key "compile.flag": unknown key (did you mean "compile.flags"?)'
+	stderr_is '.verify = {"rtl": 1}' 'key "verify.rtl": unknown key (did you mean "verify.rtol"?)'
+	stderr_is '.reference = {"entyr": "k"}' 'key "reference.entyr": unknown key (did you mean "reference.entry"?)'
+}
+
+@test "a misspelt key of an argument gets a suggestion from ar-bench" {
+	write_study s.json "$(jq '.args = [{"name": "a", "type": "int32", "vlaue": "1"}]' <<<"$GOOD")"
+	run --separate-stderr ar-bench -s "$BATS_TEST_TMPDIR/s.json" </dev/null
+	assert_failure 2
+	assert_output ''
+	assert_equal "$stderr" "ar-bench: $BATS_TEST_TMPDIR/s.json: key \"args[0].vlaue\": unknown key (did you mean \"args[0].value\"?)"
+}
+
+@test "a key near none gets no suggestion" {
+	stderr_is '.colour = 1' 'key "colour": unknown key'
+	stderr_is '.bench = {"xy": 1}' 'key "bench.xy": unknown key'
+}
+
+@test "a study that is a folder says so" {
+	run --separate-stderr ar-propose -s "$BATS_TEST_TMPDIR"
+	assert_failure 2
+	assert_output ''
+	assert_equal "$stderr" "ar-propose: cannot open '$BATS_TEST_TMPDIR': Is a directory"
+	cd "$BATS_TEST_TMPDIR"
+	run --separate-stderr ar-propose -s .
+	assert_failure 2
+	assert_output ''
+	assert_equal "$stderr" "ar-propose: cannot open '.': Is a directory"
+}
+
 @test "a key of the wrong type" {
 	bad_study '.params = [1]' 's.json: key "params": expected an object, found an array'
 	bad_study '.name = 3' 's.json: key "name": expected a string, found an integer'

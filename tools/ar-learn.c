@@ -467,7 +467,7 @@ main(int argc, char *argv[])
 	char *const *files;
 	int ch, status;
 
-	ar_setprogname(argv[0]);
+	cli_setprogname(argv);
 	while ((ch = getopt_long(argc, argv, "hm:s:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':

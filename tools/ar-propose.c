@@ -276,7 +276,7 @@ main(int argc, char *argv[])
 	size_t i, nstdin;
 	int ch, status;
 
-	ar_setprogname(argv[0]);
+	cli_setprogname(argv);
 	op.defs = ecalloc((size_t)argc, sizeof(*op.defs));
 	op.hists = ecalloc((size_t)argc, sizeof(*op.hists));
 	while ((ch = getopt_long(argc, argv, "D:H:hm:n:s:", longopts, NULL))

@@ -315,7 +315,7 @@ main(int argc, char *argv[])
 	char *const *files;
 	int ch, status;
 
-	ar_setprogname(argv[0]);
+	cli_setprogname(argv);
 	op.defs = ecalloc((size_t)argc, sizeof(*op.defs));
 	while ((ch = getopt_long(argc, argv, "D:hs:", longopts, NULL)) != -1) {
 		switch (ch) {

@@ -509,7 +509,7 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch;
 
-	ar_setprogname(argv[0]);
+	cli_setprogname(argv);
 	op.defs = ecalloc((size_t)argc, sizeof(*op.defs));
 	parse_budgets(&op, "25,50,100,200,400");
 	while ((ch = getopt_long(argc, argv, "D:hs:", longopts, NULL)) != -1) {
