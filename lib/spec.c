@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "hash.h"
 #include "rec.h"
@@ -777,16 +779,63 @@ check_subkeys(struct spec *s, const char *obj, struct ar_err *err)
 }
 
 /*
+ * Expands argument a of the command into out: "{NAME}" becomes
+ * text[slot], the text of the parameter or problem constant NAME, and
+ * "{{" and "}}" become "{" and "}", as in Python's str.format; with text
+ * NULL a placeholder becomes nothing.  Returns the number of
+ * placeholders, or -1 with why (of size len) saying what is wrong.
+ */
+static int
+expand(const struct spec *s, const char *a, const char *const *text,
+    struct ar_buf *out, char *why, size_t len)
+{
+	const char *p, *q;
+	int n = 0, slot;
+
+	for (p = a; (q = strpbrk(p, "{}")) != NULL; p = q + 1) {
+		buf_add(out, p, (size_t)(q - p));
+		if (q[1] == q[0]) {
+			buf_add(out, q++, 1);
+			continue;
+		}
+		if (*q == '}') {
+			snprintf(why, len, "'}' without '{' (write }} for a "
+			    "literal })");
+			return -1;
+		}
+		p = q + 1;
+		if ((q = strchr(p, '}')) == NULL) {
+			snprintf(why, len, "'{' without '}' (write {{ for a "
+			    "literal {)");
+			return -1;
+		}
+		if ((slot = spec_lookup((void *)s, p, (size_t)(q - p))) < 0) {
+			snprintf(why, len, "unknown name '%.*s' (write {{ "
+			    "for a literal {)", (int)(q - p), p);
+			return -1;
+		}
+		if (text != NULL)
+			buf_adds(out, text[slot]);
+		n++;
+	}
+	buf_adds(out, p);
+	return n;
+}
+
+/*
  * The command of the command backend: an argument vector, never a shell
  * line.  "{NAME}" inside an argument stands for the value of a parameter
- * or problem constant; every such name must exist.
+ * or problem constant; every such name must exist, and any other brace
+ * is doubled.
  */
 static int
 check_command(struct spec *s, struct ar_err *err)
 {
 	json_t *cmd = json_object_get(s->root, "command"), *a;
-	const char *p, *q;
+	struct ar_buf b = { 0 };
+	char why[160];
 	size_t i;
+	int rc = 0;
 
 	if (cmd == NULL) {
 		if (strcmp(s->backend, "command") == 0) {
@@ -808,22 +857,32 @@ check_command(struct spec *s, struct ar_err *err)
 			    "%sstring", s->path, i, i == 0 ? "non-empty " : "");
 			return -1;
 		}
-		for (p = json_string_value(a); (p = strchr(p, '{')) != NULL;
-		    p = q + 1) {
-			if ((q = strchr(p, '}')) == NULL) {
-				ar_errf(err, "%s: key \"command[%zu]\": '{' "
-				    "without '}'", s->path, i);
-				return -1;
-			}
-			if (spec_lookup(s, p + 1, (size_t)(q - p - 1)) < 0) {
-				ar_errf(err, "%s: key \"command[%zu]\": "
-				    "unknown name '%.*s'", s->path, i,
-				    (int)(q - p - 1), p + 1);
-				return -1;
-			}
+		b.len = 0;
+		if (expand(s, json_string_value(a), NULL, &b, why,
+		    sizeof(why)) < 0) {
+			ar_errf(err, "%s: key \"command[%zu]\": %s", s->path,
+			    i, why);
+			rc = -1;
+			break;
 		}
 	}
-	return 0;
+	free(b.buf);
+	return rc;
+}
+
+char *
+spec_command_arg(const struct spec *s, size_t i, const char *const *text)
+{
+	json_t *cmd = json_object_get(s->root, "command");
+	struct ar_buf b = { 0 };
+	char why[160];
+
+	/* spec_load refused what this would refuse. */
+	if (expand(s, json_string_value(json_array_get(cmd, i)), text, &b,
+	    why, sizeof(why)) < 0)
+		ar_die(AR_EXIT_FAIL, "%s: key \"command[%zu]\": %s", s->path,
+		    i, why);
+	return b.buf;
 }
 
 static char *
@@ -835,6 +894,97 @@ resolve(const struct spec *s, const char *rel)
 		return estrdup(rel);
 	buf_printf(&b, "%s/%s", s->dir, rel);
 	return b.buf;
+}
+
+/*
+ * 0 when execve could run path, found from the study's folder; else why
+ * not, as an errno value.
+ */
+static int
+runnable(const struct spec *s, const char *path)
+{
+	char *p = resolve(s, path);
+	struct stat st;
+	int e = 0;
+
+	if (stat(p, &st) != 0)
+		e = errno;
+	else if (S_ISDIR(st.st_mode))
+		e = EISDIR;
+	else if (!S_ISREG(st.st_mode) || access(p, X_OK) != 0)
+		e = EACCES;
+	free(p);
+	return e;
+}
+
+int
+spec_check_program(const struct spec *s, struct ar_err *err)
+{
+	json_t *cmd = json_object_get(s->root, "command");
+	struct ar_buf prog = { 0 }, b = { 0 };
+	const char *path, *end;
+	char why[160];
+	int e = 0, found = 0;
+
+	if (cmd == NULL || strcmp(s->backend, "command") != 0)
+		return 0;
+	/*
+	 * A program named by a parameter depends on the configuration, and
+	 * a parameter named PATH in the environment changes where it is
+	 * looked up: their runs tell.
+	 */
+	if (expand(s, json_string_value(json_array_get(cmd, 0)), NULL, &prog,
+	    why, sizeof(why)) != 0 || (strchr(prog.buf, '/') == NULL &&
+	    json_is_true(json_object_get(s->root, "env")) &&
+	    spec_lookup((void *)s, "PATH", 4) >= 0)) {
+		free(prog.buf);
+		return 0;
+	}
+	if (strchr(prog.buf, '/') != NULL) {
+		if ((e = runnable(s, prog.buf)) != 0) {
+			/* Where it was looked for, without a "./" between. */
+			char *p = resolve(s, prog.buf[0] == '.' &&
+			    prog.buf[1] == '/' && strcmp(s->dir, ".") != 0 ?
+			    prog.buf + 2 : prog.buf);
+
+			ar_errf(err, "%s: key \"command[0]\": cannot run "
+			    "'%s': %s", s->path, p, strerror(e));
+			free(p);
+		}
+		free(prog.buf);
+		return e != 0 ? -1 : 0;
+	}
+	/*
+	 * As execvp looks: each folder of PATH in turn ("" is the current
+	 * one, here the study's), past those where it is missing; one that
+	 * is there but cannot be run says so if no other folder has it.
+	 */
+	if ((path = getenv("PATH")) == NULL)
+		path = "/bin:/usr/bin";
+	for (; !found; path = end + 1) {
+		end = strchrnul(path, ':');
+		b.len = 0;
+		buf_printf(&b, "%.*s%s%s", (int)(end - path), path,
+		    end > path ? "/" : "", prog.buf);
+		switch (runnable(s, b.buf)) {
+		case 0:
+			found = 1;
+			break;
+		case EACCES:
+		case EISDIR:
+			e = EACCES;
+			break;
+		}
+		if (*end == '\0')
+			break;
+	}
+	if (!found)
+		ar_errf(err, "%s: key \"command[0]\": cannot run '%s': %s",
+		    s->path, prog.buf, e != 0 ? strerror(e) :
+		    "not found in PATH");
+	free(prog.buf);
+	free(b.buf);
+	return found ? 0 : -1;
 }
 
 static int

@@ -444,11 +444,124 @@ cmd_records() {
 }
 
 @test "command: a program that cannot be started is a crash that says why" {
-	command_study '.command[0] = "./missing"'
+	# Named by a parameter, the program is only looked for when it runs.
+	command_study '.command[0] = "./missing-{MODE}"'
 	run --separate-stderr ar-bench -s "$CMD" < <(cmd_records json:1)
 	assert_success
+	[ -z "$stderr" ] || fail "stderr: $stderr"
 	run jq -r '[.status, .error] | @tsv' <<<"$output"
-	assert_output "$(printf "crash\tcannot run './missing': No such file or directory")"
+	assert_output "$(printf "crash\tcannot run './missing-json': No such file or directory")"
+}
+
+# bad_program JQ-FILTER PROGRAM-AS-SAID ERROR: ar-bench refuses the command
+# study changed by the filter before it measures anything, with status 2,
+# nothing on stdout and one line naming the study and the key; ar-propose
+# still proposes from it.
+bad_program() {
+	command_study "$1"
+	run --separate-stderr ar-bench -s "$CMD" < <(cmd_records json:1)
+	assert_failure 2
+	assert_output ''
+	[ "$stderr" = "ar-bench: $CMD: key \"command[0]\": cannot run '$2': $3" ] ||
+	    fail "stderr is: $stderr"
+	run --separate-stderr ar-propose -s "$CMD" -n 1
+	assert_success
+	[ -z "$stderr" ] || fail "ar-propose said: $stderr"
+}
+
+@test "command: a program that cannot be started makes ar-bench refuse the study" {
+	bad_program '.command[0] = "./zrn.sh"' "$BATS_TEST_TMPDIR/zrn.sh" \
+	    'No such file or directory'
+	# The study's folder counts, not the current one.
+	cd "$BATS_TEST_TMPDIR" && mkdir -p sub && cp prog sub/ && chmod -x sub/prog
+	bad_program '.command[0] = "sub/prog"' "$BATS_TEST_TMPDIR/sub/prog" \
+	    'Permission denied'
+	mkdir -p elsewhere && cd elsewhere && cp ../prog ./zrn.sh
+	bad_program '.command[0] = "./zrn.sh"' "$BATS_TEST_TMPDIR/zrn.sh" \
+	    'No such file or directory'
+	bad_program '.command[0] = "./sub"' "$BATS_TEST_TMPDIR/sub" \
+	    'Is a directory'
+	bad_program '.command[0] = "/nonexistent/prog"' /nonexistent/prog \
+	    'No such file or directory'
+	bad_program '.command[0] = "no-such-program-here"' no-such-program-here \
+	    'not found in PATH'
+	# A study beside the current folder is named as given.
+	cd "$BATS_TEST_TMPDIR"
+	jq '.command[0] = "./zrn.sh"' "$B/cmd.json" >here.json
+	run --separate-stderr ar-bench -s here.json < <(cmd_records json:1)
+	assert_failure 2
+	assert_output ''
+	[ "$stderr" = "ar-bench: here.json: key \"command[0]\": cannot run './zrn.sh': No such file or directory" ] ||
+	    fail "stderr is: $stderr"
+}
+
+@test "command: a bare program name is looked up in PATH as the run will, from the study's folder" {
+	command_study '.command[0] = "prog"'
+	mkdir "$BATS_TEST_TMPDIR/elsewhere" && cd "$BATS_TEST_TMPDIR/elsewhere"
+	# Not in PATH: refused.
+	run --separate-stderr ar-bench -s "$CMD" < <(cmd_records json:1)
+	assert_failure 2
+	assert_output ''
+	[ "$stderr" = "ar-bench: $CMD: key \"command[0]\": cannot run 'prog': not found in PATH" ] ||
+	    fail "stderr is: $stderr"
+	# PATH's "." is the study's folder when the program runs, so there
+	# it is found, and measured.
+	PATH=$PATH:. run --separate-stderr ar-bench -s "$CMD" < <(cmd_records json:1)
+	assert_success
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+	run jq -r '[.status, .output.ratio] | @tsv' <<<"$output"
+	assert_output "$(printf 'ok\t1')"
+	# Found only without execute permission: that is why it is refused.
+	chmod -x "$BATS_TEST_TMPDIR/prog"
+	PATH=$PATH:. run --separate-stderr ar-bench -s "$CMD" < <(cmd_records json:1)
+	assert_failure 2
+	assert_output ''
+	[ "$stderr" = "ar-bench: $CMD: key \"command[0]\": cannot run 'prog': Permission denied" ] ||
+	    fail "stderr is: $stderr"
+}
+
+# bad_json LINES...: ar-bench on a command study whose program prints the
+# lines (they are in the program, not in the command, where a brace would
+# be a placeholder).
+bad_json() {
+	{
+		echo '#!/bin/sh'
+		printf "printf '%%s\\\\n'"
+		printf " '%s'" "$@"
+		echo
+	} >"$BATS_TEST_TMPDIR/say.sh"
+	chmod +x "$BATS_TEST_TMPDIR/say.sh"
+	printf '%s\n' '{"name": "say", "backend": "command", "command": ["./say.sh"],
+	    "params": {"X": [1]}, "bench": {"warmup": 1, "repeat": 2}}' \
+	    >"$BATS_TEST_TMPDIR/say.json"
+	run --separate-stderr ar-bench -s "$BATS_TEST_TMPDIR/say.json" <<<'{"params": {"X": 1}}'
+}
+
+@test "command: a last line that begins with '{' but is not JSON is invalid, with the parse error" {
+	bad_json 'chatter' '{"ratio": , "x": 1}'
+	assert_success
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+	run jq -c '[.status, .error, has("output"), has("time_s")]' <<<"$output"
+	assert_output '["invalid","output of run 1 of 3: last line is not valid JSON: unexpected token near '"','"' at column 11",false,false]'
+	# Blank lines after it do not hide it, nor spaces before it.
+	bad_json '{"time_s": 1}' '  {"ratio": 1} trailing' '' ' '
+	assert_success
+	run jq -c '[.status, .error]' <<<"$output"
+	assert_output '["invalid","output of run 1 of 3: last line is not valid JSON: end of file expected near '"'trailing'"' at column 23"]'
+	# A line before the last that is not JSON is chatter, as ever.
+	bad_json '{chatter' '{"time_s": 0.5, "ratio": 2}' 'done'
+	assert_success
+	run jq -c '[.status, .time_s, .output]' <<<"$output"
+	assert_output '["ok",0.5,{"time_s":0.5,"ratio":2}]'
+}
+
+@test "command: {{ and }} reach the program as single braces, beside the values" {
+	command_study '.command = ["sh", "-c", "printf '"'"'chatter {{\n{{\"time_s\": 0.5, \"x\": {X}, \"s\": \"}}{{}}{MODE}\"}}\n'"'"'"]'
+	run --separate-stderr ar-bench -s "$CMD" < <(cmd_records plain:2)
+	assert_success
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+	run jq -c '[.status, .time_s, .output]' <<<"$output"
+	assert_output '["ok",0.5,{"time_s":0.5,"x":2,"s":"}{}plain"}]'
 }
 
 @test "command: the last JSON line counts however much the program printed before it" {

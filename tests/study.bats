@@ -239,6 +239,37 @@ stderr_is() {
 	bad_study '.command = ["sort", 3]' 'key "command[1]": expected a string'
 }
 
+# command_refused JQ-FILTER EXPECTED: the whole of ar-propose's stderr for
+# GOOD changed by the filter.
+command_refused() {
+	write_study s.json "$(jq "$1" <<<"$GOOD")"
+	run --separate-stderr ar-propose -s "$BATS_TEST_TMPDIR/s.json" -n 1
+	assert_failure 2
+	assert_output ''
+	assert_equal "$stderr" "ar-propose: $BATS_TEST_TMPDIR/s.json: $2"
+}
+
+@test "a command study: {{ and }} are literal braces, any other brace must be a placeholder" {
+	cmd='{"name": "t", "backend": "command", "params": {"BUF": [64, 128]},
+	  "command": ["sh", "-c", "awk '"'"'BEGIN {{ print {BUF} * 2 }}'"'"'", "{{{BUF}}}", "}}{{"]}'
+	write_study c.json "$cmd"
+	run --separate-stderr ar-propose -s "$BATS_TEST_TMPDIR/c.json" --count
+	assert_success
+	assert_output 2
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+	GOOD=$cmd
+	command_refused '.command = ["sh", "-c", "printf '"'"'{...}'"'"'"]' \
+	    "key \"command[2]\": unknown name '...' (write {{ for a literal {)"
+	command_refused '.command = ["sh", "{BUF"]' \
+	    "key \"command[1]\": '{' without '}' (write {{ for a literal {)"
+	command_refused '.command = ["sh", "{{BUF}"]' \
+	    "key \"command[1]\": '}' without '{' (write }} for a literal })"
+	command_refused '.command = ["{BUF}}"]' \
+	    "key \"command[0]\": '}' without '{' (write }} for a literal })"
+	command_refused '.command = ["sh", "{}"]' \
+	    "key \"command[1]\": unknown name '' (write {{ for a literal {)"
+}
+
 @test "a command study's ids change with its command line" {
 	write_study c.json '{"name": "t", "backend": "command", "command": ["sort", "-S", "{BUF}K"], "params": {"BUF": [64]}}'
 	a=$(ar-propose -s "$BATS_TEST_TMPDIR/c.json" -n 1 | jq -r .id)

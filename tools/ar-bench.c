@@ -14,6 +14,7 @@
  * upstream have finished before the first timing, so they do not compete
  * with it for the CPU.  Each record is written as soon as it is measured.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -1026,24 +1027,40 @@ measure_cuda(struct bench *b, struct item *it, struct outcome *o)
 	measure_result_release(&res);
 }
 
-/* The last line of text that is a JSON object, parsed; NULL if none. */
-static json_t *
-last_object(const char *text)
+/*
+ * The last line of text that is a JSON object, parsed, in *obj (NULL if
+ * none).  Returns -1 with je filled when the last line that is not blank
+ * begins with '{' but is not JSON: a result the program meant to give
+ * and got wrong, which taken as no result would go unnoticed.
+ */
+static int
+last_object(const char *text, json_t **obj, json_error_t *je)
 {
-	const char *end = text + strlen(text), *p;
+	const char *end = text + strlen(text), *p, *q;
+	int last = 1;
 	json_t *o;
 
+	*obj = NULL;
 	while (end > text) {
 		for (p = end; p > text && p[-1] != '\n'; p--)
 			;
-		o = json_loadb(p, (size_t)(end - p), JSON_REJECT_DUPLICATES,
-		    NULL);
-		if (json_is_object(o))
-			return o;
-		json_decref(o);
+		for (q = p; q < end && isspace((unsigned char)*q); q++)
+			;
+		if (q < end) {
+			o = json_loadb(p, (size_t)(end - p),
+			    JSON_REJECT_DUPLICATES, je);
+			if (json_is_object(o)) {
+				*obj = o;
+				return 0;
+			}
+			json_decref(o);
+			if (last && *q == '{')
+				return -1;
+			last = 0;
+		}
 		end = p > text ? p - 1 : text;
 	}
-	return NULL;
+	return 0;
 }
 
 static void
@@ -1057,36 +1074,18 @@ measure_command(struct bench *b, struct item *it, struct outcome *o)
 	struct proc_opts po = PROC_OPTS_INIT;
 	struct proc_result pr;
 	struct ar_err err;
+	const char **text = ecalloc(spec_nslots(s) + 1, sizeof(*text));
+	json_error_t je;
 	char desc[256], *tail;
 
-	/* Each "{NAME}" becomes the value's text; spec.c checked the
-	 * names. */
-	for (i = 0; i < n; i++) {
-		const char *a = json_string_value(json_array_get(cmd, i));
-		struct ar_buf out = { 0 };
-		const char *p = a, *q, *r;
-		int slot;
-
-		buf_adds(&out, "");
-		while ((q = strchr(p, '{')) != NULL &&
-		    (r = strchr(q, '}')) != NULL) {
-			buf_add(&out, p, (size_t)(q - p));
-			slot = spec_lookup((void *)s, q + 1,
-			    (size_t)(r - q - 1));
-			if (slot < 0)
-				buf_add(&out, q, (size_t)(r - q + 1));
-			else if ((size_t)slot < s->nparams)
-				buf_adds(&out,
-				    s->params[slot].text[it->cfg[slot]]);
-			else
-				buf_adds(&out,
-				    s->consts[slot - s->nparams].text);
-			p = r + 1;
-		}
-		buf_adds(&out, p);
-		buf_add(&out, "", 1);
-		argv[i] = out.buf;
-	}
+	/* Each "{NAME}" becomes the value's text. */
+	for (i = 0; i < s->nparams; i++)
+		text[i] = s->params[i].text[it->cfg[i]];
+	for (i = 0; i < s->nconsts; i++)
+		text[s->nparams + i] = s->consts[i].text;
+	for (i = 0; i < n; i++)
+		argv[i] = spec_command_arg(s, i, text);
+	free(text);
 	if (b->env)
 		env = defines(s, it->cfg);
 	po.timeout_s = b->timeout_s;
@@ -1127,7 +1126,13 @@ measure_command(struct bench *b, struct item *it, struct outcome *o)
 			break;
 		}
 		json_decref(obj);
-		obj = last_object(pr.out);
+		if (last_object(pr.out, &obj, &je) != 0) {
+			fail(o, "invalid", "output of run %zu of %zu: last "
+			    "line is not valid JSON: %s at column %d", k + 1,
+			    nruns, je.text, je.column);
+			proc_result_release(&pr);
+			break;
+		}
 		t[k] = pr.wall_s;
 		if ((ts = json_object_get(obj, "time_s")) != NULL) {
 			if (!json_is_number(ts) || !isfinite(
@@ -1400,6 +1405,11 @@ bench(const struct opts *op, char *const *files, int nfiles)
 	else
 		ar_die(AR_EXIT_USAGE, "%s: backend '%s' is not supported by "
 		    "ar-bench yet", op->study, b.spec.backend);
+	/* A program that cannot be started would make every record a
+	 * crash: the study is wrong, and nothing is measured. */
+	if (b.backend == BACKEND_COMMAND &&
+	    spec_check_program(&b.spec, &err) != 0)
+		ar_die(AR_EXIT_USAGE, "%s", err.msg);
 	if (op->energy && b.backend != BACKEND_CUDA)
 		ar_die(AR_EXIT_USAGE, "%s: --energy measures a GPU's runs; "
 		    "this study's backend is '%s'", op->study,
