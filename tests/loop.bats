@@ -34,6 +34,19 @@ tune() {
 	[ "$output" -ge 1 ]
 }
 
+@test "a command study whose program is misspelt stops the loop before anything is measured" {
+	printf '%s\n' '{"name": "z", "backend": "command", "command": ["./zrn.sh", "{X}"],
+	    "params": {"X": [1, 2, 3]}, "bench": {"warmup": 0, "repeat": 1}}' >"$BATS_TEST_TMPDIR/z.json"
+	run --separate-stderr tune STUDY="$BATS_TEST_TMPDIR/z.json" DEFS= ROUNDS=1 BATCH=2
+	assert_failure
+	assert_output ''
+	# ar-bench's one line says why; make's own lines follow it.
+	assert_equal "$(grep -v -e '^round ' -e '^make' <<<"$stderr")" \
+	    "ar-bench: $BATS_TEST_TMPDIR/z.json: key \"command[0]\": cannot run '$BATS_TEST_TMPDIR/zrn.sh': No such file or directory"
+	[ ! -e "$BATS_TEST_TMPDIR/out/history.jsonl" ]
+	[ ! -e "$BATS_TEST_TMPDIR/out/rounds/001.jsonl" ]
+}
+
 @test "a finished run does nothing, and more rounds add to it" {
 	tune ROUNDS=1 BATCH=2 >/dev/null 2>&1
 	before=$(sha256sum "$BATS_TEST_TMPDIR/out/rounds/001.jsonl")
