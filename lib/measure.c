@@ -66,6 +66,16 @@ char *
 measure_host(void)
 {
 	struct utsname u;
+
+	if (uname(&u) == 0 && u.nodename[0] != '\0')
+		return estrdup(u.nodename);
+	return estrdup("unknown");
+}
+
+char *
+measure_cpu(void)
+{
+	struct utsname u;
 	char line[512], *p, *e;
 	FILE *f;
 

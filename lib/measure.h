@@ -32,8 +32,8 @@
  *
  * Ownership: a measure_cache owns its measure_data, released with
  * measure_cache_release.  measure_run fills a measure_result released
- * with measure_result_release.  measure_host returns a string the caller
- * frees.
+ * with measure_result_release.  measure_host and measure_cpu return a
+ * string the caller frees.
  */
 #ifndef AR_MEASURE_H
 #define AR_MEASURE_H
@@ -52,8 +52,11 @@ struct measure_stats {
 };
 void measure_stats(const double *t, size_t n, struct measure_stats *st);
 
-/* The CPU model from /proc/cpuinfo, else the machine from uname(2). */
+/* The machine's host name, uname(2)'s nodename (what gethostname(2)
+ * gives). */
 char *measure_host(void);
+/* The CPU model from /proc/cpuinfo, else the machine type from uname(2). */
+char *measure_cpu(void);
 
 /*
  * The data of one shape: nsets input sets drawn from seed, and, once the

@@ -1017,8 +1017,8 @@ static int
 is_string_field(const char *col)
 {
 	static const char *const names[] = {
-		"artifact", "compile.log", "compile.status", "error", "host",
-		"id", "status", "strategy", "study"
+		"artifact", "compile.log", "compile.status", "device", "error",
+		"host", "id", "status", "strategy", "study"
 	};
 	size_t i;
 

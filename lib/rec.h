@@ -50,8 +50,8 @@ void rec_reader_free(struct rec_reader *r);
  * absent (a quoted empty cell is the empty string); a cell is typed by
  * its text: an integer, a number, true, false, null, a JSON array or
  * object ('[' or '{' that parses), else a string.  The string fields of
- * the record contract (id, study, strategy, status, host, artifact, error,
- * compile.status, compile.log) are always strings.
+ * the record contract (id, study, strategy, status, host, device, artifact,
+ * error, compile.status, compile.log) are always strings.
  * Dotted columns become nested objects again ("a.b" -> {"a": {"b": ..}}).
  */
 int rec_read(struct rec_reader *r, json_t **out, struct ar_err *err);

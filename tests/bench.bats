@@ -128,7 +128,18 @@ bench() {
 	run bench < <(compiled ok | jq -c '{user: 1} + . + {note: "kept"}')
 	assert_success
 	run jq -c 'keys_unsorted' <<<"$output"
-	assert_output '["user","study","params","artifact","compile","note","status","time_s","times","verify","ref_time_s","cost_s","host"]'
+	assert_output '["user","study","params","artifact","compile","note","status","time_s","times","verify","ref_time_s","cost_s","host","device"]'
+}
+
+@test "host is the machine's name and device its processor" {
+	local cpu
+	cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null |
+	    head -n 1 | sed 's/[[:space:]]*$//')
+	run --separate-stderr bench < <(compiled ok segv)
+	assert_success
+	run jq -r '[.status, .host, .device] | @tsv' <<<"$output"
+	assert_output "$(printf '%s\t%s\t%s\n' ok "$(uname -n)" "${cpu:-$(uname -m)}" \
+	    crash "$(uname -n)" "${cpu:-$(uname -m)}")"
 }
 
 @test "the fields of an earlier measurement are replaced, not repeated" {
@@ -318,7 +329,7 @@ bench() {
 	assert_success
 	[ "$(wc -l <<<"$output")" -eq 3 ]
 	run head -n 1 <<<"$output"
-	assert_output "study,params.KIND,artifact,compile.status,compile.seconds,compile.log,compile.sha256,status,ref_time_s,cost_s,host,error,time_s,times.n,times.min,times.median,times.mean,times.sd,verify.max_abs_err,verify.max_rel_err,refused"
+	assert_output "study,params.KIND,artifact,compile.status,compile.seconds,compile.log,compile.sha256,status,ref_time_s,cost_s,host,device,error,time_s,times.n,times.min,times.median,times.mean,times.sd,verify.max_abs_err,verify.max_rel_err,refused"
 	# The CSV goes back in as records: the second row measured ok.
 	bench --csv "$BATS_TEST_TMPDIR/c.csv" >"$BATS_TEST_TMPDIR/out.csv"
 	run ar-bench -s "$FAULTS" --cache "$CACHE" "$BATS_TEST_TMPDIR/out.csv"
@@ -703,15 +714,15 @@ fake() {
 	    "ok	ok	-")"
 }
 
-@test "cuda (fake driver): an ok record has the c backend's fields and the GPU as host" {
+@test "cuda (fake driver): an ok record has the c backend's fields and the GPU as device" {
 	need_cubins
 	run --separate-stderr fake ar-bench -s "$GPU" --cache "$CACHE" < <(gpucompiled ok)
 	assert_success
 	run jq -c 'keys_unsorted' <<<"$output"
-	assert_output '["study","params","artifact","compile","status","time_s","times","verify","ref_time_s","cost_s","host"]'
-	run jq -r '[.status, (.time_s > 0), .times.n, .verify.max_abs_err, (.ref_time_s > 0), .host, has("energy_j")] | @tsv' \
+	assert_output '["study","params","artifact","compile","status","time_s","times","verify","ref_time_s","cost_s","host","device"]'
+	run jq -r '[.status, (.time_s > 0), .times.n, .verify.max_abs_err, (.ref_time_s > 0), .host, .device, has("energy_j")] | @tsv' \
 	    <<<"$(fake ar-bench -s "$GPU" --cache "$CACHE" < <(gpucompiled ok))"
-	assert_output "$(printf 'ok\ttrue\t3\t0\ttrue\tFake GPU (tests)\tfalse')"
+	assert_output "$(printf 'ok\ttrue\t3\t0\ttrue\t%s\tFake GPU (tests)\tfalse' "$(uname -n)")"
 }
 
 @test "cuda (fake driver): ar-bench never initialises CUDA in its own process" {
@@ -759,7 +770,7 @@ fake() {
 	run --separate-stderr fake ar-bench -s "$GPU" --cache "$CACHE" --energy --csv < <(gpucompiled ok)
 	assert_success
 	run head -n 1 <<<"$output"
-	assert_output "study,params.KIND,artifact,compile.status,compile.seconds,compile.log,compile.sha256,compile.arch,compile.compiler,status,time_s,times.n,times.min,times.median,times.mean,times.sd,verify.max_abs_err,verify.max_rel_err,ref_time_s,energy_j,cost_s,host,error"
+	assert_output "study,params.KIND,artifact,compile.status,compile.seconds,compile.log,compile.sha256,compile.arch,compile.compiler,status,time_s,times.n,times.min,times.median,times.mean,times.sd,verify.max_abs_err,verify.max_rel_err,ref_time_s,energy_j,cost_s,host,device,error"
 }
 
 @test "cuda (fake driver): parameters that do not match the study's args are invalid" {

@@ -64,7 +64,7 @@ all_six() {
 @test "an ok record gives time_s from \"time\" and times from \"times\", in seconds" {
 	run --separate-stderr ar-bench -s "$STUDY" <<<'{"params": {"X": 1, "Y": 8}, "mine": 7}'
 	assert_success
-	assert_output '{"params":{"X":1,"Y":8},"mine":7,"status":"ok","time_s":0.00175,"times":{"n":3,"min":0.001,"median":0.002,"mean":0.002,"sd":0.001},"cost_s":0.12,"host":"Test GPU 9000"}'
+	assert_output '{"params":{"X":1,"Y":8},"mine":7,"status":"ok","time_s":0.00175,"times":{"n":3,"min":0.001,"median":0.002,"mean":0.002,"sd":0.001},"cost_s":0.12,"device":"Test GPU 9000"}'
 	[ -z "$stderr" ]
 }
 
@@ -83,7 +83,7 @@ EOF
 	study s.json small.json
 	run --separate-stderr ar-bench -s "$BATS_TEST_TMPDIR/s.json" <<<'{"params": {"X": 4, "Y": 16}}'
 	assert_success
-	assert_output '{"params":{"X":4,"Y":16},"status":"invalid","cost_s":0.0,"host":"Test GPU 9000","error":"not in the cache file (it breaks a restriction of the recorded space)"}'
+	assert_output '{"params":{"X":4,"Y":16},"status":"invalid","cost_s":0.0,"device":"Test GPU 9000","error":"not in the cache file (it breaks a restriction of the recorded space)"}'
 	[ -z "$stderr" ]
 }
 
@@ -234,16 +234,23 @@ bad() {
 @test "--csv writes the measurement columns" {
 	run --separate-stderr ar-bench -s "$STUDY" --csv <<<'{"params": {"X": 2, "Y": 8}}'
 	assert_success
-	assert_line --index 0 'params.X,params.Y,status,cost_s,host,error,time_s,times.n,times.min,times.median,times.mean,times.sd'
-	assert_line --index 1 '2,8,compile_error,0.29999999999999999,Test GPU 9000,recorded as CompilationFailedConfig,,,,,,'
+	assert_line --index 0 'params.X,params.Y,status,cost_s,device,error,time_s,times.n,times.min,times.median,times.mean,times.sd,host'
+	assert_line --index 1 '2,8,compile_error,0.29999999999999999,Test GPU 9000,recorded as CompilationFailedConfig,,,,,,,'
 }
 
-@test "an empty device_name gives the file's name as host" {
+@test "a replay has the file's device_name as device, and no host" {
+	run --separate-stderr ar-bench -s "$STUDY" <<<'{"params": {"X": 1, "Y": 8}}'
+	assert_success
+	assert_equal "$stderr" ''
+	run jq -c '[.device, has("host")]' <<<"$output"
+	assert_output '["Test GPU 9000",false]'
 	sed 's/"Test GPU 9000"/""/' "$R/small.json" >"$BATS_TEST_TMPDIR/anon.json"
 	study s.json "$BATS_TEST_TMPDIR/anon.json"
-	run ar-bench -s "$BATS_TEST_TMPDIR/s.json" <<<'{"params": {"X": 1, "Y": 8}}'
+	run --separate-stderr ar-bench -s "$BATS_TEST_TMPDIR/s.json" <<<'{"params": {"X": 1, "Y": 8}}'
 	assert_success
-	[ "$(jq -r .host <<<"$output")" = anon.json ]
+	assert_equal "$stderr" ''
+	run jq -c '[has("device"), has("host")]' <<<"$output"
+	assert_output '[false,false]'
 }
 
 # The real datasets, where they are.

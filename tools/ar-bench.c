@@ -154,7 +154,8 @@ struct bench {
 	const char *ref_entry;
 	struct measure_cache mc;
 	uint64_t max_bytes;
-	char *host;
+	char *host;		/* the machine; replay: NULL */
+	char *device;		/* the CPU or GPU; NULL if unknown */
 	struct replay *replay;	/* replay: the cache file, indexed */
 	struct val *slots;
 	struct rec_writer *w;
@@ -168,25 +169,25 @@ struct bench {
 /* The fields ar-bench owns: an input's are replaced, at the end. */
 static const char *const owned[] = {
 	"status", "time_s", "times", "verify", "refused", "ref_time_s",
-	"output", "energy_j", "cost_s", "host", "error"
+	"output", "energy_j", "cost_s", "host", "device", "error"
 };
 
 static const char *const c_columns[] = {
 	"status", "time_s", "times.n", "times.min", "times.median",
 	"times.mean", "times.sd", "verify.max_abs_err", "verify.max_rel_err",
-	"refused", "ref_time_s", "cost_s", "host", "error", NULL
+	"refused", "ref_time_s", "cost_s", "host", "device", "error", NULL
 };
 
 /* cuda with --energy: the same and energy_j. */
 static const char *const energy_columns[] = {
 	"status", "time_s", "times.n", "times.min", "times.median",
 	"times.mean", "times.sd", "verify.max_abs_err", "verify.max_rel_err",
-	"ref_time_s", "energy_j", "cost_s", "host", "error", NULL
+	"ref_time_s", "energy_j", "cost_s", "host", "device", "error", NULL
 };
 
 static const char *const command_columns[] = {
 	"status", "time_s", "times.n", "times.min", "times.median",
-	"times.mean", "times.sd", "cost_s", "host", "error", NULL
+	"times.mean", "times.sd", "cost_s", "host", "device", "error", NULL
 };
 
 static void
@@ -1237,7 +1238,10 @@ output_record(struct bench *b, struct item *it, struct outcome *o,
 	    json_is_number(json_object_get(comp, "seconds")))
 		cost += json_number_value(json_object_get(comp, "seconds"));
 	json_object_set_new(rec, "cost_s", num(cost));
-	json_object_set_new(rec, "host", json_string(b->host));
+	if (b->host != NULL)
+		json_object_set_new(rec, "host", json_string(b->host));
+	if (b->device != NULL)
+		json_object_set_new(rec, "device", json_string(b->device));
 	if (o->error != NULL)
 		json_object_set_new(rec, "error", json_string(o->error));
 	return rec;
@@ -1367,17 +1371,15 @@ load_replay(struct bench *b)
 		    n);
 }
 
-/* The host of a replay: the file's device_name, else the file's name
- * (the AMD files have an empty one). */
+/* The device of a replay: the file's device_name, where it has one
+ * (the AMD files have an empty one).  No machine here measured it, and
+ * the file does not say which did, so a replay has no host. */
 static char *
-replay_host(const struct bench *b)
+replay_device_name(const struct bench *b)
 {
-	const char *d = replay_device(b->replay), *slash;
+	const char *d = replay_device(b->replay);
 
-	if (*d != '\0')
-		return estrdup(d);
-	slash = strrchr(b->spec.source, '/');
-	return estrdup(slash != NULL ? slash + 1 : b->spec.source);
+	return *d != '\0' ? estrdup(d) : NULL;
 }
 
 /* The work, once the options are checked; returns the exit status. */
@@ -1439,8 +1441,11 @@ bench(const struct opts *op, char *const *files, int nfiles)
 			    "here: %s", op->study, why);
 	}
 	if (status == AR_EXIT_OK) {
-		b.host = b.backend == BACKEND_REPLAY ? replay_host(&b) :
-		    b.gpu != NULL ? estrdup(b.gpu->name) : measure_host();
+		if (b.backend != BACKEND_REPLAY)
+			b.host = measure_host();
+		b.device = b.backend == BACKEND_REPLAY ?
+		    replay_device_name(&b) : b.gpu != NULL ?
+		    estrdup(b.gpu->name) : measure_cpu();
 		b.show = op->progress || isatty(STDERR_FILENO);
 		b.w = rec_writer_new(STDOUT_FILENO, op->csv ? REC_CSV :
 		    REC_JSONL, b.backend == BACKEND_COMMAND ||
@@ -1472,6 +1477,7 @@ bench(const struct opts *op, char *const *files, int nfiles)
 	free(b.ref_source);
 	free(b.ref_so);
 	free(b.host);
+	free(b.device);
 	free(b.slots);
 	replay_free(b.replay);
 	space_release(&b.space);

@@ -43,7 +43,7 @@ static const char *const contract[] = {
 	"artifact", "compile.status", "compile.seconds", "compile.log",
 	"status", "time_s", "times.n", "times.min", "times.median",
 	"times.mean", "times.sd", "verify.max_abs_err", "verify.max_rel_err",
-	"ref_time_s", "cost_s", "host", "error"
+	"ref_time_s", "cost_s", "host", "device", "error"
 };
 
 struct opts {

@@ -101,7 +101,7 @@ struct bench {
 	uint64_t valid;
 	char modelpath[4096];	/* where a round's model is handed over */
 	char *dataset;		/* the file's name less .json[.gz] */
-	char *host;		/* ar-bench's: the device, else the file */
+	char *device;		/* ar-bench's: the file's device_name, or NULL */
 };
 
 /* One seed's run: the history as the pipeline would hold it. */
@@ -172,7 +172,8 @@ measure(struct bench *b, struct space *sp, const space_idx *cfg, long round,
 		}
 	}
 	json_object_set_new(rec, "cost_s", json_real(hit->cost_s));
-	json_object_set_new(rec, "host", json_string(b->host));
+	if (b->device != NULL)
+		json_object_set_new(rec, "device", json_string(b->device));
 	if (strcmp(hit->status, "ok") != 0 && hit->error != NULL)
 		json_object_set_new(rec, "error", json_string(hit->error));
 	if (metric_score_json(b->ms, rec, &err) != 0)
@@ -438,9 +439,8 @@ load(struct bench *b, const struct opts *op)
 	    strrchr(b->spec.source, '/') + 1 : b->spec.source);
 	if ((dot = strstr(b->dataset, ".json")) != NULL)
 		*dot = '\0';
-	b->host = estrdup(*replay_device(b->rp) != '\0' ? replay_device(b->rp) :
-	    strrchr(b->spec.source, '/') ? strrchr(b->spec.source, '/') + 1 :
-	    b->spec.source);
+	if (*replay_device(b->rp) != '\0')
+		b->device = estrdup(replay_device(b->rp));
 	if (json_object_get(b->spec.root, "bound") != NULL)
 		ar_die(AR_EXIT_USAGE, "%s: a study with a \"bound\" is not "
 		    "simulated (ar-bench would check its times against it)",
@@ -602,7 +602,7 @@ main(int argc, char *argv[])
 	metric_free(b.ms);
 	replay_free(b.rp);
 	free(b.dataset);
-	free(b.host);
+	free(b.device);
 	spec_release(&b.spec);
 	free(op.budgets);
 	free(op.defs);
