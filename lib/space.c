@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "rec.h"
 
 static int
 level_of(const struct space *sp, const struct expr *e)
@@ -520,7 +521,7 @@ describe_violation(struct space *sp, const space_idx *cfg, struct ar_err *err)
 }
 
 int
-space_from_json(struct space *sp, json_t *params, space_idx *cfg,
+space_params_from_json(struct space *sp, json_t *params, space_idx *cfg,
     struct ar_err *err)
 {
 	const struct spec *s = sp->spec;
@@ -563,9 +564,110 @@ space_from_json(struct space *sp, json_t *params, space_idx *cfg,
 			return -1;
 		}
 	free(seen);
+	return 0;
+}
+
+int
+space_from_json(struct space *sp, json_t *params, space_idx *cfg,
+    struct ar_err *err)
+{
+	if (space_params_from_json(sp, params, cfg, err) != 0)
+		return -1;
 	if (!space_valid(sp, cfg)) {
 		describe_violation(sp, cfg, err);
 		return -1;
 	}
 	return 0;
+}
+
+/* The number of members of a JSON object's text, already validated. */
+static size_t
+members(const char *p, size_t len)
+{
+	size_t i, n = 0;
+	int depth = 0, any = 0;
+
+	for (i = 0; i < len; i++) {
+		switch (p[i]) {
+		case '"':
+			if (depth == 1)
+				any = 1;
+			for (i++; i < len && p[i] != '"'; i++)
+				if (p[i] == '\\')
+					i++;
+			break;
+		case '{':
+		case '[':
+			depth++;
+			break;
+		case '}':
+		case ']':
+			depth--;
+			break;
+		case ',':
+			n += depth == 1;
+			break;
+		}
+	}
+	return any ? n + 1 : 0;
+}
+
+/* space_params_text looks at this many parameters at once, or parses. */
+#define PEEK_MAX 128
+
+/*
+ * The quick look: every parameter once, no other member, each value
+ * spelt as the study's JSON text of it (as the stages write them).
+ * Returns 0 with cfg set, or -1 when the text is written otherwise.
+ */
+static int
+params_peek(struct space *sp, const char *text, size_t len, space_idx *cfg)
+{
+	const char *keys[PEEK_MAX], *t;
+	struct rec_span spans[PEEK_MAX];
+	struct ar_err err;
+	size_t d, k, n;
+
+	if (sp->np > PEEK_MAX || members(text, len) != sp->np)
+		return -1;
+	for (d = 0; d < sp->np; d++)
+		keys[d] = sp->spec->params[d].name;
+	if (rec_peek(text, len, keys, sp->np, spans, &err) != 0)
+		return -1;
+	for (d = 0; d < sp->np; d++) {
+		if (spans[d].start == NULL)
+			return -1;
+		n = spans[d].len;
+		for (k = 0; k < sp->spec->params[d].n; k++) {
+			t = sp->idtext[d][k];
+			if (strncmp(t, spans[d].start, n) == 0 &&
+			    t[n] == '\0')
+				break;
+		}
+		if (k == sp->spec->params[d].n)
+			return -1;
+		cfg[d] = (space_idx)k;
+	}
+	return 0;
+}
+
+int
+space_params_text(struct space *sp, const char *text, size_t len,
+    space_idx *cfg, struct ar_err *err)
+{
+	json_error_t je;
+	json_t *params;
+	int rc;
+
+	if (params_peek(sp, text, len, cfg) == 0)
+		return 0;
+	/* Written otherwise (other spacing, 8.0 for 8, "8" from a CSV
+	 * cell...), or wrong: the parsed object says which. */
+	if ((params = json_loadb(text, len, JSON_DECODE_ANY, &je)) == NULL) {
+		ar_errf(err, "invalid JSON: %s", je.text);
+		return -1;
+	}
+	rc = space_params_from_json(sp, params, cfg, err);
+	json_decref(params);
+	return rc;
 }
