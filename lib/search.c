@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,12 +27,6 @@ struct search_priv {
 	struct idset hist;	/* ids of the history */
 	struct idset batch;	/* ids of the batch */
 	size_t obscap, priorcap, batchcap;
-	/* For reading params without parsing them: each parameter's name
-	 * and each value's JSON text as the stages write it. */
-	const char **names;
-	char ***vtext;
-	size_t **vlen;
-	struct rec_span *vspan;
 };
 
 const struct strategy search_strategies[] = {
@@ -89,20 +85,8 @@ search_release(struct search *s)
 	free(s->batch);
 	free(s->batch_arm);
 	if (p != NULL) {
-		size_t d, k;
-
 		idset_release(&p->hist);
 		idset_release(&p->batch);
-		for (d = 0; p->vtext != NULL && d < s->sp->np; d++) {
-			for (k = 0; k < s->sp->spec->params[d].n; k++)
-				free(p->vtext[d][k]);
-			free(p->vtext[d]);
-			free(p->vlen[d]);
-		}
-		free(p->vtext);
-		free(p->vlen);
-		free(p->names);
-		free(p->vspan);
 		free(p);
 	}
 	memset(s, 0, sizeof(*s));
@@ -202,14 +186,15 @@ struct hrec {
 	const char *strategy;
 	int has_score;
 	double score;
-	int inspace;		/* params are a configuration, cfg */
+	int inspace;		/* cfg, the params, is valid under the
+				 * constraints */
 	space_idx *cfg;
 };
 
 /*
  * Takes one record into the history: its id (or the id of its params
  * when it has none) joins those never proposed, and its params, when
- * they are a configuration of today's space, an observation.
+ * they are a valid configuration of today's space, an observation.
  */
 static void
 take_record(struct search *s, const struct hrec *h)
@@ -219,8 +204,8 @@ take_record(struct search *s, const struct hrec *h)
 	const space_idx *cfg = h->cfg;
 	int inspace = h->inspace;
 
-	/* Params outside today's space (an older version of the study,
-	 * say) cannot collide with a proposal, nor teach anything. */
+	/* A configuration that breaks a constraint added since it was
+	 * measured cannot collide with a proposal, nor teach anything. */
 	if (h->has_id)
 		idset_add(&p->hist, h->idkey);
 	else if (inspace)
@@ -235,42 +220,72 @@ take_record(struct search *s, const struct hrec *h)
 		    h->strategy != NULL ? search_strategy(h->strategy) : -1);
 }
 
-/* A CSV row, or a record given whole. */
+/*
+ * A bad record of the history, msg saying where and what: the program
+ * ends with status 2, or under keep_going the record is skipped with a
+ * warning.  A reader that cannot go on gives the same message again,
+ * which ends the run under keep_going too.
+ */
 static void
-take_json(struct search *s, json_t *rec)
+bad_record(struct search *s, struct ar_err *last, const char *fmt, ...)
 {
-	const char *study = json_string_value(json_object_get(rec, "study"));
-	json_t *v, *params;
-	struct ar_err err;
-	struct hrec h;
+	struct ar_err e;
+	va_list ap;
 
-	if (study != NULL && strcmp(study, s->sp->spec->name) != 0)
-		return;
-	memset(&h, 0, sizeof(h));
+	va_start(ap, fmt);
+	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	va_end(ap);
+	if (!s->keep_going)
+		ar_die(AR_EXIT_USAGE, "%s", e.msg);
+	if (strcmp(e.msg, last->msg) == 0)
+		exit(AR_EXIT_USAGE);	/* said already */
+	ar_warn("%s; skipped", e.msg);
+	*last = e;
+}
+
+/*
+ * A CSV row: fills h and returns 1, 0 for a record of another study, or
+ * -1 with err set.
+ */
+static int
+take_json(struct search *s, json_t *rec, struct hrec *h, struct ar_err *err)
+{
+	json_t *study = json_object_get(rec, "study");
+	json_t *v, *params;
+
+	if (study != NULL && !json_is_string(study)) {
+		ar_errf(err, "field \"study\" is not a string");
+		return -1;
+	}
+	if (study != NULL &&
+	    strcmp(json_string_value(study), s->sp->spec->name) != 0)
+		return 0;
 	v = json_object_get(rec, "id");
 	if (json_is_string(v)) {
-		h.has_id = 1;
-		h.idkey = hash_id_key(json_string_value(v),
+		h->has_id = 1;
+		h->idkey = hash_id_key(json_string_value(v),
 		    json_string_length(v));
 	}
 	v = json_object_get(rec, "round");
 	if (json_is_integer(v)) {
-		h.has_round = 1;
-		h.round = (long)json_integer_value(v);
+		h->has_round = 1;
+		h->round = (long)json_integer_value(v);
 	}
-	h.status = json_string_value(json_object_get(rec, "status"));
-	h.strategy = json_string_value(json_object_get(rec, "strategy"));
+	h->status = json_string_value(json_object_get(rec, "status"));
+	h->strategy = json_string_value(json_object_get(rec, "strategy"));
 	v = json_object_get(rec, "score");
 	if (json_is_number(v)) {
-		h.has_score = 1;
-		h.score = json_number_value(v);
+		h->has_score = 1;
+		h->score = json_number_value(v);
 	}
-	params = json_object_get(rec, "params");
-	h.cfg = ecalloc(s->sp->np ? s->sp->np : 1, sizeof(*h.cfg));
-	h.inspace = json_is_object(params) &&
-	    space_from_json(s->sp, params, h.cfg, &err) == 0;
-	take_record(s, &h);
-	free(h.cfg);
+	if ((params = json_object_get(rec, "params")) == NULL) {
+		ar_errf(err, "no \"params\" object (no params.NAME column)");
+		return -1;
+	}
+	if (space_params_from_json(s->sp, params, h->cfg, err) != 0)
+		return -1;
+	h->inspace = space_valid(s->sp, h->cfg);
+	return 1;
 }
 
 /* A span that is a JSON number, as a double; 0 when it is not one. */
@@ -290,104 +305,40 @@ span_number(const struct rec_span *sp, double *v)
 	return *end == '\0';
 }
 
-/* The number of members of a JSON object's text, already validated. */
-static size_t
-members(const char *p, size_t len)
-{
-	size_t i, n = 0;
-	int depth = 0, any = 0;
-
-	for (i = 0; i < len; i++) {
-		switch (p[i]) {
-		case '"':
-			if (depth == 1)
-				any = 1;
-			for (i++; i < len && p[i] != '"'; i++)
-				if (p[i] == '\\')
-					i++;
-			break;
-		case '{':
-		case '[':
-			depth++;
-			break;
-		case '}':
-		case ']':
-			depth--;
-			break;
-		case ',':
-			n += depth == 1;
-			break;
-		}
-	}
-	return any ? n + 1 : 0;
-}
-
 static void
-fast_init(struct search *s)
+read_csv(struct search *s, struct rec_reader *r, space_idx *cfg)
 {
-	struct search_priv *p = s->priv;
-	const struct spec *spec = s->sp->spec;
-	size_t np = s->sp->np, d, k;
+	struct ar_err err, last = { "" };
+	struct hrec h;
+	json_t *rec;
+	int rc;
 
-	p->names = ecalloc(np + 1, sizeof(*p->names));
-	p->vtext = ecalloc(np + 1, sizeof(*p->vtext));
-	p->vlen = ecalloc(np + 1, sizeof(*p->vlen));
-	p->vspan = ecalloc(np + 1, sizeof(*p->vspan));
-	for (d = 0; d < np; d++) {
-		const struct spec_param *sp = &spec->params[d];
-
-		p->names[d] = sp->name;
-		p->vtext[d] = ecalloc(sp->n, sizeof(**p->vtext));
-		p->vlen[d] = ecalloc(sp->n, sizeof(**p->vlen));
-		for (k = 0; k < sp->n; k++) {
-			p->vtext[d][k] = json_dumps(sp->values[k],
-			    JSON_ENCODE_ANY | JSON_COMPACT);
-			if (p->vtext[d][k] == NULL)
-				p->vtext[d][k] = estrdup("");
-			p->vlen[d][k] = strlen(p->vtext[d][k]);
+	while ((rc = rec_read(r, &rec, &err)) != 0) {
+		if (rc < 0) {
+			bad_record(s, &last, "%s", err.msg);
+			continue;
 		}
+		memset(&h, 0, sizeof(h));
+		h.cfg = cfg;
+		rc = take_json(s, rec, &h, &err);
+		if (rc < 0)
+			bad_record(s, &last, "%s:%zu: %s",
+			    rec_reader_name(r), rec_reader_line(r), err.msg);
+		else if (rc > 0)
+			take_record(s, &h);
+		json_decref(rec);
 	}
-}
-
-/*
- * The params object's text as a configuration, without parsing it, when
- * it is written as the stages write it: each parameter once, no other
- * member, each value spelt as its JSON text in the study.  Returns 1
- * (cfg holds it, valid), 0 (it is not a configuration of the space) or
- * -1 (it is written otherwise: parse it).
- */
-static int
-fast_params(struct search *s, const struct rec_span *ps, space_idx *cfg)
-{
-	struct search_priv *p = s->priv;
-	const struct spec *spec = s->sp->spec;
-	size_t np = s->sp->np, d, k;
-	struct ar_err err;
-
-	if (members(ps->start, ps->len) != np ||
-	    rec_peek(ps->start, ps->len, p->names, np, p->vspan, &err) != 0)
-		return -1;
-	for (d = 0; d < np; d++) {
-		const struct rec_span *v = &p->vspan[d];
-
-		if (v->start == NULL)
-			return -1;
-		for (k = 0; k < spec->params[d].n; k++)
-			if (p->vlen[d][k] == v->len &&
-			    memcmp(p->vtext[d][k], v->start, v->len) == 0)
-				break;
-		if (k == spec->params[d].n)
-			return -1;
-		cfg[d] = (space_idx)k;
-	}
-	return space_valid(s->sp, cfg);
 }
 
 /*
  * Reading a long history is the bulk of ar-propose's time, so JSON lines
- * are only scanned for the fields searching needs, and nothing but the
- * params object is parsed; records of other studies are skipped before
- * even that.
+ * are only scanned for the fields searching needs, and params is parsed
+ * only when it is not written as the stages write it; records of other
+ * studies are skipped before even that.  Every record of the study must
+ * give each parameter one of the values the study lists, and no other
+ * parameter, as ar-compile(1) checks them; a configuration that breaks
+ * a constraint is no error (the constraints may have been added since),
+ * but it teaches nothing.
  */
 void
 search_read_history(struct search *s, const char *path)
@@ -398,37 +349,39 @@ search_read_history(struct search *s, const char *path)
 	FILE *f = cli_open_input(path);
 	struct rec_reader *r = rec_reader_new(f, ar_fname(path));
 	struct rec_span sp[NKEYS];
-	struct ar_err err;
-	const char *line;
+	struct ar_err err, last = { "" };
+	const char *line, *name = rec_reader_name(r);
 	size_t len;
-	json_t *rec, *params;
 	char study[256], id[256], status[64], strategy[64];
 	space_idx *cfg = ecalloc(s->sp->np ? s->sp->np : 1, sizeof(*cfg));
 	int rc;
 
-	if (((struct search_priv *)s->priv)->names == NULL)
-		fast_init(s);
-
 	if (rec_reader_format(r) == REC_CSV) {
-		while ((rc = rec_read(r, &rec, &err)) == 1) {
-			take_json(s, rec);
-			json_decref(rec);
-		}
-		if (rc < 0)
-			ar_die(AR_EXIT_USAGE, "%s", err.msg);
+		read_csv(s, r, cfg);
 		goto done;
 	}
-	while ((rc = rec_read_line(r, &line, &len, &err)) == 1) {
+	while ((rc = rec_read_line(r, &line, &len, &err)) != 0) {
 		struct hrec h;
-		json_error_t je;
 		long slen;
 		double v;
 
+		if (rc < 0) {
+			bad_record(s, &last, "%s", err.msg);
+			continue;
+		}
 		/* err says "invalid JSON at column N: what". */
-		if (rec_peek(line, len, keys, NKEYS, sp, &err) != 0)
-			ar_die(AR_EXIT_USAGE, "%s:%zu: %s", rec_reader_name(r),
+		if (rec_peek(line, len, keys, NKEYS, sp, &err) != 0) {
+			bad_record(s, &last, "%s:%zu: %s", name,
 			    rec_reader_line(r), err.msg);
+			continue;
+		}
 		if (sp[STUDY].start != NULL) {
+			if (sp[STUDY].start[0] != '"') {
+				bad_record(s, &last, "%s:%zu: field \"study\" "
+				    "is not a string", name,
+				    rec_reader_line(r));
+				continue;
+			}
 			slen = rec_span_string(&sp[STUDY], study,
 			    sizeof(study));
 			if (slen < 0 || strcmp(study, s->sp->spec->name) != 0)
@@ -454,26 +407,45 @@ search_read_history(struct search *s, const char *path)
 			h.strategy = strategy;
 		h.has_score = span_number(&sp[SCORE], &h.score);
 		h.cfg = cfg;
-		if (sp[PARAMS].start != NULL && sp[PARAMS].start[0] == '{' &&
-		    (h.inspace = fast_params(s, &sp[PARAMS], cfg)) < 0) {
-			params = json_loadb(sp[PARAMS].start, sp[PARAMS].len,
-			    0, &je);
-			if (params == NULL)
-				ar_die(AR_EXIT_USAGE, "%s:%zu: invalid JSON: "
-				    "%s", rec_reader_name(r),
-				    rec_reader_line(r), je.text);
-			h.inspace = space_from_json(s->sp, params, cfg,
-			    &err) == 0;
-			json_decref(params);
+		if (sp[PARAMS].start == NULL)
+			ar_errf(&err, "no \"params\" object");
+		else if (sp[PARAMS].start[0] != '{')
+			ar_errf(&err, "\"params\" is not an object");
+		else if (space_params_text(s->sp, sp[PARAMS].start,
+		    sp[PARAMS].len, cfg, &err) == 0) {
+			h.inspace = space_valid(s->sp, cfg);
+			take_record(s, &h);
+			continue;
 		}
-		take_record(s, &h);
+		bad_record(s, &last, "%s:%zu: %s", name, rec_reader_line(r),
+		    err.msg);
 	}
-	if (rc < 0)
-		ar_die(AR_EXIT_USAGE, "%s", err.msg);
 done:
 	free(cfg);
 	rec_reader_free(r);
 	cli_close_input(f);
+}
+
+size_t
+search_history_count(struct search *s)
+{
+	struct search_priv *p = s->priv;
+	struct idset seen = { 0 };
+	uint64_t key;
+	size_t i, n = 0;
+
+	/* Every valid configuration the history holds is the params of one
+	 * of its records (an id alone names no configuration), and counts
+	 * when search_seen would refuse it. */
+	for (i = 0; i < s->nobs; i++) {
+		if (!space_valid(s->sp, s->obs[i].cfg))
+			continue;
+		key = cfg_key(s->sp, s->obs[i].cfg);
+		if (idset_has(&p->hist, key) && idset_add(&seen, key))
+			n++;
+	}
+	idset_release(&seen);
+	return n;
 }
 
 void

@@ -84,8 +84,8 @@ struct search {
 	long maxround;			/* the history's largest "round",
 					 * 0 when none */
 
-	/* The history of this study, records whose params are not in
-	 * today's space left out (an older version of the study). */
+	/* The history of this study, records whose configuration breaks
+	 * a constraint of today's study left out. */
 	struct obs *obs;
 	size_t nobs;
 
@@ -104,6 +104,10 @@ struct search {
 	int *batch_arm;
 	size_t nbatch, want;
 	int arm;			/* the arm offers are credited to */
+
+	/* search_read_history skips a bad record with a warning instead
+	 * of ending the program (--keep-going). */
+	int keep_going;
 
 	/* Private: ids of the history and of the batch. */
 	void *priv;
@@ -143,9 +147,19 @@ void search_add(struct search *s, const space_idx *cfg, enum obs_kind kind,
 
 /*
  * Reads a history file (JSON lines or CSV) of the study into s, skipping
- * records of other studies; bad input ends the program with exit 2.
+ * records of other studies.  A record of the study must give every
+ * parameter one of its values and name no other (the constraints are not
+ * checked); bad input ends the program with exit 2 naming the file and
+ * line, unless s->keep_going, which skips a bad record with a warning.
  */
 void search_read_history(struct search *s, const char *path);
+
+/*
+ * How many valid configurations of the space the history holds: those
+ * search_seen refuses, so that the space's count less this is what is
+ * left to propose.
+ */
+size_t search_history_count(struct search *s);
 
 /* Reads the model's prior, if it has one, into s->prior. */
 void search_read_prior(struct search *s);

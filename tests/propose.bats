@@ -12,6 +12,7 @@ SMALL=$FIX/small/study.json
 	assert_output --partial "--strategy"
 	assert_output --partial "grid, random, anneal, ga, bo, rl or auto (default auto)"
 	assert_output --partial "-m, --model FILE"
+	assert_output --partial "--keep-going"
 	[ -z "$stderr" ]
 }
 
@@ -231,11 +232,107 @@ $synopsis"
 	[[ $stderr == *"every other valid one is in the history"* ]]
 }
 
-@test "a history record from an older version of the study is no error" {
-	printf '%s\n' '{"study":"small","params":{"A":1,"B":1,"C":"x","OLD":3}}' >"$BATS_TEST_TMPDIR/h"
+# bad_history FILTER EXPECTED: the grid's third record changed by the jq
+# FILTER is refused, as JSON lines and, where CSV can say it, as CSV.
+bad_history() {
+	ar-propose -s "$SMALL" --strategy grid -n 4 | jq -c "if input_line_number == 3 then $1 else . end" >"$BATS_TEST_TMPDIR/h.jsonl"
+	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/h.jsonl" -n 1
+	assert_failure 2
+	[ -z "$output" ] || fail "stdout is not empty: $output"
+	assert_equal "$stderr" "ar-propose: $BATS_TEST_TMPDIR/h.jsonl:3: $2"
+	# --count reads the history too.
+	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/h.jsonl" --count
+	assert_failure 2
+	assert_equal "$stderr" "ar-propose: $BATS_TEST_TMPDIR/h.jsonl:3: $2"
+}
+
+@test "-H: a value the study does not list is bad input" {
+	bad_history '.params.A = 7' "parameter 'A': value 7 is not one $SMALL lists"
+	bad_history '.params.C = "two"' "parameter 'C': value \"two\" is not one $SMALL lists"
+}
+
+@test "-H: a missing parameter, or one the study does not have, is bad input" {
+	bad_history 'del(.params.B)' "parameter 'B' is missing"
+	# As ar-compile refuses it: a study that dropped a parameter is
+	# another study.
+	bad_history '.params.OLD = 3' "unknown parameter 'OLD' (not in $SMALL)"
+}
+
+@test "-H: a record of the study without params is bad input" {
+	bad_history 'del(.params)' 'no "params" object'
+	bad_history '.params = [1, 1, "x"]' '"params" is not an object'
+	bad_history '.study = 7' 'field "study" is not a string'
+}
+
+@test "-H: a CSV history without the params columns, or with a value not listed" {
+	ar-propose -s "$SMALL" --strategy grid -n 3 --csv | cut -d, -f1-4 >"$BATS_TEST_TMPDIR/h.csv"
+	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/h.csv" -n 1
+	assert_failure 2
+	[ -z "$output" ]
+	assert_equal "$stderr" "ar-propose: $BATS_TEST_TMPDIR/h.csv:2: no \"params\" object (no params.NAME column)"
+	ar-propose -s "$SMALL" --strategy grid -n 3 --csv | awk -F, -v OFS=, 'NR == 3 { $6 = 16 } 1' >"$BATS_TEST_TMPDIR/h.csv"
+	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/h.csv" -n 1
+	assert_failure 2
+	[ -z "$output" ]
+	assert_equal "$stderr" "ar-propose: $BATS_TEST_TMPDIR/h.csv:3: parameter 'B': value 16 is not one $SMALL lists"
+}
+
+@test "-H --keep-going skips each bad record with one warning" {
+	{
+		ar-propose -s "$SMALL" --strategy grid -n 2
+		echo '{"study":"small","params":{"A":1,"B":1,"C":"x","OLD":3}}'
+		echo '{"study":"small","id":"0123456789abcdef","params":{"A":7,"B":1,"C":"x"}}'
+		echo '{"study":"small", "id":'
+		echo '{"study":"other","params":{"A":7}}'
+	} >"$BATS_TEST_TMPDIR/h"
+	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/h" --keep-going -n 18
+	assert_success
+	[ "$(wc -l <<<"$output")" -eq 16 ]
+	run jq -r .round <<<"$output"
+	assert_output "$(yes 2 | head -n 16)"
+	assert_equal "$stderr" "$(printf '%s\n' \
+	    "ar-propose: $BATS_TEST_TMPDIR/h:3: unknown parameter 'OLD' (not in $SMALL); skipped" \
+	    "ar-propose: $BATS_TEST_TMPDIR/h:4: parameter 'A': value 7 is not one $SMALL lists; skipped" \
+	    "ar-propose: $BATS_TEST_TMPDIR/h:5: invalid JSON at column 24: unexpected end of text; skipped" \
+	    "ar-propose: space exhausted: 16 of 18 configurations proposed (every other valid one is in the history)")"
+	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/h" --keep-going --count
+	assert_success
+	assert_output 16
+}
+
+@test "-H: a record that breaks a constraint, or has failed, is no error" {
+	# The study may have gained the constraint since (A * B <= 8 here).
+	{
+		echo '{"study":"small","id":"0123456789abcdef","params":{"A":4,"B":8,"C":"x"},"status":"ok","score":-1}'
+		ar-propose -s "$SMALL" --strategy grid -n 2 | jq -c '. + {status: "compile_error", score: null}'
+	} >"$BATS_TEST_TMPDIR/h"
 	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/h" -n 18
 	assert_success
-	[ "$(wc -l <<<"$output")" -eq 18 ]
+	[ "$(wc -l <<<"$output")" -eq 16 ]
+	[[ $stderr == "ar-propose: space exhausted: 16 of 18"* ]]
+}
+
+@test "--count with -H counts what is left to propose" {
+	ar-propose -s "$SMALL" --strategy grid -n 5 >"$BATS_TEST_TMPDIR/h"
+	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/h" --count
+	assert_success
+	assert_output 13
+	[ -z "$stderr" ]
+	# A configuration measured twice counts once, a record of another
+	# study not at all, and what is left is what a run can propose.
+	{ head -n 2 "$BATS_TEST_TMPDIR/h"; jq -c '.study = "other"' "$BATS_TEST_TMPDIR/h"; } >"$BATS_TEST_TMPDIR/h2"
+	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/h" -H "$BATS_TEST_TMPDIR/h2" --count
+	assert_output 13
+	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/h" -n 100
+	[ "$(wc -l <<<"$output")" -eq 13 ]
+	# At another problem size the history's ids are other ones: nothing
+	# of it is measured there.
+	run --separate-stderr ar-propose -s "$SMALL" -D N=128 -H "$BATS_TEST_TMPDIR/h" --count
+	assert_output 18
+	# A history without ids is matched by its params.
+	jq -c 'del(.id)' "$BATS_TEST_TMPDIR/h" >"$BATS_TEST_TMPDIR/h3"
+	run --separate-stderr ar-propose -s "$SMALL" -D N=128 -H "$BATS_TEST_TMPDIR/h3" --count
+	assert_output 13
 }
 
 @test "--from with -H skips what was measured, and says so" {
@@ -288,7 +385,7 @@ bad_from() { # bad_from INPUT EXPECTED-STDERR
 }
 
 @test "-H: a malformed history line names the file and line" {
-	printf '%s\n' '{"study":"small","id":"0123456789abcdef"}' '{"study": "small", "id": ' >"$BATS_TEST_TMPDIR/h"
+	printf '%s\n' '{"study":"small","id":"0123456789abcdef","params":{"A":1,"B":1,"C":"x"}}' '{"study": "small", "id": ' >"$BATS_TEST_TMPDIR/h"
 	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/h"
 	assert_failure 2
 	[ -z "$output" ]

@@ -22,9 +22,11 @@
 static const char synopsis[] =
     "usage: ar-propose -s study [-D name=value] [-H history] [-m model]\n"
     "                  [-n number] [--strategy name] [--seed k] [--round r]\n"
-    "                  [--csv]\n"
-    "       ar-propose -s study [-D name=value] [-H history] --from file [--csv]\n"
-    "       ar-propose -s study [-D name=value] --count\n";
+    "                  [--keep-going] [--csv]\n"
+    "       ar-propose -s study [-D name=value] [-H history] [--keep-going]\n"
+    "                  --from file [--csv]\n"
+    "       ar-propose -s study [-D name=value] [-H history] [--keep-going]\n"
+    "                  --count\n";
 
 static const char help[] =
     "Propose configurations of a study to measure next, as records.\n\n"
@@ -45,8 +47,13 @@ static const char help[] =
     "      --from FILE       validate the configurations in FILE "
     "('-' for stdin)\n"
     "                        and write them as fresh records\n"
-    "      --count           print the number of valid configurations\n"
+    "      --count           print the number of valid configurations "
+    "(with -H, of\n"
+    "                        those not in the history)\n"
     "      --csv             write CSV instead of JSON lines\n"
+    "      --keep-going      warn about a bad history record and skip it "
+    "instead of\n"
+    "                        stopping\n"
     "  -h, --help            print this help\n"
     "      --version         print the version\n";
 
@@ -57,7 +64,7 @@ struct opts {
 	long number, round;
 	uint64_t seed;
 	int strategy;
-	int csv, count, version;
+	int csv, count, keep, version;
 };
 
 struct out {
@@ -186,6 +193,28 @@ load_model(const char *path, const struct spec *spec, struct model *m)
 	return m;
 }
 
+/*
+ * --count: the valid configurations, less those the history holds, so
+ * that with -H it says how many more there are to propose.
+ */
+static void
+count(struct space *sp, const struct opts *op)
+{
+	uint64_t n = space_count(sp, 1);
+	struct search s;
+	size_t i;
+
+	if (op->nhists > 0) {
+		search_init(&s, sp, NULL, 0, 0);
+		s.keep_going = op->keep;
+		for (i = 0; i < op->nhists; i++)
+			search_read_history(&s, op->hists[i]);
+		n -= search_history_count(&s);
+		search_release(&s);
+	}
+	printf("%llu\n", (unsigned long long)n);
+}
+
 /* The work, once the options are checked; returns the exit status. */
 static int
 propose(const struct opts *op)
@@ -205,11 +234,12 @@ propose(const struct opts *op)
 	if (space_init(&space, &spec, &err) != 0)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);
 	if (op->count) {
-		printf("%llu\n", (unsigned long long)space_count(&space, 1));
+		count(&space, op);
 		goto out;
 	}
 	model = load_model(op->model, &spec, &mbuf);
 	search_init(&s, &space, model, op->seed, 0);
+	s.keep_going = op->keep;
 	for (i = 0; i < op->nhists; i++)
 		search_read_history(&s, op->hists[i]);
 	search_read_prior(&s);
@@ -262,6 +292,7 @@ main(int argc, char *argv[])
 		{ "from", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "history", required_argument, NULL, 'H' },
+		{ "keep-going", no_argument, NULL, 'k' },
 		{ "model", required_argument, NULL, 'm' },
 		{ "number", required_argument, NULL, 'n' },
 		{ "round", required_argument, NULL, 'r' },
@@ -299,6 +330,9 @@ main(int argc, char *argv[])
 			break;
 		case 'H':
 			op.hists[op.nhists++] = optarg;
+			break;
+		case 'k':
+			op.keep = 1;
 			break;
 		case 'm':
 			op.model = optarg;

@@ -170,7 +170,7 @@ test_read_history(void)
 	    "{\"round\":4,\"strategy\":\"ga\",\"params\":{\"C\":\"y\","
 	    "\"B\":2,\"A\":2},\"status\":\"crash\",\"score\":null}\n"
 	    "{\"study\":\"small\",\"id\":\"00000000000000cc\",\"params\":"
-	    "{\"A\":1,\"B\":1,\"C\":\"x\",\"OLD\":1},\"status\":\"ok\","
+	    "{\"A\":4,\"B\":8,\"C\":\"x\"},\"status\":\"ok\","
 	    "\"score\":3}\n"
 	    "{\"study\":\"small\",\"id\":\"00000000000000dd\",\"round\":2,"
 	    "\"strategy\":\"from\",\"params\":{\"A\":1,\"B\":4,\"C\":\"x\"},"
@@ -180,8 +180,8 @@ test_read_history(void)
 	snprintf(path, sizeof(path), "%s/h.jsonl", dir);
 	search_init(&se, &sp, NULL, 0, 0);
 	search_read_history(&se, path);
-	/* The other study's record and the one of an older version of the
-	 * study are not observations. */
+	/* The other study's record and the one that breaks a constraint
+	 * (added since it was measured, say) are not observations. */
 	CHECK_INT(se.nobs, 4);
 	CHECK_INT(se.maxround, 4);
 	CHECK_INT(se.obs[0].kind, OBS_OK);
