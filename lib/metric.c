@@ -40,6 +40,7 @@ struct metric {
 	struct val num;
 	struct val v;		/* its value for the last record */
 	int ok;
+	size_t nset;		/* the measured records it was not null for */
 };
 
 struct metric_set {
@@ -49,6 +50,19 @@ struct metric_set {
 	char *objective;
 	struct expr *obj;
 	int maximize;
+	int given;		/* the objective came from --objective */
+
+	/* The study's require: a record measured ok must meet each. */
+	size_t nreq;
+	struct expr **req;
+
+	/*
+	 * The records measured ok so far (status "ok" or "infeasible"), and
+	 * how many of them gave each slot, the objective and each
+	 * requirement a value: for metric_nulls.
+	 */
+	size_t nok, objset;
+	size_t *slotset, *reqset;
 
 	struct slot *slots;
 	size_t nslots, capslots;
@@ -62,11 +76,24 @@ struct metric_set {
 	/* The record's own keys needed to read a line: the fields of the
 	 * expressions and these. */
 	struct node root;
-	size_t kstudy, kstatus, kmetrics, kobjective, kscore;
+	size_t kstudy, kstatus, kerror, kmetrics, kobjective, kscore;
 
 	json_t *mobj;		/* the metrics object reused for lines */
 	struct ar_buf tmp;
+	struct ar_buf failed;	/* the requirement a record fails, and why */
 };
+
+/* What ar-score makes of a record's status. */
+enum verdict {
+	V_KEEP,			/* not measured ok: as it is */
+	V_OK,			/* measured ok and meets every requirement */
+	V_INFEASIBLE		/* measured ok but fails one: ms->failed says */
+};
+
+/* The status of a record measured ok that fails a requirement. */
+#define INFEASIBLE "infeasible"
+/* How the error ar-score writes for it begins. */
+#define REQUIRE_PREFIX "require \""
 
 /* The fields that ar-score writes: never read, always replaced. */
 static const char *const owned[] = { "metrics", "objective", "score" };
@@ -365,6 +392,7 @@ build_tree(struct metric_set *ms)
 	ms->root.slot = -1;
 	ms->kstudy = root_key(ms, "study");
 	ms->kstatus = root_key(ms, "status");
+	ms->kerror = root_key(ms, "error");
 	ms->kmetrics = root_key(ms, owned[0]);
 	ms->kobjective = root_key(ms, owned[1]);
 	ms->kscore = root_key(ms, owned[2]);
@@ -385,7 +413,7 @@ struct metric_set *
 metric_new(const struct spec *s, const char *objective, struct ar_err *err)
 {
 	struct metric_set *ms = ecalloc(1, sizeof(*ms));
-	json_t *metrics = json_object_get(s->root, "metrics"), *v;
+	json_t *metrics = json_object_get(s->root, "metrics"), *v, *reqs;
 	const char *name, *src, *what;
 	char key[300];
 	size_t i = 0;
@@ -443,6 +471,20 @@ metric_new(const struct spec *s, const char *objective, struct ar_err *err)
 	if ((ms->obj = parse(ms, ms->nmetrics, src, what,
 	    given ? NULL : "objective", err)) == NULL)
 		goto fail;
+	ms->given = given;
+
+	/* spec_load checked that require is an array of strings. */
+	reqs = json_object_get(s->root, "require");
+	ms->req = ecalloc(json_array_size(reqs), sizeof(*ms->req));
+	json_array_foreach(reqs, i, v) {
+		snprintf(key, sizeof(key), "require[%zu]", i);
+		if ((ms->req[i] = parse(ms, ms->nmetrics,
+		    json_string_value(v), s->path, key, err)) == NULL)
+			goto fail;
+		ms->nreq++;
+	}
+	ms->reqset = ecalloc(ms->nreq, sizeof(*ms->reqset));
+	ms->slotset = ecalloc(ms->nslots, sizeof(*ms->slotset));
 
 	ms->vals = ecalloc(ms->nslots, sizeof(*ms->vals));
 	for (i = 0; i < ms->nslots; i++)
@@ -475,6 +517,11 @@ metric_free(struct metric_set *ms)
 	free(ms->m);
 	expr_free(ms->obj);
 	free(ms->objective);
+	for (i = 0; i < ms->nreq; i++)
+		expr_free(ms->req[i]);
+	free(ms->req);
+	free(ms->reqset);
+	free(ms->slotset);
 	for (i = 0; i < ms->nslots; i++)
 		slot_release(&ms->slots[i]);
 	free(ms->slots);
@@ -482,6 +529,7 @@ metric_free(struct metric_set *ms)
 	node_release(&ms->root);
 	json_decref(ms->mobj);
 	free(ms->tmp.buf);
+	free(ms->failed.buf);
 	free(ms);
 }
 
@@ -501,6 +549,86 @@ const char *
 metric_name(const struct metric_set *ms, size_t i)
 {
 	return i < ms->nmetrics ? ms->m[i].name : NULL;
+}
+
+/*
+ * Marks the fields that e reads, itself or through a metric that was
+ * null for every record measured ok, that none of those records had.
+ */
+static void
+mark_missing(const struct metric_set *ms, const struct expr *e, char *mark)
+{
+	const int *sl;
+	size_t j, n = expr_slots(e, &sl);
+
+	for (j = 0; j < n; j++) {
+		const struct slot *s = &ms->slots[sl[j]];
+		const struct metric *m = &ms->m[s->metric];
+
+		if (s->kind == SLOT_FIELD && ms->slotset[sl[j]] == 0)
+			mark[sl[j]] = 1;
+		else if (s->kind == SLOT_METRIC && m->nset == 0 &&
+		    m->e != NULL)
+			mark_missing(ms, m->e, mark);
+	}
+}
+
+/* One line of metric_nulls: e under key was null for every record. */
+static void
+null_line(const struct metric_set *ms, const char *key,
+    const struct expr *e, struct ar_buf *out)
+{
+	char *mark = ecalloc(ms->nslots + 1, 1);
+	size_t i, k, n = 0;
+
+	if (key != NULL)
+		buf_printf(out, "%s: key \"%s\": ", ms->spec->path, key);
+	else
+		buf_adds(out, "--objective: ");
+	if (ms->nok == 1)
+		buf_adds(out, "null for the one ok record");
+	else
+		buf_printf(out, "null for all %zu ok records", ms->nok);
+	mark_missing(ms, e, mark);
+	for (i = 0; i < ms->nslots; i++)
+		n += mark[i];
+	if (n > 0)
+		buf_printf(out, " (no ok record has field%s", n > 1 ? "s" :
+		    "");
+	for (i = 0, k = 0; i < ms->nslots; i++)
+		if (mark[i])
+			buf_printf(out, "%s\"%s\"", k++ ? ", " : " ",
+			    ms->slots[i].name);
+	buf_printf(out, "%s in '%s'\n", n > 0 ? ")" : "", expr_source(e));
+	free(mark);
+}
+
+size_t
+metric_nulls(const struct metric_set *ms, struct ar_buf *out)
+{
+	char key[300];
+	size_t i, n = 0;
+
+	if (ms->nok == 0)
+		return 0;
+	for (i = 0; i < ms->nmetrics; i++)
+		if (ms->m[i].e != NULL && ms->m[i].nset == 0) {
+			snprintf(key, sizeof(key), "metrics.%s",
+			    ms->m[i].name);
+			null_line(ms, key, ms->m[i].e, out);
+			n++;
+		}
+	if (ms->objset == 0) {
+		null_line(ms, ms->given ? NULL : "objective", ms->obj, out);
+		n++;
+	}
+	for (i = 0; i < ms->nreq; i++)
+		if (ms->reqset[i] == 0) {
+			snprintf(key, sizeof(key), "require[%zu]", i);
+			null_line(ms, key, ms->req[i], out);
+			n++;
+		}
+	return n;
 }
 
 /* Evaluates e over the slots: 1 and *out, or 0 for null. */
@@ -542,6 +670,123 @@ evaluate(struct metric_set *ms, struct val *obj, int *objok)
 	*objok = eval(ms, ms->obj, obj);
 }
 
+/* A value as a message shows it. */
+static void
+put_val(struct ar_buf *b, const struct val *v)
+{
+	char num[32];
+
+	switch (v->t) {
+	case VAL_INT:
+		buf_printf(b, "%lld", (long long)v->u.i);
+		break;
+	case VAL_DBL:
+		rec_fmt_real(v->u.d, num, sizeof(num));
+		buf_adds(b, num);
+		break;
+	case VAL_STR:
+		buf_printf(b, "\"%s\"", v->u.s);
+		break;
+	}
+}
+
+/* Says in ms->failed that requirement i failed, with the values it read. */
+static void
+describe(struct metric_set *ms, size_t i, const char *why)
+{
+	struct ar_buf *b = &ms->failed;
+	const int *sl;
+	size_t j, k = 0, n = expr_slots(ms->req[i], &sl);
+
+	buf_printf(b, REQUIRE_PREFIX "%s\" not met", expr_source(ms->req[i]));
+	for (j = 0; j < n; j++) {
+		const struct slot *s = &ms->slots[sl[j]];
+
+		/* The study gives the constants; the record the rest. */
+		if (s->kind == SLOT_CONST)
+			continue;
+		buf_adds(b, k++ ? ", " : " (");
+		if (!s->present) {
+			buf_printf(b, "%s %s", s->name, s->kind == SLOT_FIELD ?
+			    "missing" : "null");
+			continue;
+		}
+		buf_printf(b, "%s = ", s->name);
+		put_val(b, &ms->vals[sl[j]]);
+	}
+	if (why[0] != '\0')
+		buf_printf(b, "%s%s", k++ ? ": " : " (", why);
+	if (k > 0)
+		buf_adds(b, ")");
+}
+
+/*
+ * A record measured ok, once evaluate has run: counts what it gave for
+ * metric_nulls, and tells whether it meets every requirement.  Each is
+ * evaluated, so that metric_nulls knows which could be; the first that
+ * fails is told in ms->failed.  A requirement holds when its value is a
+ * number other than 0; null (a field missing), a failed evaluation or a
+ * string fails it.
+ */
+static enum verdict
+judge(struct metric_set *ms, int objok)
+{
+	enum verdict vd = V_OK;
+	const int *sl;
+	struct val v;
+	char msg[128];
+	size_t i, j, n;
+	int known, holds;
+
+	ms->nok++;
+	for (i = 0; i < ms->nslots; i++)
+		ms->slotset[i] += ms->slots[i].present != 0;
+	for (i = 0; i < ms->nmetrics; i++)
+		ms->m[i].nset += ms->m[i].ok != 0;
+	ms->objset += objok != 0;
+	ms->failed.len = 0;
+	for (i = 0; i < ms->nreq; i++) {
+		n = expr_slots(ms->req[i], &sl);
+		for (known = 1, j = 0; j < n; j++)
+			known &= ms->slots[sl[j]].present != 0;
+		msg[0] = '\0';
+		holds = 0;
+		if (known && expr_eval(ms->req[i], ms->vals, &v, msg,
+		    sizeof(msg)) == 0) {
+			if (v.t == VAL_STR)
+				snprintf(msg, sizeof(msg), "a string, not a "
+				    "number");
+			else {
+				ms->reqset[i]++;
+				holds = val_truth(&v);
+			}
+		}
+		if (holds || vd == V_INFEASIBLE)
+			continue;
+		vd = V_INFEASIBLE;
+		describe(ms, i, msg);
+	}
+	return vd;
+}
+
+/* Whether a status is one of a record measured ok: ar-score judges
+ * "infeasible" again, so that re-scoring under another require is right. */
+static int
+is_measured(const char *status)
+{
+	return status != NULL && (strcmp(status, "ok") == 0 ||
+	    strcmp(status, INFEASIBLE) == 0);
+}
+
+/* Whether an error is the one ar-score wrote for an infeasible record. */
+static int
+is_ours(const char *status, const char *error)
+{
+	return status != NULL && strcmp(status, INFEASIBLE) == 0 &&
+	    error != NULL && strncmp(error, REQUIRE_PREFIX,
+	    strlen(REQUIRE_PREFIX)) == 0;
+}
+
 static json_t *
 val_json(const struct val *v)
 {
@@ -553,11 +798,11 @@ val_json(const struct val *v)
 
 static json_t *
 score_json(const struct metric_set *ms, const struct val *obj, int objok,
-    int statusok)
+    enum verdict vd)
 {
 	struct val s;
 
-	if (!objok || !statusok)
+	if (!objok || vd != V_OK)
 		return json_null();
 	if (ms->maximize)
 		return val_json(obj);
@@ -601,7 +846,8 @@ metric_score_json(struct metric_set *ms, json_t *rec, struct ar_err *err)
 	const char *status;
 	struct val obj;
 	size_t i, j;
-	int objok;
+	int objok, ours;
+	enum verdict vd = V_KEEP;
 
 	if (study != NULL && check_study(ms, json_string_value(study),
 	    json_is_string(study), err) != 0)
@@ -620,13 +866,26 @@ metric_score_json(struct metric_set *ms, json_t *rec, struct ar_err *err)
 	}
 	evaluate(ms, &obj, &objok);
 	status = json_string_value(json_object_get(rec, "status"));
+	if (is_measured(status))
+		vd = judge(ms, objok);
+	ours = is_ours(status, json_string_value(json_object_get(rec,
+	    "error")));
+	/* A new error goes before the fields ar-score adds, as from a line. */
+	if (vd == V_INFEASIBLE) {
+		json_object_set_new(rec, "status", json_string(INFEASIBLE));
+		json_object_set_new(rec, "error", json_stringn(ms->failed.buf,
+		    ms->failed.len));
+	} else if (vd == V_OK) {
+		json_object_set_new(rec, "status", json_string("ok"));
+		if (ours)
+			json_object_del(rec, "error");
+	}
 	mobj = json_object();
 	set_metrics(ms, mobj);
 	json_object_set_new(rec, "metrics", mobj);
 	json_object_set_new(rec, "objective", objok ? val_json(&obj) :
 	    json_null());
-	json_object_set_new(rec, "score", score_json(ms, &obj, objok,
-	    status != NULL && strcmp(status, "ok") == 0));
+	json_object_set_new(rec, "score", score_json(ms, &obj, objok, vd));
 	return 0;
 }
 
@@ -732,17 +991,85 @@ put_json(struct ar_buf *out, json_t *v)
 	json_dump_callback(v, dump_cb, out, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
+/* A change to a line: the text [start, end) becomes v, or goes (NULL). */
+struct edit {
+	const char *start, *end;
+	json_t *v;
+};
+
+static int
+is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * The edit that deletes the member whose value is sp from the object
+ * that ends at end, with the comma that parts it from a neighbour.  The
+ * line is valid JSON, and the key is "error", which holds no quote even
+ * escaped: so the key's quotes are the two before the colon.
+ */
+static struct edit
+drop_member(const struct rec_span *sp, const char *end)
+{
+	struct edit e = { NULL, sp->start + sp->len, NULL };
+	const char *p = sp->start;
+
+	while (*--p != ':')
+		continue;
+	while (*--p != '"')
+		continue;
+	while (*--p != '"')
+		continue;
+	e.start = p;
+	while (is_ws(*--p))
+		continue;
+	if (*p == ',') {
+		e.start = p;
+		return e;
+	}
+	for (p = e.end; p < end && is_ws(*p); p++)
+		continue;
+	if (p < end && *p == ',')
+		e.end = p + 1;
+	return e;
+}
+
+/* The record's status as a string; NULL when it has none or another type. */
+static const char *
+span_status(struct metric_set *ms, const struct rec_span *sp)
+{
+	long n;
+
+	if (sp->start == NULL || (n = span_string(sp, &ms->tmp)) < 0 ||
+	    strlen(ms->tmp.buf) != (size_t)n)
+		return NULL;
+	return ms->tmp.buf;
+}
+
+static void
+append_member(struct ar_buf *out, int *empty, const char *key, json_t *v)
+{
+	if (!*empty)
+		buf_add(out, ",", 1);
+	*empty = 0;
+	buf_printf(out, "\"%s\":", key);
+	put_json(out, v);
+}
+
 int
 metric_score_line(struct metric_set *ms, const char *line, size_t len,
     struct ar_buf *out, struct ar_err *err)
 {
 	struct node *root = &ms->root;
-	const struct rec_span *sp = root->spans, *put[3];
-	json_t *vals[3];
-	const char *start, *end, *p;
+	const struct rec_span *sp = root->spans;
+	struct edit ed[6], t;
+	json_t *vals[3], *stv = NULL, *erv = NULL;
+	const char *start, *end, *p, *status;
 	size_t i, j, k[3], n = 0;
 	struct val obj;
-	int objok, statusok = 0, empty;
+	enum verdict vd = V_KEEP;
+	int objok, measured = 0, wasinf = 0, ours = 0, empty;
 
 	if (rec_peek(line, len, root->keys, root->nkids, root->spans, err)
 	    != 0)
@@ -753,9 +1080,13 @@ metric_score_line(struct metric_set *ms, const char *line, size_t len,
 		if (check_study(ms, ms->tmp.buf, r >= 0, err) != 0)
 			return -1;
 	}
-	if (sp[ms->kstatus].start != NULL)
-		statusok = span_string(&sp[ms->kstatus], &ms->tmp) == 2 &&
-		    strcmp(ms->tmp.buf, "ok") == 0;
+	if ((status = span_status(ms, &sp[ms->kstatus])) != NULL) {
+		measured = is_measured(status);
+		wasinf = strcmp(status, INFEASIBLE) == 0;
+	}
+	if (wasinf && sp[ms->kerror].start != NULL &&
+	    span_string(&sp[ms->kerror], &ms->tmp) >= 0)
+		ours = is_ours(INFEASIBLE, ms->tmp.buf);
 	for (i = 0; i < root->nkids; i++) {
 		if (sp[i].start != NULL)
 			node_fill(ms, &root->kids[i], &sp[i]);
@@ -763,10 +1094,12 @@ metric_score_line(struct metric_set *ms, const char *line, size_t len,
 			node_absent(ms, &root->kids[i]);
 	}
 	evaluate(ms, &obj, &objok);
+	if (measured)
+		vd = judge(ms, objok);
 	set_metrics(ms, ms->mobj);
 	vals[0] = ms->mobj;
 	vals[1] = objok ? val_json(&obj) : json_null();
-	vals[2] = score_json(ms, &obj, objok, statusok);
+	vals[2] = score_json(ms, &obj, objok, vd);
 
 	/* The object's braces: rec_peek allowed white space around it. */
 	start = line;
@@ -776,43 +1109,56 @@ metric_score_line(struct metric_set *ms, const char *line, size_t len,
 	while (end[-1] != '}')
 		end--;
 	end--;
-	for (p = start + 1; p < end && strchr(" \t\r\n", *p) != NULL; p++)
+	for (p = start + 1; p < end && is_ws(*p); p++)
 		continue;
 	empty = p == end;
 
-	/* The fields present are replaced where they are, in line order. */
+	/* The fields present are replaced where they are, in line order;
+	 * an error ar-score wrote goes when the record is feasible now. */
+	if (vd == V_INFEASIBLE) {
+		stv = json_string(INFEASIBLE);
+		erv = json_stringn(ms->failed.buf, ms->failed.len);
+	} else if (vd == V_OK && wasinf)
+		stv = json_string("ok");
+	if (stv != NULL)
+		ed[n++] = (struct edit){ sp[ms->kstatus].start,
+		    sp[ms->kstatus].start + sp[ms->kstatus].len, stv };
+	if (erv != NULL && sp[ms->kerror].start != NULL)
+		ed[n++] = (struct edit){ sp[ms->kerror].start,
+		    sp[ms->kerror].start + sp[ms->kerror].len, erv };
+	if (vd == V_OK && ours)
+		ed[n++] = drop_member(&sp[ms->kerror], end);
 	k[0] = ms->kmetrics;
 	k[1] = ms->kobjective;
 	k[2] = ms->kscore;
 	for (i = 0; i < 3; i++)
 		if (sp[k[i]].start != NULL)
-			put[n++] = &sp[k[i]];
+			ed[n++] = (struct edit){ sp[k[i]].start,
+			    sp[k[i]].start + sp[k[i]].len, vals[i] };
 	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && put[j]->start < put[j - 1]->start; j--) {
-			const struct rec_span *t = put[j];
-
-			put[j] = put[j - 1];
-			put[j - 1] = t;
+		for (j = i; j > 0 && ed[j].start < ed[j - 1].start; j--) {
+			t = ed[j];
+			ed[j] = ed[j - 1];
+			ed[j - 1] = t;
 		}
 	p = start;
 	for (i = 0; i < n; i++) {
-		buf_add(out, p, (size_t)(put[i]->start - p));
-		for (j = 0; j < 3; j++)
-			if (put[i] == &sp[k[j]])
-				put_json(out, vals[j]);
-		p = put[i]->start + put[i]->len;
+		buf_add(out, p, (size_t)(ed[i].start - p));
+		if (ed[i].v != NULL)
+			put_json(out, ed[i].v);
+		p = ed[i].end;
 	}
 	buf_add(out, p, (size_t)(end - p));
+	/* A new error goes before the fields ar-score adds. */
+	if (erv != NULL && sp[ms->kerror].start == NULL)
+		append_member(out, &empty, "error", erv);
 	for (i = 0; i < 3; i++)
-		if (sp[k[i]].start == NULL) {
-			if (!empty)
-				buf_add(out, ",", 1);
-			empty = 0;
-			buf_printf(out, "\"%s\":", owned[i]);
-			put_json(out, vals[i]);
-		}
+		if (sp[k[i]].start == NULL)
+			append_member(out, &empty, owned[i], vals[i]);
 	buf_add(out, "}\n", 2);
 	json_decref(vals[1]);
 	json_decref(vals[2]);
+	json_decref(stv);
+	json_decref(erv);
 	return 0;
 }

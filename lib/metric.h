@@ -26,6 +26,16 @@
  * objective is a number; it is -objective for "minimize EXPR" and
  * objective for "maximize EXPR".
  *
+ * The study's "require" expressions, over the same names (any metric
+ * among them), judge a record measured ok: status "ok", or "infeasible"
+ * (scored before: a history scored again under another require is
+ * judged again).  When one of them is not a number other than 0 (false,
+ * null, a string, an evaluation that fails) the status becomes
+ * "infeasible", "error" says which and the values it read ("require
+ * \"output.ratio >= 5\" not met (output.ratio = 3.5)") and the score is
+ * null; the metrics and the objective are as ever.  When all hold, the
+ * status is "ok" and the error ar-score wrote before, if any, goes.
+ *
  * Ownership: metric_new borrows the spec, which must outlive the set;
  * metric_free releases the rest.  A set keeps scratch space and is not
  * safe to share between threads.
@@ -64,7 +74,9 @@ const char *metric_name(const struct metric_set *ms, size_t i);
 /*
  * Scores a parsed record in place: sets "metrics", "objective" and
  * "score", replacing them where the record has them (they keep their
- * place) and adding them at the end, in that order, where it has not.
+ * place) and adding them at the end, in that order, where it has not;
+ * sets "status" and "error" as the requirements say (a new "error" goes
+ * before the three).
  * Returns 0, or -1 with err set when the record is not one of this
  * study's ("study" names another, or is not a string).
  */
@@ -82,5 +94,16 @@ int metric_score_json(struct metric_set *ms, json_t *rec,
  */
 int metric_score_line(struct metric_set *ms, const char *line, size_t len,
     struct ar_buf *out, struct ar_err *err);
+
+/*
+ * After the records: appends to out one line for each metric, the
+ * objective and each requirement whose value was null for every record
+ * measured ok that the set scored, naming the fields that none of them
+ * had ("s.json: key \"objective\": null for all 10 ok records (no ok
+ * record has field \"output.ratoi\") in 'output.ratoi'"); nothing when
+ * no record was measured ok.  Returns the number of lines.  A misspelt
+ * field looks like this, where a field only some records lack does not.
+ */
+size_t metric_nulls(const struct metric_set *ms, struct ar_buf *out);
 
 #endif

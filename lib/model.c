@@ -11,10 +11,14 @@
 
 #include "rec.h"
 
-/* The statuses of ar-formats(7), in the order a model lists them. */
+/*
+ * The statuses of ar-formats(7), in the order a model lists them; every
+ * one after "ok" is a failure of the configuration ("infeasible" is
+ * ar-score's: measured ok, but a requirement of the study not met).
+ */
 static const char *const statuses[] = {
 	"ok", "compile_error", "invalid", "wrong", "crash", "timeout",
-	"suspicious"
+	"suspicious", "infeasible"
 };
 #define NSTATUSES (sizeof(statuses) / sizeof(statuses[0]))
 

@@ -195,7 +195,7 @@ int model_learn(struct model *m, struct space *sp, json_t *rec,
  * missing, a value it does not list; constraints are not checked).  The
  * rl policy learns from the records of status "ok" with a score and from
  * the failures (compile_error, invalid, wrong, crash, timeout,
- * suspicious); the others leave it as it is.  m must be bound.  A
+ * suspicious, infeasible); the others leave it as it is.  m must be bound.  A
  * simulation that has the configuration already calls model_count and
  * this, and never parses a record (its model then has no "best").
  */

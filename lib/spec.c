@@ -40,6 +40,7 @@ static const struct {
 	{ "params", JSON_OBJECT },
 	{ "problem", JSON_OBJECT },
 	{ "reference", JSON_OBJECT },
+	{ "require", JSON_ARRAY },
 	{ "source", JSON_STRING },
 	{ "verify", JSON_OBJECT },
 };
@@ -636,6 +637,20 @@ check_later_keys(struct spec *s, struct ar_err *err)
 		json_object_foreach(v, k, a) {
 			snprintf(key, sizeof(key), "metrics.%s", k);
 			if (check_expr_value(s, key, a, 0, err))
+				return -1;
+		}
+	/* Limits on what was measured: ar-score judges records by them. */
+	if ((v = json_object_get(s->root, "require")) != NULL)
+		json_array_foreach(v, i, a) {
+			snprintf(key, sizeof(key), "require[%zu]", i);
+			if (!json_is_string(a)) {
+				ar_errf(err, "%s: key \"%s\": expected an "
+				    "expression (a string), found %s", s->path,
+				    key, typename(a));
+				return -1;
+			}
+			if (check_expr(s, key, json_string_value(a), 0, NULL,
+			    err))
 				return -1;
 		}
 	if ((v = json_object_get(s->root, "bound")) != NULL &&

@@ -621,3 +621,24 @@ prior_history() {
 	run jq -c '.strategies.rl.policy[0].values' "$M"
 	assert_output '[8,16,32,64,128]'
 }
+
+@test "an infeasible record is a failure: counted after suspicious, never the best, and the policy steers away" {
+	# The best record, measured ok but judged infeasible by ar-score, and
+	# one of a status no stage writes.
+	jq -c 'if .id == "'"$BEST2"'" then .status = "infeasible" | .score = null |
+	    .error = "require \"TILE < 64\" not met (TILE = 64)" else . end' "$H" >"$BATS_TEST_TMPDIR/inf.jsonl"
+	round 1 | head -n 1 | jq -c '.status = "aborted" | .score = null' >>"$BATS_TEST_TMPDIR/inf.jsonl"
+	run --separate-stderr ar-learn -s "$S" -m "$M" "$BATS_TEST_TMPDIR/inf.jsonl"
+	assert_success
+	[ -z "$stderr" ]
+	run jq -c '.status' "$M"
+	assert_output '{"ok":5,"compile_error":1,"invalid":1,"wrong":1,"crash":1,"timeout":1,"suspicious":1,"infeasible":1,"aborted":1}'
+	run jq -r '.best.id' "$M"
+	assert_success
+	[ "$output" != "$BEST2" ]
+	# The policy learns it as it learns a crash.
+	sed 's/"status":"infeasible"/"status":"crash"/' "$BATS_TEST_TMPDIR/inf.jsonl" >"$BATS_TEST_TMPDIR/crash.jsonl"
+	ar-learn -s "$S" -m "$BATS_TEST_TMPDIR/runs/crash.json" "$BATS_TEST_TMPDIR/crash.jsonl" >/dev/null
+	run jq -c '.strategies.rl' "$M"
+	assert_output "$(jq -c '.strategies.rl' "$BATS_TEST_TMPDIR/runs/crash.json")"
+}

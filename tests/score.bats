@@ -158,14 +158,20 @@ rec() {
 
 @test "the score is null when the objective is null, even for status ok" {
 	rec '{"time_s": "n/a"}' >"$BATS_TEST_TMPDIR/in.jsonl"
-	run ar-score -s "$S" "$BATS_TEST_TMPDIR/in.jsonl"
+	run --separate-stderr ar-score -s "$S" "$BATS_TEST_TMPDIR/in.jsonl"
 	assert_success
+	# Null for every record measured ok: said once (no field is missing).
+	assert_equal "$stderr" "$(printf '%s\n' \
+	    "ar-score: $S: key \"metrics.gflops\": null for the one ok record in '2 * N * N * N / time_s / 1e9'" \
+	    "ar-score: $S: key \"metrics.per_tile\": null for the one ok record in 'gflops / TILE'" \
+	    "ar-score: $S: key \"objective\": null for the one ok record in 'time_s'")"
 	run jq -c '[.status, .objective, .score]' <<<"$output"
 	assert_output '["ok",null,null]'
 	# A domain error (what would be a NaN) is null too.
 	rec >"$BATS_TEST_TMPDIR/in.jsonl"
-	run ar-score -s "$S" --objective 'maximize sqrt(0 - time_s)' "$BATS_TEST_TMPDIR/in.jsonl"
+	run --separate-stderr ar-score -s "$S" --objective 'maximize sqrt(0 - time_s)' "$BATS_TEST_TMPDIR/in.jsonl"
 	assert_success
+	assert_equal "$stderr" "ar-score: --objective: null for the one ok record in 'sqrt(0 - time_s)'"
 	run jq -c '[.status, .objective, .score]' <<<"$output"
 	assert_output '["ok",null,null]'
 }
@@ -199,8 +205,9 @@ rec() {
 @test "every other field passes through unchanged and in order" {
 	printf '%s\n' '{"mine":"first","study":"mm","id":"x","params":{"TILE":8,"UNROLL":1},"status":"ok","time_s":0.5,"note":{"a":[1,2,{"b":null}],"c":"\u00e9\\n"},"last":true}' \
 	    >"$BATS_TEST_TMPDIR/in.jsonl"
-	run ar-score -s "$S" "$BATS_TEST_TMPDIR/in.jsonl"
+	run --separate-stderr ar-score -s "$S" "$BATS_TEST_TMPDIR/in.jsonl"
 	assert_success
+	assert_equal "$stderr" "ar-score: $S: key \"metrics.spread\": null for the one ok record (no ok record has fields \"times.sd\", \"times.median\") in 'times.sd / times.median'"
 	assert_output '{"mine":"first","study":"mm","id":"x","params":{"TILE":8,"UNROLL":1},"status":"ok","time_s":0.5,"note":{"a":[1,2,{"b":null}],"c":"\u00e9\\n"},"last":true,"metrics":{"gflops":0.0040000000000000001,"spread":null,"per_tile":0.00050000000000000001},"objective":0.5,"score":-0.5}'
 }
 
@@ -217,8 +224,9 @@ rec() {
 	printf '%s\n' '  { "study" : "mm", "status": "ok", "time_s" : 1 ,
 "params" : { "TILE" : 8 } }  ' | tr -d '\n' >"$BATS_TEST_TMPDIR/in.jsonl"
 	echo >>"$BATS_TEST_TMPDIR/in.jsonl"
-	run ar-score -s "$S" "$BATS_TEST_TMPDIR/in.jsonl"
+	run --separate-stderr ar-score -s "$S" "$BATS_TEST_TMPDIR/in.jsonl"
 	assert_success
+	[[ $stderr == *'key "metrics.spread": null for the one ok record'* ]]
 	assert_jsonl
 	run jq -c '[.metrics.per_tile, .score]' <<<"$output"
 	assert_output '[0.00025,-1]'
@@ -428,4 +436,211 @@ rec() {
 	# Killed by SIGPIPE (141) or gone with status 0: no message either way.
 	run cat "$BATS_TEST_TMPDIR/rc"
 	assert_output --regexp '^(0|141)$'
+}
+
+# req_study JQ: the study with JQ applied to it, in $BATS_TEST_TMPDIR/r.json
+# ($R).
+req_study() {
+	R=$BATS_TEST_TMPDIR/r.json
+	jq "$1"' | .source = "'"$FIX"'/score/k.c"' "$S" >"$R"
+}
+
+@test "an expression null for every ok record is said once, naming the field no record has" {
+	req_study '.metrics.ratio = "output.ratoi * 2" | .objective = "minimize time_x"'
+	run --separate-stderr ar-score -s "$R" "$BENCH"
+	assert_success
+	assert_equal "$stderr" "$(printf '%s\n' \
+	    "ar-score: $R: key \"metrics.ratio\": null for all 3 ok records (no ok record has field \"output.ratoi\") in 'output.ratoi * 2'" \
+	    "ar-score: $R: key \"objective\": null for all 3 ok records (no ok record has field \"time_x\") in 'time_x'")"
+	# Every record is written, whole, as ever.
+	assert_jsonl
+	run jq -c '[.status, .metrics.ratio, .objective, .score]' <<<"$output"
+	[ "${#lines[@]}" -eq 9 ]
+	assert_line --index 0 '["ok",null,null,null]'
+	# Through a metric, from --objective, and from CSV: the same.
+	run --separate-stderr ar-score -s "$R" --objective 'maximize ratio / 2' --csv "$BENCH"
+	assert_success
+	assert_equal "$stderr" "$(printf '%s\n' \
+	    "ar-score: $R: key \"metrics.ratio\": null for all 3 ok records (no ok record has field \"output.ratoi\") in 'output.ratoi * 2'" \
+	    "ar-score: --objective: null for all 3 ok records (no ok record has field \"output.ratoi\") in 'ratio / 2'")"
+	[ "${#lines[@]}" -eq 10 ]
+	# A field only some ok records have is no mistake.
+	req_study '.metrics.ratio = "output.ratio"'
+	{
+		rec '{"output": {"ratio": 2}}'
+		rec
+		rec '{"status": "crash", "time_s": null}'
+	} >"$BATS_TEST_TMPDIR/in.jsonl"
+	run --separate-stderr ar-score -s "$R" "$BATS_TEST_TMPDIR/in.jsonl"
+	assert_success
+	[ -z "$stderr" ]
+	run jq -c '.metrics.ratio' <<<"$output"
+	assert_output "$(printf '2\nnull\nnull')"
+	# Only failures: nothing was measured ok, nothing to say.
+	run --separate-stderr ar-score -s "$R" --objective 'minimize time_x' <(jq -c 'select(.status != "ok")' "$BENCH")
+	assert_success
+	[ -z "$stderr" ]
+	[ "${#lines[@]}" -eq 6 ]
+}
+
+@test "require: a record measured ok that fails one is infeasible, with the values it saw" {
+	req_study '.require = ["output.ratio >= 5", "gflops > 0.5"]'
+	{
+		rec '{"output": {"ratio": 3.5}}'
+		rec '{"output": {"ratio": 6}}'
+		rec
+		rec '{"output": {"ratio": 6}, "time_s": 0.004}'
+		rec '{"status": "crash", "output": {"ratio": 1}, "error": "signal 11"}'
+		rec '{"output": {"ratio": "high"}}'
+	} >"$BATS_TEST_TMPDIR/in.jsonl"
+	run --separate-stderr ar-score -s "$R" "$BATS_TEST_TMPDIR/in.jsonl"
+	assert_success
+	[ -z "$stderr" ]
+	assert_jsonl
+	# The error goes before the fields ar-score adds; metrics and
+	# objective are as ever, the score null.
+	run jq -c 'keys_unsorted' <<<"$(head -n 1 <<<"$output")"
+	assert_output '["study","id","round","strategy","params","status","time_s","times","output","error","metrics","objective","score"]'
+	ar-score -s "$R" "$BATS_TEST_TMPDIR/in.jsonl" >"$BATS_TEST_TMPDIR/once.jsonl"
+	run jq -c '[.status, .error, .objective, .score]' "$BATS_TEST_TMPDIR/once.jsonl"
+	assert_output "$(printf '%s\n' \
+	    '["infeasible","require \"output.ratio >= 5\" not met (output.ratio = 3.5)",0.002,null]' \
+	    '["ok",null,0.002,-0.002]' \
+	    '["infeasible","require \"output.ratio >= 5\" not met (output.ratio missing)",0.002,null]' \
+	    '["infeasible","require \"gflops > 0.5\" not met (gflops = 0.5)",0.004,null]' \
+	    '["crash","signal 11",0.002,null]' \
+	    '["infeasible","require \"output.ratio >= 5\" not met (output.ratio = \"high\": string where a number is needed in '"'>='"')",0.002,null]')"
+	# Parsed records (CSV) are judged alike.
+	run ar-score -s "$R" <(ar-score -s "$S" --csv "$BATS_TEST_TMPDIR/in.jsonl")
+	assert_success
+	a=$(jq -S -c . <<<"$output")
+	b=$(jq -S -c . "$BATS_TEST_TMPDIR/once.jsonl")
+	[ "$a" = "$b" ]
+}
+
+@test "require: re-scoring changes nothing, and a history is judged again under another require" {
+	req_study '.require = ["output.ratio >= 5"]'
+	{
+		rec '{"output": {"ratio": 3.5}}'
+		rec '{"output": {"ratio": 6}}'
+		rec '{"status": "crash", "error": "signal 11"}'
+	} | ar-score -s "$R" >"$BATS_TEST_TMPDIR/once.jsonl"
+	run ar-score -s "$R" "$BATS_TEST_TMPDIR/once.jsonl"
+	assert_success
+	assert_output "$(cat "$BATS_TEST_TMPDIR/once.jsonl")"
+	# Without the requirement the infeasible record is ok again, its
+	# error gone: the record as scored from the start.
+	run --separate-stderr ar-score -s "$S" "$BATS_TEST_TMPDIR/once.jsonl"
+	assert_success
+	[ "$(head -n 1 <<<"$output")" = "$(rec '{"output": {"ratio": 3.5}}' | ar-score -s "$S")" ]
+	run jq -c '[.status, .error, .score]' <<<"$output"
+	assert_output "$(printf '%s\n' '["ok",null,-0.002]' '["ok",null,-0.002]' '["crash","signal 11",null]')"
+	# A stricter one makes both infeasible; from CSV too.
+	req_study '.require = ["output.ratio >= 10"]'
+	ar-score -s "$S" --csv "$BATS_TEST_TMPDIR/once.jsonl" >"$BATS_TEST_TMPDIR/once.csv"
+	for f in once.jsonl once.csv; do
+		run ar-score -s "$R" "$BATS_TEST_TMPDIR/$f"
+		assert_success
+		run jq -c '[.status, .error, .score]' <<<"$output"
+		assert_output "$(printf '%s\n' \
+		    '["infeasible","require \"output.ratio >= 10\" not met (output.ratio = 3.5)",null]' \
+		    '["infeasible","require \"output.ratio >= 10\" not met (output.ratio = 6)",null]' \
+		    '["crash","signal 11",null]')"
+	done
+}
+
+@test "require: a misspelt field makes every record infeasible and is said once" {
+	req_study '.require = ["output.ratoi >= 5"]'
+	rec '{"output": {"ratio": 6}}' >"$BATS_TEST_TMPDIR/in.jsonl"
+	rec '{"output": {"ratio": 7}}' >>"$BATS_TEST_TMPDIR/in.jsonl"
+	run --separate-stderr ar-score -s "$R" "$BATS_TEST_TMPDIR/in.jsonl"
+	assert_success
+	assert_equal "$stderr" "ar-score: $R: key \"require[0]\": null for all 2 ok records (no ok record has field \"output.ratoi\") in 'output.ratoi >= 5'"
+	run jq -c '[.status, .error]' <<<"$output"
+	assert_output "$(printf '%s\n' \
+	    '["infeasible","require \"output.ratoi >= 5\" not met (output.ratoi missing)"]' \
+	    '["infeasible","require \"output.ratoi >= 5\" not met (output.ratoi missing)"]')"
+}
+
+@test "require: a bad key is refused when the study is read, naming require[i]" {
+	for bad in '"output.ratio >= 5"' '["ok", 5]' '["output.ratio >="]' '["TILE >"]'; do
+		req_study ".require = $bad"
+		for prog in ar-score ar-propose ar-learn; do
+			run --separate-stderr $prog -s "$R" -m "$BATS_TEST_TMPDIR/m.json" </dev/null
+			[ "$prog" != ar-score ] || run --separate-stderr $prog -s "$R" </dev/null
+			[ "$prog" != ar-propose ] || run --separate-stderr $prog -s "$R" -n 1
+			assert_failure 2
+			[ -z "$output" ]
+			case $bad in
+			'"output'*) assert_equal "$stderr" "$prog: $R: key \"require\": expected an array, found a string" ;;
+			'["ok"'*) assert_equal "$stderr" "$prog: $R: key \"require[1]\": expected an expression (a string), found an integer" ;;
+			'["output'*) assert_equal "$stderr" "$prog: $R: key \"require[0]\": unexpected end of expression in 'output.ratio >='" ;;
+			*) assert_equal "$stderr" "$prog: $R: key \"require[0]\": unexpected end of expression in 'TILE >'" ;;
+			esac
+		done
+	done
+	# What ar-score computes cannot be required.
+	req_study '.require = ["time_s > 0", "score > 1"]'
+	run --separate-stderr ar-score -s "$R" </dev/null
+	assert_failure 2
+	assert_equal "$stderr" "ar-score: $R: key \"require[1]\": 'score' cannot be read: ar-score computes 'score' in 'score > 1'"
+}
+
+# summary RECORDS...: the records scored under $R into OUT's history, the
+# model learned from it, and what pipelines/summary.sh (tune.mk's last
+# words) says of OUT ($O).
+summary() {
+	O=$BATS_TEST_TMPDIR/out
+	mkdir -p "$O"
+	ar-score -s "$R" "$@" 2>/dev/null >"$O/history.jsonl"
+	ar-learn -s "$R" -m "$O/model.json" --rebuild "$O/history.jsonl" >/dev/null
+	run --separate-stderr "$ROOT/pipelines/summary.sh" "$O"
+}
+
+@test "the summary says why no record has a score: none ok, a null objective, or infeasible" {
+	req_study .
+	summary <(jq -c 'select(.status != "ok")' "$BENCH")
+	assert_success
+	[ -z "$stderr" ]
+	assert_output "$(printf '%s\n' \
+	    "no configuration measured ok in $O/history.jsonl (6 evaluations)" \
+	    "6 evaluations in 1 round, 1.65 s of measured cost (cost_s)")"
+	# All measured ok, but the objective names a field none has.
+	req_study '.objective = "minimize time_x"'
+	summary "$BENCH"
+	assert_success
+	assert_line --index 0 "no configuration has a score in $O/history.jsonl (9 evaluations): the objective (minimize time_x) is null for all 3 records measured ok (see ar-score's warning)"
+	# All measured ok, none meets the study's require.
+	req_study '.require = ["time_s < 0.001"]'
+	summary "$BENCH"
+	assert_success
+	assert_line --index 0 "no configuration has a score in $O/history.jsonl (9 evaluations): 3 measured ok but infeasible (a requirement of the study not met: see their error)"
+	# Both.
+	req_study '.require = ["TILE < 16"] | .objective = "minimize time_x"'
+	summary "$BENCH"
+	assert_success
+	assert_line --index 0 "no configuration has a score in $O/history.jsonl (9 evaluations): the objective (minimize time_x) is null for all 2 records measured ok (see ar-score's warning); 1 measured ok but infeasible (a requirement of the study not met: see their error)"
+	# The best, when there is one, counts the infeasible among the rest.
+	req_study '.require = ["TILE < 16", "time_s > 0.002"]'
+	summary "$BENCH"
+	assert_success
+	assert_output "$(printf '%s\n' \
+	    'best of 9 evaluations (1 ok, 1 compile_error, 1 invalid, 1 wrong, 1 crash, 1 timeout, 1 suspicious, 2 infeasible):' \
+	    '  TILE=8 UNROLL=2' \
+	    '  objective 0.004  gflops 0.5  spread 0.05  per_tile 0.0625' \
+	    "  id 5ee66b1d9b1f2fe7, record at $O/history.jsonl:2" \
+	    '9 evaluations in 1 round, 2.7 s of measured cost (cost_s)')"
+}
+
+@test "the summary writes each number as the shortest text that reads back to it" {
+	# A model file whose numbers have 17 digits where fewer read back to
+	# the same double (as ar-learn wrote them before): jq 1.6 shortens
+	# them itself, jq 1.7 keeps a number's text as it was read.
+	req_study .
+	summary "$BENCH"
+	sed -i 's/"objective": 0\.002,/"objective": 0.0020000000000000000,/; s/"spread": 0\.05,/"spread": 0.050000000000000003,/' "$O/model.json"
+	grep -q '"spread": 0.050000000000000003,' "$O/model.json"
+	run --separate-stderr "$ROOT/pipelines/summary.sh" "$O"
+	assert_success
+	assert_line --index 2 '  objective 0.002  gflops 1  spread 0.05  per_tile 0.125'
 }

@@ -95,15 +95,40 @@ check_study(struct learn *l, const char *study, int isstring,
 	return 0;
 }
 
+/*
+ * Every record of the study gives each parameter one of the values the
+ * study lists, and names no other parameter, as ar-compile(1) checks a
+ * record; the constraints are not checked, since the study may have
+ * gained one since the record was measured.
+ */
+static int
+check_params(struct learn *l, json_t *params, struct ar_err *err)
+{
+	if (params == NULL) {
+		ar_errf(err, "no \"params\" object (no params.NAME column)");
+		return -1;
+	}
+	return space_params_from_json(l->sp, params, l->cfg, err);
+}
+
 static void
 learn_json(struct learn *l, struct rec_reader *r, json_t *rec)
 {
 	json_t *study = json_object_get(rec, "study");
+	struct model_obs o;
 	struct ar_err err;
 	int rc;
 
 	if (study != NULL && check_study(l, json_string_value(study),
 	    json_is_string(study), &err) != 0) {
+		bad_at(l, r, err.msg);
+		return;
+	}
+	/* The fields model_learn reads come first, then the params, so
+	 * that a record says the same whether it is read here or from a
+	 * JSON line. */
+	if (model_obs_json(rec, &o, &err) == 0 &&
+	    check_params(l, json_object_get(rec, "params"), &err) != 0) {
 		bad_at(l, r, err.msg);
 		return;
 	}
@@ -149,9 +174,9 @@ is_null_text(const struct rec_span *sp)
 /*
  * One JSON line, read as model_learn reads a parsed record but from the
  * text of the five fields a model needs; the whole line is parsed only
- * for a new best, and of the others only the params, and only when the
- * policy learns from the record.  A history is mostly records that are
- * not new bests.
+ * for a new best, and of the others only the params, and only when they
+ * are not written as the stages write them.  A history is mostly records
+ * that are not new bests.
  */
 static void
 learn_line(struct learn *l, struct rec_reader *r, const char *line,
@@ -207,6 +232,17 @@ learn_line(struct learn *l, struct rec_reader *r, const char *line,
 			return;
 		}
 	}
+	if (sp[4].start == NULL)
+		ar_errf(&err, "no \"params\" object");
+	else if (sp[4].start[0] != '{')
+		ar_errf(&err, "\"params\" is not an object");
+	else if (space_params_text(l->sp, sp[4].start, sp[4].len, l->cfg,
+	    &err) == 0)
+		cfg = l->cfg;
+	if (cfg == NULL) {
+		bad_at(l, r, err.msg);
+		return;
+	}
 	if (model_beats(&l->m, &o)) {
 		rec = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
 		if (rec == NULL) {
@@ -218,17 +254,11 @@ learn_line(struct learn *l, struct rec_reader *r, const char *line,
 		model_count(&l->m, &o);
 		model_set_best(&l->m, rec, o.score);
 		l->improved = 1;
-		if (model_teaches(&o) && model_cfg_json(l->sp,
-		    json_object_get(rec, "params"), l->cfg) == 0)
-			cfg = l->cfg;
 		model_learn_cfg(&l->m, &o, cfg);
 		json_decref(rec);
 		return;
 	}
 	model_count(&l->m, &o);
-	if (model_teaches(&o) && sp[4].start != NULL &&
-	    model_cfg_text(l->sp, sp[4].start, sp[4].len, l->cfg) == 0)
-		cfg = l->cfg;
 	model_learn_cfg(&l->m, &o, cfg);
 }
 

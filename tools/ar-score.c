@@ -248,6 +248,26 @@ csv_columns(const struct spec *sp, const struct metric_set *ms)
 	return cols;
 }
 
+/*
+ * An expression null for every record measured ok is most likely a
+ * misspelt field, which would leave every score null without a word:
+ * say so, once, and go on (the records are as the study asks).
+ */
+static void
+warn_nulls(const struct metric_set *ms)
+{
+	struct ar_buf b = { 0 };
+	char *p, *nl;
+
+	if (metric_nulls(ms, &b) == 0)
+		return;
+	for (p = b.buf; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		*nl = '\0';
+		ar_warn("%s", p);
+	}
+	free(b.buf);
+}
+
 /* The work, once the options are checked; returns the exit status. */
 static int
 score(const struct opts *op, char *const *files, int nfiles)
@@ -280,6 +300,7 @@ score(const struct opts *op, char *const *files, int nfiles)
 	}
 	for (i = 0; i < (size_t)nfiles; i++)
 		score_file(op, ms, &s, files[i]);
+	warn_nulls(ms);
 	if (s.w != NULL) {
 		if (rec_writer_free(s.w, &err) != 0) {
 			if (errno != EPIPE) {
