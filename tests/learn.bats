@@ -264,6 +264,85 @@ round() {
 	assert_output --partial "\"id\":\"$BEST1\""
 }
 
+# csv_of: the JSON lines on stdin as CSV, with the fields ar-learn reads.
+csv_of() {
+	jq -rs '(map(.params // {} | keys_unsorted) | add | unique) as $k |
+	    (["study", "status", "score"] + ($k | map("params." + .))),
+	    (.[] | [.study, .status, .score] + [(.params // {})[$k[]]]) | @csv'
+}
+
+@test "a record whose params are not the study's is bad input, CSV or JSON lines" {
+	for bad in '.params.TILE = 7' '.params.UNROLL = "two"' 'del(.params.UNROLL)' \
+	    '.params.OLD = 3' 'del(.params)' '.params = [16, 1]'; do
+		{ round 1 | head -n 2; round 1 | sed -n 3p | jq -c "$bad"; } >"$BATS_TEST_TMPDIR/bad.jsonl"
+		case $bad in
+		*TILE*) want="parameter 'TILE': value 7 is not one $S lists" ;;
+		*two*) want="parameter 'UNROLL': value \"two\" is not one $S lists" ;;
+		del\(.params.UNROLL*) want="parameter 'UNROLL' is missing" ;;
+		*OLD*) want="unknown parameter 'OLD' (not in $S)" ;;
+		del*) want='no "params" object' ;;
+		*) want='"params" is not an object' ;;
+		esac
+		run --separate-stderr ar-learn -s "$S" -m "$M" "$BATS_TEST_TMPDIR/bad.jsonl"
+		assert_failure 2
+		[ -z "$output" ]
+		assert_equal "$stderr" "ar-learn: $BATS_TEST_TMPDIR/bad.jsonl:3: $want"
+	done
+	# CSV: a value the study does not list, a column of a parameter it
+	# does not have, and a history without the params columns.
+	for bad in '.params.TILE = 7' '.params.OLD = 3' 'del(.params)'; do
+		round 1 | jq -c "select(.score != null) | $bad" | csv_of >"$BATS_TEST_TMPDIR/bad.csv"
+		case $bad in
+		*TILE*) want="parameter 'TILE': value 7 is not one $S lists" ;;
+		*OLD*) want="unknown parameter 'OLD' (not in $S)" ;;
+		*) want='no "params" object (no params.NAME column)' ;;
+		esac
+		run --separate-stderr ar-learn -s "$S" -m "$M" "$BATS_TEST_TMPDIR/bad.csv"
+		assert_failure 2
+		[ -z "$output" ]
+		assert_equal "$stderr" "ar-learn: $BATS_TEST_TMPDIR/bad.csv:2: $want"
+	done
+	[ ! -e "$M" ]
+	# The same CSV with the study's params is read.
+	round 1 | jq -c 'select(.score != null)' | csv_of >"$BATS_TEST_TMPDIR/good.csv"
+	run --separate-stderr ar-learn -s "$S" -m "$M" "$BATS_TEST_TMPDIR/good.csv"
+	assert_success
+	[ -z "$stderr" ]
+}
+
+@test "--keep-going skips each record whose params are not the study's with a warning" {
+	{
+		round 1
+		round 2 | sed -n 1p | jq -c '.params.TILE = 7'
+		round 2 | sed -n 2p | jq -c '.params.OLD = 3'
+		round 2 | sed -n 3,4p
+	} >"$BATS_TEST_TMPDIR/mixed.jsonl"
+	run --separate-stderr ar-learn -s "$S" -m "$M" --keep-going "$BATS_TEST_TMPDIR/mixed.jsonl"
+	assert_success
+	assert_output --partial '"evals":6,'
+	assert_equal "$stderr" "$(printf '%s\n' \
+	    "ar-learn: $BATS_TEST_TMPDIR/mixed.jsonl:5: parameter 'TILE': value 7 is not one $S lists; skipped" \
+	    "ar-learn: $BATS_TEST_TMPDIR/mixed.jsonl:6: unknown parameter 'OLD' (not in $S); skipped")"
+}
+
+@test "a record that breaks a constraint is no error, nor is a prior's value the study does not list" {
+	ar-propose -s "$R" -n 4 --strategy random --seed 3 | measure "$R" >"$BATS_TEST_TMPDIR/h.jsonl"
+	# A + B + C <= 22, as if the study gained the constraint since.
+	head -n 1 "$BATS_TEST_TMPDIR/h.jsonl" | jq -c '.params = {"A": 8, "B": 8, "C": 8}' >>"$BATS_TEST_TMPDIR/h.jsonl"
+	run --separate-stderr ar-learn -s "$R" -m "$M" "$BATS_TEST_TMPDIR/h.jsonl"
+	assert_success
+	[ -z "$stderr" ]
+	assert_output --partial '"evals":5,'
+	# A prior is another study's history: its params may differ, and
+	# those that are not the study's teach the policy nothing.
+	jq -c '.study = "learn-rl-other" | .params.A = 9' "$BATS_TEST_TMPDIR/h.jsonl" >"$BATS_TEST_TMPDIR/p.jsonl"
+	run --separate-stderr ar-learn -s "$R" -m "$BATS_TEST_TMPDIR/runs/warm.json" --prior "$BATS_TEST_TMPDIR/p.jsonl" </dev/null
+	assert_success
+	[ -z "$stderr" ]
+	run jq -c '[.prior.records, .strategies.rl.records]' "$BATS_TEST_TMPDIR/runs/warm.json"
+	assert_output '[5,0]'
+}
+
 @test "records that are not scored, or have fields of the wrong type, are bad input" {
 	for bad in 'del(.score)' '.score = "1"' '.status = 3' '.round = 1.5' '.study = 7'; do
 		round 1 | head -n 1 | jq -c "$bad" >"$BATS_TEST_TMPDIR/bad.jsonl"
@@ -350,24 +429,21 @@ argmax='[.strategies.rl.policy[] | .values[.logits | index(max)]]'
 	ar-propose -s "$R" -n 20 --strategy random --seed 2 | measure "$R" >"$BATS_TEST_TMPDIR/h.jsonl"
 	ar-learn -s "$R" -m "$M" "$BATS_TEST_TMPDIR/h.jsonl" >/dev/null
 	jq -c '.strategies.rl' "$M" >"$BATS_TEST_TMPDIR/rl.json"
-	# A value the study does not list (an older study), a parameter
-	# missing, no status, an ok record without a score, an unknown status.
+	# No status, an ok record without a score, an unknown status.
 	{
-		head -n 1 "$BATS_TEST_TMPDIR/h.jsonl" | jq -c '.params.A = 9'
-		head -n 1 "$BATS_TEST_TMPDIR/h.jsonl" | jq -c 'del(.params.B)'
 		head -n 1 "$BATS_TEST_TMPDIR/h.jsonl" | jq -c 'del(.status)'
 		head -n 1 "$BATS_TEST_TMPDIR/h.jsonl" | jq -c '.score = null'
 		head -n 1 "$BATS_TEST_TMPDIR/h.jsonl" | jq -c '.status = "queued"'
 	} >"$BATS_TEST_TMPDIR/odd.jsonl"
 	run ar-learn -s "$R" -m "$M" "$BATS_TEST_TMPDIR/odd.jsonl"
 	assert_success
-	assert_output --partial '"evals":25,'
+	assert_output --partial '"evals":23,'
 	run jq -c '.strategies.rl' "$M"
 	assert_output "$(cat "$BATS_TEST_TMPDIR/rl.json")"
 	# Read as a parsed record (CSV), the same.
 	ar-learn -s "$R" -m "$BATS_TEST_TMPDIR/runs/csv.json" "$BATS_TEST_TMPDIR/h.jsonl" >/dev/null
 	# (ar-score scores again: the record with a null score is left out.)
-	sed 4d "$BATS_TEST_TMPDIR/odd.jsonl" | ar-score -s "$R" --csv >"$BATS_TEST_TMPDIR/odd.csv"
+	sed 2d "$BATS_TEST_TMPDIR/odd.jsonl" | ar-score -s "$R" --csv >"$BATS_TEST_TMPDIR/odd.csv"
 	ar-learn -s "$R" -m "$BATS_TEST_TMPDIR/runs/csv.json" "$BATS_TEST_TMPDIR/odd.csv" >/dev/null
 	run jq -c '.strategies.rl' "$BATS_TEST_TMPDIR/runs/csv.json"
 	assert_output "$(cat "$BATS_TEST_TMPDIR/rl.json")"
