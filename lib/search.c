@@ -162,8 +162,9 @@ search_ranked_ok(const struct search *s, double *q, struct search_ranked *rk)
 enum obs_kind
 search_kind(const char *status, int has_score, double score)
 {
+	/* infeasible: ar-score's, measured but a requirement not met. */
 	static const char *const failed[] = { "compile_error", "invalid",
-	    "wrong", "crash", "timeout", "suspicious" };
+	    "wrong", "crash", "timeout", "suspicious", "infeasible" };
 	size_t i;
 
 	if (status == NULL)

@@ -55,7 +55,7 @@ enum obs_kind {
 	OBS_OK,		/* status "ok" with a finite score */
 	OBS_FAILED,	/* a failure of the configuration itself:
 			 * compile_error, invalid, wrong, crash, timeout,
-			 * suspicious: steer away from it */
+			 * suspicious, infeasible: steer away from it */
 	OBS_OTHER	/* measured, but nothing to learn from it: no
 			 * status, no score, an unknown status */
 };
@@ -199,7 +199,8 @@ size_t search_quality(const struct search *s, double *q);
 /*
  * What a record's status says of its configuration: OBS_OK for "ok" with
  * a finite score, OBS_FAILED for a failure of the configuration
- * (compile_error, invalid, wrong, crash, timeout, suspicious), else
+ * (compile_error, invalid, wrong, crash, timeout, suspicious,
+ * infeasible), else
  * OBS_OTHER.  status may be NULL.
  */
 enum obs_kind search_kind(const char *status, int has_score, double score);

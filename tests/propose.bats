@@ -419,3 +419,26 @@ bad_from() { # bad_from INPUT EXPECTED-STDERR
 	assert_failure 1
 	[[ $stderr == *"ar-propose: write error"* ]]
 }
+
+@test "-H: an infeasible record is a failure to the strategies, and never proposed again" {
+	# Ten configurations measured: the even ones ok, the odd ones
+	# measured ok but infeasible (ar-score's status for a record that
+	# fails the study's require), or, for comparison, crashed.
+	ar-propose -s "$SMALL" --strategy grid -n 10 |
+	    jq -c '(input_line_number) as $n | . + if $n % 2 == 0 then
+		{status: "ok", time_s: $n, score: (0 - $n)} else
+		{status: "infeasible", time_s: $n, score: null,
+		error: "require \"time_s < 1\" not met"} end' >"$BATS_TEST_TMPDIR/inf.jsonl"
+	sed 's/"status":"infeasible"/"status":"crash"/' "$BATS_TEST_TMPDIR/inf.jsonl" >"$BATS_TEST_TMPDIR/crash.jsonl"
+	for s in anneal ga bo auto; do
+		a=$(ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/inf.jsonl" -n 4 --strategy $s --seed 3)
+		b=$(ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/crash.jsonl" -n 4 --strategy $s --seed 3)
+		[ "$a" = "$b" ] || fail "$s: infeasible is not learned as a failure"
+	done
+	# What is left of the space is proposed; nothing of the history.
+	run --separate-stderr ar-propose -s "$SMALL" -H "$BATS_TEST_TMPDIR/inf.jsonl" -n 30 --strategy bo --seed 3
+	assert_success
+	[ "${#lines[@]}" -eq 8 ]
+	run jq -n --slurpfile h "$BATS_TEST_TMPDIR/inf.jsonl" '[inputs.id] - [$h[].id] | length' <<<"$output"
+	assert_output 8
+}
