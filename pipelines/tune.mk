@@ -1,6 +1,20 @@
 # tune.mk -- the closed loop, one round per file target.
 #
 #   make -f pipelines/tune.mk STUDY=kernels/matmul/cpu.json EVALS=160 BATCH=8 OUT=runs/matmul
+#   make -f pipelines/tune.mk help
+#
+# Variables:
+#   STUDY     the study spec (required)
+#   EVALS     evaluations to spend (no limit)
+#   SECONDS   measured cost_s to spend (no limit)
+#   ROUNDS    the most rounds (enough for EVALS; 1000 under SECONDS alone;
+#             else 10)
+#   BATCH     proposals a round (8)          OUT     output folder (runs/NAME)
+#   STRATEGY  --strategy of ar-propose (auto)
+#   SEED      --seed of ar-propose (0)       PRIOR   --prior of ar-learn
+#   JOBS      parallel compilations (2)      DEFS    e.g. DEFS='-D N=1024'
+#   CACHE     the build cache (OUT/cache)    BIN     the programs (bin/)
+#   BENCH     extra ar-bench options, e.g. BENCH='--repeat 3'
 #
 # Round N is OUT/rounds/NNN.jsonl: bring OUT/model.json up to date with
 # the rounds before it, propose up to BATCH configurations that no earlier
@@ -9,7 +23,11 @@
 # the round it lost, a finished run does nothing, and a cron job can run
 # it at any time: a run holds OUT/.lock (flock(1)) while it works, so that
 # a second run on the same OUT waits for the first to end and then goes on
-# from where it stopped; nothing of the two interleaves.
+# from where it stopped; nothing of the two interleaves.  The waiting run
+# says so on stderr, naming the process that holds the lock (its pid is
+# written in the lock file).  An interrupt (^C) ends a run quietly, with
+# one line on stderr once it holds the lock, and leaves no temporary file;
+# the next run removes any that a harder kill left.
 #
 # Budgets.  EVALS= and SECONDS= end the study, whichever is spent first,
 # the same way for every strategy.  EVALS counts the records of the
@@ -26,21 +44,20 @@
 # a resumed study makes exactly the rounds an uninterrupted one would, and
 # a larger budget on a later run goes on from where the last one stopped.
 #
+# A round without a score.  A round in which every candidate failed on
+# its own (compile_error, wrong, crash, timeout, suspicious, invalid, or
+# infeasible under the study's "require") is a round like any other: the
+# strategies learn from it.  But a round in which some record measured ok
+# and none has a score is a broken study (the objective or a metric names
+# a field the records lack, and ar-score warned): the run stops there with
+# a message and a non-zero status, so that cron notices, and keeps the
+# round's records as OUT/rounds/NNN.failed.jsonl.  NNN.jsonl is not made,
+# so once the study is fixed the next run measures that round again (and
+# removes NNN.failed.jsonl when it has made NNN.jsonl).
+#
 # OUT/history.jsonl is the rounds concatenated, OUT/model.json what
 # ar-learn made of them, and `summary` (the default goal) names the best
 # configuration and the line of its record, and what the study spent.
-# Variables:
-#   STUDY     the study spec (required)
-#   EVALS     evaluations to spend (no limit)
-#   SECONDS   measured cost_s to spend (no limit)
-#   ROUNDS    the most rounds (enough for EVALS; 1000 under SECONDS alone;
-#             else 10)
-#   BATCH     proposals a round (8)          OUT     output folder (runs/NAME)
-#   STRATEGY  --strategy of ar-propose (auto)
-#   SEED      --seed of ar-propose (0)       PRIOR   --prior of ar-learn
-#   JOBS      parallel compilations (2)      DEFS    e.g. DEFS='-D N=1024'
-#   CACHE     the build cache (OUT/cache)    BIN     the programs (bin/)
-#   BENCH     extra ar-bench options, e.g. BENCH='--repeat 3'
 
 SELF := $(lastword $(MAKEFILE_LIST))
 HERE := $(patsubst %/,%,$(dir $(SELF)))
@@ -50,8 +67,24 @@ ifneq ($(firstword $(sort $(MAKE_VERSION) 4.2)),4.2)
 $(error GNU make 4.2 or later is needed, this is $(MAKE_VERSION))
 endif
 
+SHELL = /bin/bash
+.SHELLFLAGS = -o pipefail -ec
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+# help: the usage and the variables, the head of this file.
+ifneq ($(filter help,$(MAKECMDGOALS)),)
+help:
+	@awk '!/^#/ { exit } { sub(/^# ?/, "") } /^Round N is/ { exit } \
+	    v && $$0 == "" { exit } /^Variables:/ { v = 1 } { print }' $(SELF)
+	@printf '\n%s\n%s\n' "How a run goes (rounds, budgets, the lock, a round without a score):" \
+	    "the comment at the head of $(SELF)."
+.PHONY: help $(filter-out help,$(MAKECMDGOALS))
+$(filter-out help,$(MAKECMDGOALS)): ; @:
+else
+
 ifndef STUDY
-$(error STUDY= is required: make -f pipelines/tune.mk STUDY=kernels/matmul/cpu.json)
+$(error STUDY= is required: make -f pipelines/tune.mk STUDY=kernels/matmul/cpu.json (or: make -f pipelines/tune.mk help))
 endif
 BATCH ?= 8
 SEED ?= 0
@@ -67,24 +100,53 @@ CACHE ?= $(OUT)/cache
 BIN ?= $(HERE)/../bin
 MODEL := $(OUT)/model.json
 
-SHELL = /bin/bash
-.SHELLFLAGS = -o pipefail -ec
-.DELETE_ON_ERROR:
-.SUFFIXES:
-
 # One run of a study at a time: the run make starts takes the lock
-# OUT/.lock and does the work in a second make under it (flock waits for
-# the lock as long as it takes).
+# OUT/.lock and does the work in a second make under it.  The lock is
+# held by the shell of tune-locked on descriptor 9 (the second make and
+# what it runs inherit it), and that shell writes its make's pid into the
+# file, so that a run that finds it taken can say whom it waits for:
+# /proc/locks names the flock(1) that took it, which has gone (it serves
+# for a lock that some other program took).
+#
+# An interrupt reaches every process of the run at once.  Make 4.3 must
+# not see its child end at that instant: it would reap it twice, in its
+# loop and in its signal handler, and stop with "wait: No child
+# processes".  flock(1) running the second make did that, since it dies of
+# the signal at once.  So this make waits for the lock while it parses,
+# when it has no child (a $(shell) is not one), and takes it in
+# tune-locked only once it was free.  There, and in the recipes of the
+# second make, the shell waits for what it runs to clean up and end, then
+# ends quietly, without the "*** ... Interrupt" a make prints for a
+# recipe killed by it, and passes the interrupt on to its make, which
+# then dies of it (status 130).
 ifndef AR_TUNE_LOCKED
+# wait-lock: takes OUT/.lock on descriptor 9, saying whom it waits for.
+wait-lock = mkdir -p $(OUT); exec 9>>$(OUT)/.lock; flock -n 9 || { \
+	pid=$$(cat $(OUT)/.lock 2>/dev/null) || :; \
+	[ -n "$$pid" ] || pid=$$(awk -v i=":$$(stat -c %i $(OUT)/.lock)$$" \
+	    '$$2 == "FLOCK" && $$6 ~ i { print $$5; exit }' /proc/locks) || :; \
+	echo "waiting for $$(realpath $(OUT)/.lock) held by $${pid:+pid }$${pid:-another run}" >&2; \
+	flock 9; }
+$(shell $(wait-lock))
 GOALS := $(or $(MAKECMDGOALS),summary)
 $(GOALS): tune-locked ; @:
 tune-locked:
-	@mkdir -p $(OUT)
-	@AR_TUNE_LOCKED=1 flock $(OUT)/.lock $(MAKE) --no-print-directory \
-	    -f $(SELF) $(MAKECMDGOALS)
+	@trap 'echo "interrupted: a later run goes on from where this one stopped" >&2; \
+	    kill -INT $$PPID; exit 0' INT; \
+	$(wait-lock); \
+	echo $$PPID >$(OUT)/.lock; \
+	AR_TUNE_LOCKED=1 $(MAKE) --no-print-directory -f $(SELF) $(MAKECMDGOALS)
 .PHONY: $(GOALS) tune-locked
 else
 unexport AR_TUNE_LOCKED
+
+# A recipe's shell, interrupted, removes its temporary file, passes the
+# interrupt on to make (which might not have had it) and ends quietly.
+quiet-on-int = trap 'rm -f $@.tmp; kill -INT $$PPID; exit 0' INT
+
+# What an interrupted or killed run left behind: this run holds the lock,
+# so no other is writing them.
+$(shell rm -f $(OUT)/rounds/*.jsonl.tmp $(OUT)/history.jsonl.tmp)
 
 # The budgets must be numbers: jq would take some other text for JSON.
 number = $(if $(shell echo '$($(1))' | grep -Ex '$(2)'),,$(error $(1)=$($(1)) is not $(3)))
@@ -134,11 +196,12 @@ PREVS := $(shell seq -f %03g 0 $$(( $(NROUNDS) - 1 )))
 ROUND_FILES := $(NUMS:%=$(OUT)/rounds/%.jsonl)
 
 summary: $(MODEL)
-	@$(HERE)/summary.sh $(OUT)
+	@$(quiet-on-int); $(HERE)/summary.sh $(OUT)
 
 # A spent round leaves no file, so the history is the rounds that exist.
 $(OUT)/history.jsonl: $(ROUND_FILES)
-	cat $$(for f in $(ROUND_FILES); do [ ! -e $$f ] || echo $$f; done) /dev/null >$@.tmp
+	@$(quiet-on-int); \
+	cat $$(for f in $(ROUND_FILES); do [ ! -e $$f ] || echo $$f; done) /dev/null >$@.tmp; \
 	mv $@.tmp $@
 
 # update-model FILE...: brings the model up to date with the rounds
@@ -163,12 +226,18 @@ endef
 # The model of the whole history; touched when it was up to date already,
 # so that make knows it is.
 $(MODEL): $(OUT)/history.jsonl
-	@$(call update-model,$$(for f in $(ROUND_FILES); do [ ! -e $$f ] || echo $$f; done))
-	@touch $@
+	@$(quiet-on-int); \
+	$(call update-model,$$(for f in $(ROUND_FILES); do [ ! -e $$f ] || echo $$f; done)); \
+	touch $@
 
 # run-round NUM, PREVIOUS: the recipe of a round.  Its budget is what the
-# rounds before it left; the model learns them before the proposals.
+# rounds before it left; the model learns them before the proposals.  A
+# round in which some record measured ok and none has a score is kept as
+# NNN.failed.jsonl, not made, and stops the run (see the head of this
+# file); the model goes too, since it holds the objective of the broken
+# study, and the next run rebuilds it from the rounds.
 define run-round
+$(quiet-on-int); \
 set -- $(wordlist 1,$(2),$(ROUND_FILES)); \
 read -r evals cost n <<<"$$($(call budget,$$*))"; \
 if [ "$$n" = 0 ]; then \
@@ -184,6 +253,15 @@ $(BIN)/ar-propose -s $(STUDY) $(DEFS) "$${h[@]}" -m $(MODEL) -n $$n \
 $(BIN)/ar-compile -s $(STUDY) $(DEFS) -j $(JOBS) --cache $(CACHE) | \
 $(BIN)/ar-bench -s $(STUDY) $(DEFS) --cache $(CACHE) $(BENCH) | \
 $(BIN)/ar-score -s $(STUDY) $(DEFS) >$@.tmp; \
+read -r ok scored < <(jq -rn '[inputs] | [map(select(.status == "ok")), \
+    map(select(.score | numbers))] | map(length) | @tsv' $@.tmp); \
+if [ "$$scored" = 0 ] && [ "$$ok" -gt 0 ]; then \
+	mv $@.tmp $(@:.jsonl=.failed.jsonl); rm -f $(MODEL); \
+	echo "round $(1): $$ok record$$([ $$ok = 1 ] || echo s) measured ok but none has a score:" \
+	    "the objective or a metric names a field they lack (see ar-score's warning above)" >&2; \
+	exit 1; \
+fi; \
+rm -f $(@:.jsonl=.failed.jsonl); \
 mv $@.tmp $@
 endef
 
@@ -200,4 +278,5 @@ endef
 $(foreach p,$(join $(NUMS),$(PREVS:%=:%)),$(eval $(call ROUND,$(firstword $(subst :, ,$(p))),$(lastword $(subst :, ,$(p))))))
 
 .PHONY: summary
+endif
 endif

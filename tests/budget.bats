@@ -23,9 +23,10 @@ tune() {
 	    BIN="${BIN:-${AR_BIN:-$ROOT/bin}}" STUDY="$S" OUT="$O" STRATEGY=random "$@"
 }
 
-# The state of a study's folder: every file with its size and mtime.
+# The state of a study's folder: every file with its size and mtime, but
+# the lock, where each run writes its pid.
 snapshot() {
-	find "$O" -type f -printf '%P %s %T@\n' | sort
+	find "$O" -type f ! -name .lock -printf '%P %s %T@\n' | sort
 }
 
 # A folder of the programs whose ar-propose first logs, to propose.log,

@@ -96,3 +96,158 @@ tune() {
 	run jq -r '[.study, .status, (.score != null)] | @tsv' "$BATS_TEST_TMPDIR/h.jsonl"
 	assert_line --index 0 "$(printf 'matmul-cpu\tok\ttrue')"
 }
+
+# A study of a command that prints X as its time after sleeping $1
+# seconds, and a tune.mk on it, without -s: cmd_study SLEEP [JQ-EDIT].
+cmd_study() {
+	jq -n --arg sleep "$1" '{name: "slow", backend: "command",
+	    command: ["sh", "-c", "sleep \($sleep); printf \"\\173\\\"time_s\\\": %s, \\\"ratio\\\": 2\\175\\n\" \"$X\""],
+	    env: true, params: {X: [range(1; 31)]},
+	    bench: {warmup: 0, repeat: 1}} | '"${2:-.}" >"$BATS_TEST_TMPDIR/s.json"
+	O=$BATS_TEST_TMPDIR/out
+}
+tune_cmd() {
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -f "$ROOT/pipelines/tune.mk" \
+	    BIN="${AR_BIN:-$ROOT/bin}" STUDY="$BATS_TEST_TMPDIR/s.json" OUT="$O" \
+	    STRATEGY=random "$@"
+}
+# Waits (5 s at most) for FILE to exist and not be empty.
+await() {
+	local i
+	for i in $(seq 50); do [ -s "$1" ] && return; sleep 0.1; done
+	fail "$1 did not come"
+}
+
+@test "a round measured ok without a score stops the run, its records kept aside" {
+	# The objective names a field that the output lacks (ratoi).
+	cmd_study 0 '.objective = "maximize output.ratoi"'
+	run --separate-stderr tune_cmd EVALS=8 BATCH=4
+	assert_failure
+	assert_output ''
+	[[ $stderr == *"round 001 of 2: 4 proposals (random)"* ]]
+	[[ $stderr == *"round 001: 4 records measured ok but none has a score: the objective or a metric names a field they lack (see ar-score's warning above)"* ]]
+	[[ $stderr != *"round 002"* ]]
+	[ ! -e "$O/rounds/001.jsonl" ]
+	[ ! -e "$O/rounds/001.jsonl.tmp" ]
+	run jq -r '[.status, (.score | tostring)] | @tsv' "$O/rounds/001.failed.jsonl"
+	assert_output "$(printf 'ok\tnull\n%.0s' 1 2 3 4)"
+	# Fixed, the study measures that round again, and the failed one goes.
+	cmd_study 0 '.objective = "maximize output.ratio"'
+	run --separate-stderr tune_cmd EVALS=8 BATCH=4
+	assert_success
+	[[ $stderr == *"round 001 of 2"* ]]
+	[ -s "$O/rounds/001.jsonl" ]
+	[ ! -e "$O/rounds/001.failed.jsonl" ]
+	[ "$(jq -s 'map(select(.score | numbers)) | length' "$O/history.jsonl")" -eq 8 ]
+}
+
+@test "a round of candidates that all fail on their own is a round like any other" {
+	# Every candidate crashes.
+	cmd_study 0 '.command = ["sh", "-c", "exit 3"]'
+	run --separate-stderr tune_cmd EVALS=8 BATCH=4
+	assert_success
+	assert_line --index 0 --regexp '^no configuration'
+	[ "$(jq -s 'map(select(.status == "crash")) | length' "$O/history.jsonl")" -eq 8 ]
+	[ ! -e "$O/rounds/001.failed.jsonl" ]
+	# Every candidate measures ok and misses the study's requirement.
+	rm -rf "$O"
+	cmd_study 0 '.require = ["output.ratio >= 5"]'
+	run --separate-stderr tune_cmd EVALS=8 BATCH=4
+	assert_success
+	[ "$(jq -s 'map(select(.status == "infeasible")) | length' "$O/history.jsonl")" -eq 8 ]
+	[ ! -e "$O/rounds/001.failed.jsonl" ]
+	# Some have a score, some not (their output lacks the field): a
+	# round like any other too.
+	rm -rf "$O"
+	cat >"$BATS_TEST_TMPDIR/s.json" <<-'END'
+	{"name": "some", "backend": "command", "env": true,
+	 "command": ["sh", "-c", "if [ $X -gt 15 ]; then echo '{{\"time_s\": 1, \"ratio\": 2}}'; else echo '{{\"time_s\": 1}}'; fi"],
+	 "params": {"X": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]},
+	 "objective": "maximize output.ratio", "bench": {"warmup": 0, "repeat": 1}}
+	END
+	run --separate-stderr tune_cmd EVALS=20 BATCH=20
+	assert_success
+	[ "$(jq -s 'map(select(.status == "ok" and .score == null)) | length' "$O/history.jsonl")" -eq 15 ]
+	[ "$(jq -s 'map(select(.score | numbers)) | length' "$O/history.jsonl")" -eq 5 ]
+}
+
+@test "an interrupt ends a run quietly, leaves no temporary file, and the round is run again" {
+	cmd_study 0.3
+	# A run in a process group of its own, interrupted as ^C would be:
+	# the signal reaches every process of the group.
+	set -m
+	tune_cmd EVALS=8 BATCH=4 >"$BATS_TEST_TMPDIR/stdout" 2>"$BATS_TEST_TMPDIR/stderr" &
+	pid=$!
+	set +m
+	await "$O/rounds/001.jsonl.tmp"
+	kill -INT -- -"$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 130 ]
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/stdout")" ''
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/stderr")" "$(printf '%s\n' \
+	    'round 001 of 2: 4 proposals (random)' \
+	    'interrupted: a later run goes on from where this one stopped')"
+	run ls -A "$O/rounds"
+	assert_output ''
+	run --separate-stderr tune_cmd EVALS=8 BATCH=4
+	assert_success
+	[[ $stderr == *"round 001 of 2"* ]]
+	[ "$(wc -l <"$O/history.jsonl")" -eq 8 ]
+}
+
+@test "a run removes the temporary files that a killed run left" {
+	cmd_study 0
+	tune_cmd EVALS=4 BATCH=4 >/dev/null 2>&1
+	echo '{"partial' >"$O/rounds/002.jsonl.tmp"
+	echo '{"partial' >"$O/history.jsonl.tmp"
+	run --separate-stderr tune_cmd EVALS=4 BATCH=4
+	assert_success
+	assert_equal "$stderr" ''
+	run ls -A "$O" "$O/rounds"
+	refute_output --partial .tmp
+}
+
+@test "a run that finds OUT locked says whom it waits for, then goes on" {
+	cmd_study 0.3
+	# Started so that $! is the pid of make.
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -f "$ROOT/pipelines/tune.mk" \
+	    BIN="${AR_BIN:-$ROOT/bin}" STUDY="$BATS_TEST_TMPDIR/s.json" OUT="$O" \
+	    STRATEGY=random EVALS=4 BATCH=4 >/dev/null 2>&1 &
+	first=$!
+	await "$O/rounds/001.jsonl.tmp"
+	run --separate-stderr tune_cmd EVALS=8 BATCH=4
+	wait "$first"
+	assert_success
+	lock=$(realpath "$O/.lock")
+	assert_equal "${stderr%%$'\n'*}" "waiting for $lock held by pid $first"
+	[[ $stderr == *"round 002 of 2"* ]]
+	[[ $stderr != *"round 001"* ]]
+	# A lock that some other program holds: its pid, from /proc/locks.
+	: >"$O/.lock"
+	flock "$O/.lock" sleep 1 &
+	holder=$!
+	sleep 0.2
+	run --separate-stderr tune_cmd EVALS=8 BATCH=4
+	assert_success
+	assert_equal "$stderr" "waiting for $lock held by pid $holder"
+}
+
+@test "tune.mk prints none of its own commands, and help needs no study" {
+	cmd_study 0
+	run --separate-stderr tune_cmd EVALS=4 BATCH=2
+	assert_success
+	assert_line --index 0 'best of 4 evaluations (4 ok):'
+	refute_output --regexp '(^|\n)(cat|mv|touch) '
+	assert_equal "$(grep -v '^round 00[12] of 2: 2 proposals (random)$' <<<"$stderr")" ''
+	run --separate-stderr env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+	    make -f "$ROOT/pipelines/tune.mk" help
+	assert_success
+	assert_equal "$stderr" ''
+	assert_line --index 0 'tune.mk -- the closed loop, one round per file target.'
+	assert_line '  make -f pipelines/tune.mk STUDY=kernels/matmul/cpu.json EVALS=160 BATCH=8 OUT=runs/matmul'
+	assert_line 'Variables:'
+	for v in STUDY EVALS SECONDS ROUNDS BATCH OUT STRATEGY SEED PRIOR JOBS DEFS CACHE BIN BENCH; do
+		assert_output --regexp "(^|\n|  )$v  "
+	done
+}
