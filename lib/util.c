@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,14 +39,88 @@ ar_errf(struct ar_err *e, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The status line (ar_status): its text, and how many columns of the
+ * screen it covers now, 0 when none is shown.  Guarded by stderr's own
+ * lock, which every writer to stderr takes.
+ */
+static char statusline[1024];
+static size_t status_shown;
+
+/* Columns of the terminal on stderr, 0 when it is none. */
+static size_t
+term_width(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) != 0)
+		return 0;
+	return ws.ws_col;
+}
+
+/* Writes the status line over the one shown: the rest of a longer one
+ * is blanked out, so no erase comes between and nothing flickers. */
 static void
-vwarn(const char *fmt, va_list ap)
+status_draw(void)
+{
+	size_t n = strlen(statusline), w = term_width(), pad;
+
+	/* A line as wide as the terminal wraps, and a carriage return
+	 * would then go back to its last row only. */
+	if (w > 1 && n > w - 1)
+		n = w - 1;
+	pad = status_shown > n ? status_shown - n : 0;
+	fprintf(stderr, "\r%.*s%*s", (int)n, statusline, (int)pad, "");
+	status_shown = n + pad;
+}
+
+static void
+status_erase(void)
+{
+	if (status_shown > 0)
+		fprintf(stderr, "\r%*s\r", (int)status_shown, "");
+	status_shown = 0;
+}
+
+void
+ar_status(const char *fmt, ...)
+{
+	va_list ap;
+
+	flockfile(stderr);
+	va_start(ap, fmt);
+	vsnprintf(statusline, sizeof(statusline), fmt, ap);
+	va_end(ap);
+	status_draw();
+	funlockfile(stderr);
+}
+
+void
+ar_status_clear(void)
+{
+	flockfile(stderr);
+	status_erase();
+	statusline[0] = '\0';
+	funlockfile(stderr);
+}
+
+/* A message, on a line of its own: the status line, if one is shown, is
+ * erased first and drawn again below it unless the program is ending. */
+static void
+vwarn(const char *fmt, va_list ap, int ending)
 {
 	/* One fprintf per message keeps concurrent writers' lines whole. */
 	char line[2048];
+	int shown;
 
 	vsnprintf(line, sizeof(line), fmt, ap);
+	flockfile(stderr);
+	shown = status_shown > 0;
+	status_erase();
 	fprintf(stderr, "%s: %s\n", progname, line);
+	if (shown && !ending)
+		status_draw();
+	funlockfile(stderr);
 }
 
 void
@@ -54,7 +129,7 @@ ar_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vwarn(fmt, ap);
+	vwarn(fmt, ap, 0);
 	va_end(ap);
 }
 
@@ -72,7 +147,7 @@ ar_die(int status, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vwarn(fmt, ap);
+	vwarn(fmt, ap, 1);
 	va_end(ap);
 #ifdef AR_ASAN
 	/*
@@ -162,6 +237,19 @@ const char *
 ar_fname(const char *path)
 {
 	return strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
+void
+ar_fmt_duration(double s, char *buf, size_t cap)
+{
+	long t = s > 0 && s < 1e9 ? (long)(s + 0.5) : 0;
+
+	if (t < 60)
+		snprintf(buf, cap, "%lds", t);
+	else if (t < 3600)
+		snprintf(buf, cap, "%ldm%02lds", t / 60, t % 60);
+	else
+		snprintf(buf, cap, "%ldh%02ldm", t / 3600, t / 60 % 60);
 }
 
 /* Edits from a to b, counting a swap of neighbours as one (the

@@ -34,11 +34,26 @@ void ar_errf(struct ar_err *e, const char *fmt, ...)
 void ar_setprogname(const char *argv0);
 const char *ar_progname(void);
 
-/* "prog: message\n" on stderr. */
+/* "prog: message\n" on stderr, below the status line if one is shown. */
 void ar_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* ar_warn, then exit(status). */
+/* ar_warn, the status line erased for good, then exit(status). */
 void ar_die(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
+
+/*
+ * A status line on stderr, for progress on a terminal: one line that each
+ * ar_status writes over the last with a carriage return, and that ar_warn
+ * erases before its message and draws again below it, so that no message
+ * lands inside it.  ar_status_clear erases it, before anything else is
+ * written to stderr and before the program ends.  It is cut to the
+ * terminal's width, since a line that wraps cannot be written over.  The
+ * caller decides whether stderr wants one (a terminal, or --progress);
+ * several threads may call these.
+ */
+void ar_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ar_status_clear(void);
+/* A duration for people: "45s", "12m05s", "3h20m". */
+void ar_fmt_duration(double s, char *buf, size_t cap);
 
 void *emalloc(size_t n);
 void *ecalloc(size_t n, size_t size);

@@ -323,6 +323,56 @@ bench() {
 	[ -z "$stderr" ]
 }
 
+@test "--progress: a status line shows the running candidate, the time left and the fastest" {
+	run --separate-stderr bench --progress < <(compiled ok ok segv)
+	assert_success
+	assert_jsonl
+	[[ $output != *$'\r'* ]] || fail "a carriage return on stdout"
+	# While each one runs: its params; from the second on, the time spent,
+	# the time left (three records, all read first) and the fastest ok.
+	[[ $stderr == $'\rbuilding the reference '*$'\r[1/3] KIND=ok ...'\ *$'\r'* ]] ||
+		fail "stderr is: $stderr"
+	[[ $stderr =~ $'\r'\[2/3\]\ KIND=ok\ \.\.\.\ \|\ [0-9]+s\ spent,\ about\ [0-9]+s\ left\ \|\ fastest\ [0-9.]+\ [mun]?s:\ KIND=ok$'\r' ]] ||
+		fail "no status line for the second: $stderr"
+	[[ $stderr =~ $'\r'\[3/3\]\ KIND=segv\ \.\.\.\ \|\ [0-9]+s\ spent,\ about\ [0-9]+s\ left\ \|\ fastest ]] ||
+		fail "no status line for the third: $stderr"
+	# Each is erased, and what stays is one line a candidate.
+	run shown "$stderr"
+	assert_line --index 0 --regexp '^\[1/3\] KIND=ok ok [0-9.]+ [mun]?s$'
+	assert_line --index 1 --regexp '^\[2/3\] KIND=ok ok [0-9.]+ [mun]?s$'
+	assert_line --index 2 '[3/3] KIND=segv crash: killed by signal 11 (Segmentation fault)'
+	[ "${#lines[@]}" -eq 3 ]
+	# Nothing is left on the last line.
+	[[ $stderr == *$'\n' || $stderr == *"(Segmentation fault)" ]]
+}
+
+@test "--progress: a message erases the status line before it is printed" {
+	cp "$B"/faults.c "$B"/faults.json "$BATS_TEST_TMPDIR/"
+	echo 'this is not C' >"$BATS_TEST_TMPDIR/faults_ref.c"
+	kinds ok | ar-compile -s "$BATS_TEST_TMPDIR/faults.json" --cache "$CACHE" >"$BATS_TEST_TMPDIR/c.jsonl"
+	run --separate-stderr ar-bench -s "$BATS_TEST_TMPDIR/faults.json" --cache "$CACHE" --progress <"$BATS_TEST_TMPDIR/c.jsonl"
+	assert_failure 2
+	assert_output ''
+	[[ $stderr == $'\rbuilding the reference '*$'faults_ref.c ...\r'* ]] ||
+		fail "stderr is: $stderr"
+	run shown "$stderr"
+	assert_line --index 0 --regexp "^ar-bench: $BATS_TEST_TMPDIR/faults.json: the reference '.*faults_ref.c' does not compile: "
+	# It is not drawn again after the last words.
+	refute_output --partial 'building the reference'
+}
+
+@test "progress goes to a terminal without --progress, and never to stdout" {
+	local out=$BATS_TEST_TMPDIR/out.jsonl
+	compiled ok segv >"$BATS_TEST_TMPDIR/c.jsonl"
+	run script -qec "ar-bench -s '$FAULTS' --cache '$CACHE' <'$BATS_TEST_TMPDIR/c.jsonl' >'$out'" /dev/null
+	assert_success
+	[[ $output == *$'\r[2/2] KIND=segv ... | '* ]] || fail "the terminal got: $output"
+	[[ $output == *"[2/2] KIND=segv crash: killed by signal 11"* ]]
+	[ "$(wc -l <"$out")" -eq 2 ]
+	run grep -c $'\r' "$out"
+	assert_output 0
+}
+
 @test "CSV in and CSV out, with every column the stage can write" {
 	compiled segv ok | ar-compile -s "$FAULTS" --cache "$CACHE" --csv >"$BATS_TEST_TMPDIR/c.csv"
 	run --separate-stderr bench --csv "$BATS_TEST_TMPDIR/c.csv"

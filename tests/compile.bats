@@ -128,7 +128,7 @@ copy_fixtures() {
 	    "$(jq -c 'del(.compile.seconds)' <<<"$first")" ]
 	run jq -r '.compile.seconds == 0' <<<"$output"
 	assert_output "$(printf 'true\ntrue\ntrue')"
-	[ "$stderr" = "$(printf '%s\n' '[1/?] A=1 B=1 ok 0.00 s (cached)' \
+	[ "$(shown "$stderr")" = "$(printf '%s\n' '[1/?] A=1 B=1 ok 0.00 s (cached)' \
 	    '[2/?] A=2 B=2 ok 0.00 s (cached)' '[3/?] A=3 B=1 ok 0.00 s (cached)')" ]
 	[ "$(stat -c %Y.%y "$art")" = "$mtime" ]
 }
@@ -214,13 +214,13 @@ EOF
 	    <<<'{"params":{"BREAK":0,"V":3}}'
 	assert_success
 	[ "$(jq -r .compile.log <<<"$output")" = "failcc: it will not build" ]
-	[[ $stderr =~ ^'[1/?] BREAK=0 V=3 error '[0-9.]+' s'$ ]]
+	[[ $(shown "$stderr") =~ ^'[1/?] BREAK=0 V=3 error '[0-9.]+' s'$ ]]
 	run --separate-stderr ar-compile -s "$T/broken.json" --cache "$CACHE" --progress \
 	    <<<'{"params":{"BREAK":0,"V":3}}'
 	assert_success
 	run jq -c '.compile | .seconds |= (. == 0)' <<<"$output"
 	assert_output '{"status":"error","seconds":true,"log":"failcc: it will not build"}'
-	[ "$stderr" = "[1/?] BREAK=0 V=3 error 0.00 s (cached)" ]
+	[ "$(shown "$stderr")" = "[1/?] BREAK=0 V=3 error 0.00 s (cached)" ]
 	[ "$(wc -l <"$T/runs.log")" -eq 1 ]
 }
 
@@ -261,6 +261,23 @@ EOF
 	assert_equal "$stderr" "ar-compile: $T/bad.json: key \"compile.timeout_s\": expected a number of at least 0, found -1"
 }
 
+@test "--progress: a status line shows the variant being built, the time spent and the pace" {
+	run --separate-stderr ar-compile -s "$C/order.json" --cache "$CACHE/p" -j 1 \
+	    --progress <<<'{"params":{"SLOW":0,"V":1}}
+{"params":{"SLOW":0,"V":2}}'
+	assert_success
+	assert_jsonl
+	[[ $output != *$'\r'* ]] || fail "a carriage return on stdout"
+	# How many are to come is not known: no time left, but the pace.
+	[[ $stderr == $'\r[1/?] SLOW=0 V=1 ...\r'* ]] || fail "stderr is: $stderr"
+	[[ $stderr =~ $'\r'\[2/\?\]\ SLOW=0\ V=2\ \.\.\.\ \|\ [0-9]+s\ spent,\ [0-9.]+\ s\ a\ variant$'\r' ]] ||
+		fail "stderr is: $stderr"
+	run shown "$stderr"
+	assert_line --index 0 --regexp '^\[1/\?\] SLOW=0 V=1 ok [0-9.]+ s$'
+	assert_line --index 1 --regexp '^\[2/\?\] SLOW=0 V=2 ok [0-9.]+ s$'
+	[ "${#lines[@]}" -eq 2 ]
+}
+
 @test "-j 2 writes the records in input order, as -j 1 does" {
 	local in='{"id":"o1","params":{"SLOW":1,"V":1}}
 {"id":"o2","params":{"SLOW":0,"V":2}}
@@ -274,8 +291,13 @@ EOF
 	run jq -r .id <<<"$j2"
 	assert_output "$(printf 'o1\no2\no3\no4')"
 	# The progress lines come in the same order.
-	[[ $(sed -n 1p <<<"$stderr") == "[1/?] SLOW=1 V=1 ok "* ]]
-	[[ $(sed -n 4p <<<"$stderr") == "[4/?] SLOW=0 V=4 ok "* ]]
+	[[ $(shown "$stderr" | sed -n 1p) == "[1/?] SLOW=1 V=1 ok "* ]]
+	[[ $(shown "$stderr" | sed -n 4p) == "[4/?] SLOW=0 V=4 ok "* ]]
+	# While SLOW=1 builds, the others do too; each line is written over.
+	[[ $stderr == $'\r[1/?] SLOW=1 V=1 ...'* ]] || fail "stderr is: $stderr"
+	[[ $stderr == *$'\r[1/?] SLOW=1 V=1 ... (and 1 more)'* ]] ||
+		fail "stderr is: $stderr"
+	[ "$(shown "$stderr" | wc -l)" -eq 4 ]
 	run ar-compile -s "$C/order.json" --cache "$CACHE/j1" -j 1 <<<"$in"
 	assert_success
 	[ "$(jq -c 'del(.compile.seconds, .artifact)' <<<"$output")" = \
@@ -535,7 +557,7 @@ is_cubin() {
 	first=$(ar-compile -s "$CU" --arch sm_90 --cache "$CACHE" <<<"$CU_OK")
 	run --separate-stderr ar-compile -s "$CU" --arch sm_90 --cache "$CACHE" --progress <<<"$CU_OK"
 	assert_success
-	[ "$stderr" = "[1/?] BLOCK=128 UNROLL=2 BREAK=0 ok 0.00 s (cached)" ]
+	[ "$(shown "$stderr")" = "[1/?] BLOCK=128 UNROLL=2 BREAK=0 ok 0.00 s (cached)" ]
 	[ "$(jq -c 'del(.compile.seconds)' <<<"$first")" = \
 	    "$(jq -c 'del(.compile.seconds)' <<<"$output")" ]
 	[ "$(jq '.compile.seconds == 0' <<<"$output")" = true ]

@@ -25,3 +25,10 @@ assert_jsonl() {
 			fail "line $n is not a JSON object: $line"
 	done <<<"$output"
 }
+
+# shown TEXT: what a terminal shows of progress on stderr, each line's
+# text after its last carriage return (the status line is written over
+# and erased with them, and leaves nothing).
+shown() {
+	sed 's/.*\r//' <<<"$1"
+}

@@ -1247,6 +1247,58 @@ output_record(struct bench *b, struct item *it, struct outcome *o,
 	return rec;
 }
 
+/* What the status line says besides the candidate. */
+struct pace {
+	double start;		/* when the first candidate began */
+	long best;		/* the fastest item measured ok, or -1 */
+	double best_s;		/* its time_s */
+};
+
+static void
+params_text(const struct bench *b, const space_idx *cfg, struct ar_buf *t)
+{
+	const struct spec *s = &b->spec;
+	size_t k;
+
+	for (k = 0; k < s->nparams; k++)
+		buf_printf(t, " %s=%s", s->params[k].name,
+		    s->params[k].text[cfg[k]]);
+}
+
+/*
+ * The status line while item i is measured: the candidate; once one is
+ * done, the time spent and the time left at the mean pace so far (every
+ * record was read before the first was measured, so how many are left
+ * is known); and the fastest measured ok so far, by time_s, which is the
+ * study's objective or not: the objective may need fields ar-score adds.
+ */
+static void
+show_running(const struct bench *b, size_t i, const struct pace *pc)
+{
+	struct ar_buf t = { 0 };
+	char spent[32], left[32], best[32];
+	double el = ar_now() - pc->start;
+
+	buf_printf(&t, "[%zu/%zu]", i + 1, b->nitems);
+	params_text(b, b->items[i].cfg, &t);
+	buf_adds(&t, " ...");
+	if (i > 0) {
+		ar_fmt_duration(el, spent, sizeof(spent));
+		ar_fmt_duration(el / (double)i * (double)(b->nitems - i),
+		    left, sizeof(left));
+		buf_printf(&t, " | %s spent, about %s left", spent, left);
+	}
+	if (pc->best >= 0) {
+		fmt_time(pc->best_s, best, sizeof(best));
+		buf_printf(&t, " | fastest %s:", best);
+		params_text(b, b->items[pc->best].cfg, &t);
+	}
+	ar_status("%s", t.buf);
+	free(t.buf);
+}
+
+/* The line a candidate leaves when it is done, in place of the status
+ * line. */
 static void
 progress(struct bench *b, size_t i, struct item *it, struct outcome *o)
 {
@@ -1254,6 +1306,7 @@ progress(struct bench *b, size_t i, struct item *it, struct outcome *o)
 	char t[32];
 	size_t k;
 
+	ar_status_clear();
 	fprintf(stderr, "[%zu/%zu]", i + 1, b->nitems);
 	for (k = 0; k < s->nparams; k++)
 		fprintf(stderr, " %s=%s", s->params[k].name,
@@ -1275,21 +1328,29 @@ static int
 measure_all(struct bench *b)
 {
 	struct ar_err err;
+	struct pace pc = { .best = -1 };
 	size_t i;
 	int runnable = 0;
 
 	for (i = 0; i < b->nitems; i++)
 		runnable |= !b->items[i].compile_error;
 	if (b->backend != BACKEND_COMMAND && runnable &&
-	    b->ref_source != NULL)
+	    b->ref_source != NULL) {
+		if (b->show)
+			ar_status("building the reference %s ...",
+			    b->ref_source);
 		build_reference(b);
+	}
 
+	pc.start = ar_now();
 	for (i = 0; i < b->nitems; i++) {
 		struct item *it = &b->items[i];
 		struct outcome o;
 		double t0 = ar_now();
 		json_t *rec;
 
+		if (b->show)
+			show_running(b, i, &pc);
 		memset(&o, 0, sizeof(o));
 		o.ref_time_s = -1;
 		o.energy_j = -1;
@@ -1327,6 +1388,13 @@ measure_all(struct bench *b)
 			return AR_EXIT_FAIL;
 		}
 		json_decref(rec);
+		if (strcmp(o.status, "ok") == 0 &&
+		    (!isnan(o.time_s) || o.st.n > 0)) {
+			double t = !isnan(o.time_s) ? o.time_s : o.st.median;
+
+			if (pc.best < 0 || t < pc.best_s)
+				pc.best = (long)i, pc.best_s = t;
+		}
 		if (b->show)
 			progress(b, i, it, &o);
 		json_decref(o.output);
@@ -1452,6 +1520,8 @@ bench(const struct opts *op, char *const *files, int nfiles)
 		    b.backend == BACKEND_REPLAY ? command_columns :
 		    op->energy ? energy_columns : c_columns, 1);
 		status = measure_all(&b);
+		if (b.show)
+			ar_status_clear();
 		rc = rec_writer_free(b.w, &err);
 		if (status == AR_EXIT_OK && rc != 0 && errno != EPIPE) {
 			ar_warn("%s", err.msg);

@@ -110,6 +110,7 @@ struct pool {
 	struct rec_writer *w;
 	int show;			/* progress lines */
 	unsigned long written;
+	double start;			/* when the pool started */
 };
 
 static void
@@ -173,6 +174,43 @@ job_output(const struct pool *p, const struct job *j)
 }
 
 /*
+ * The status line, with p->mu held: the oldest variant being built, how
+ * many others are, the time spent and the mean time a variant took.  How
+ * many records are still to come is not known (they arrive on a pipe as
+ * ar-propose writes them), so nothing says how long is left.
+ */
+static void
+show_building(struct pool *p)
+{
+	struct job *j, *first = NULL;
+	unsigned long n = p->written, pos = 0, more = 0;
+	char spent[32], others[48] = "";
+	double el = ar_now() - p->start;
+
+	for (j = p->head; j != NULL; j = j->next) {
+		n++;
+		if (!j->running || j->defines == NULL)
+			continue;
+		if (first == NULL)
+			first = j, pos = n;
+		else
+			more++;
+	}
+	if (first == NULL) {
+		ar_status_clear();
+		return;
+	}
+	if (more > 0)
+		snprintf(others, sizeof(others), " (and %lu more)", more);
+	ar_fmt_duration(el, spent, sizeof(spent));
+	if (p->written > 0)
+		ar_status("[%lu/?] %s ...%s | %s spent, %.2f s a variant", pos,
+		    first->label, others, spent, el / (double)p->written);
+	else
+		ar_status("[%lu/?] %s ...%s", pos, first->label, others);
+}
+
+/*
  * Writes the done records at the head of the queue, in order.  Called
  * with the lock held, by whichever thread finished last.
  */
@@ -204,16 +242,20 @@ flush_head(struct pool *p)
 		}
 		json_decref(out);
 		p->written++;
-		if (p->show && j->defines != NULL)
+		if (p->show && j->defines != NULL) {
+			ar_status_clear();
 			fprintf(stderr, "[%lu/?] %s %s %.2f s%s\n", p->written,
 			    j->label, j->res.ok ? "ok" : "error",
 			    j->res.seconds, j->res.cached ? " (cached)" : "");
+		}
 		p->head = j->next;
 		if (p->head == NULL)
 			p->tail = NULL;
 		job_free(j);
 		p->outstanding--;
 	}
+	if (p->show)
+		show_building(p);
 	pthread_cond_broadcast(&p->progress);
 }
 
@@ -243,6 +285,8 @@ worker(void *arg)
 		    p->todo = p->todo->next)
 			;
 		j->running = 1;
+		if (p->show && j->defines != NULL)
+			show_building(p);
 		pthread_mutex_unlock(&p->mu);
 
 		req.defines = j->defines;
@@ -504,6 +548,7 @@ compile(struct opts *op, char *const *files, int nfiles)
 	compile_settings(&p);
 	p.window = (size_t)op->jobs * WINDOW_PER_JOB;
 	p.show = op->progress || isatty(STDERR_FILENO);
+	p.start = ar_now();
 	p.w = rec_writer_new(STDOUT_FILENO, op->csv ? REC_CSV : REC_JSONL,
 	    cuda ? cuda_columns : build ? compile_columns : NULL, 1);
 
@@ -526,6 +571,8 @@ compile(struct opts *op, char *const *files, int nfiles)
 	for (i = 0; i < op->jobs; i++)
 		pthread_join(th[i], NULL);
 	free(th);
+	if (p.show)
+		ar_status_clear();
 	while (p.head != NULL) {
 		struct job *j = p.head;
 
