@@ -55,7 +55,7 @@ MAN7 = $(wildcard man/man7/*.7)
 # Debian packages the project needs to build and test (`make deps`).
 DEBS = build-essential clang libclang-rt-14-dev libjansson-dev libcsv-dev libssl-dev libffi-dev libseccomp-dev libopenblas-dev \
 	liblapacke-dev zlib1g-dev gfortran bats bats-support bats-assert jq mandoc \
-	valgrind
+	valgrind parallel xz-utils zstd
 
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all

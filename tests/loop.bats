@@ -251,3 +251,71 @@ await() {
 		assert_output --regexp "(^|\n|  )$v  "
 	done
 }
+
+@test "the GNU parallel recipe, as README shows it, keeps every record and its order" {
+	command -v parallel >/dev/null || skip "GNU parallel is not installed (make deps)"
+	s=$ROOT/kernels/matmul/cpu.json
+	c=$BATS_TEST_TMPDIR/cache
+	ar-propose -s "$s" -D N=32 -n 4 --seed 1 >"$BATS_TEST_TMPDIR/p.jsonl"
+	run --separate-stderr bash -o pipefail -c "
+	    parallel --pipe -N1 --keep-order -j4 ar-compile -s '$s' -D N=32 --cache '$c' <'$BATS_TEST_TMPDIR/p.jsonl' |
+	    parallel --pipe -N1 --keep-order -j1 ar-bench -s '$s' -D N=32 --cache '$c' --repeat 2 |
+	    ar-score -s '$s' -D N=32"
+	assert_success
+	assert_jsonl
+	assert_equal "$(jq -r .id <<<"$output")" "$(jq -r .id "$BATS_TEST_TMPDIR/p.jsonl")"
+	assert_equal "$(jq -r '[.status, (.score | type)] | @tsv' <<<"$output" | sort -u)" \
+	    "$(printf 'ok\tnumber')"
+	# CSV cut into lines loses its header, as README says.
+	run --separate-stderr bash -c "ar-propose -s '$s' -D N=32 -n 3 --seed 1 --csv |
+	    parallel --pipe -N1 --keep-order ar-compile -s '$s' -D N=32 --cache '$c' |
+	    ar-bench -s '$s' -D N=32 --cache '$c'"
+	refute_output --partial '"status":"ok"'
+}
+
+@test "the replay example: its dataset checked against SHA256SUMS, or one line naming what is missing" {
+	# A copy of the study where no dataset is beside the clone.
+	mkdir -p "$BATS_TEST_TMPDIR/clone/examples/replay"
+	cp "$ROOT/examples/replay/gemm_RTX_3090.json" "$BATS_TEST_TMPDIR/clone/examples/replay/"
+	cd "$BATS_TEST_TMPDIR/clone"
+	run --separate-stderr env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s \
+	    -f "$ROOT/pipelines/tune.mk" BIN="${AR_BIN:-$ROOT/bin}" \
+	    STUDY=examples/replay/gemm_RTX_3090.json EVALS=4 OUT=runs/gemm
+	assert_failure 2
+	assert_equal "${stderr%%$'\n'*}" "ar-learn: examples/replay/gemm_RTX_3090.json: key \"source\": cannot open 'examples/replay/../../../shared/datasets/raw/gemm_RTX_3090.json.gz': No such file or directory"
+	run ar-propose -s examples/replay/gemm_RTX_3090.json --count
+	assert_failure 2
+	assert_output "ar-propose: examples/replay/gemm_RTX_3090.json: key \"source\": cannot open 'examples/replay/../../../shared/datasets/raw/gemm_RTX_3090.json.gz': No such file or directory"
+	# With the datasets beside this checkout, README's example runs.
+	data=$ROOT/../shared/datasets/raw
+	[ -d "$data" ] || skip "no datasets in $data"
+	(cd "$data" && sha256sum --quiet -c "$ROOT/examples/replay/SHA256SUMS")
+	cd "$ROOT"
+	run --separate-stderr env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s \
+	    -f pipelines/tune.mk BIN="${AR_BIN:-$ROOT/bin}" \
+	    STUDY=examples/replay/gemm_RTX_3090.json EVALS=10 OUT="$BATS_TEST_TMPDIR/gemm"
+	assert_success
+	assert_line --index 0 --regexp '^best of 10 evaluations \([0-9]+ ok'
+}
+
+@test "the crontab line, as README shows it, prints nothing unless a run fails" {
+	line=$(grep -E '^    \*/30 \* \* \* \* ' "$ROOT/README.md")
+	cmd=${line#    \*/30 \* \* \* \* }
+	# This checkout and this test's folder for /home/me; a small budget.
+	cmd=${cmd//cd \/home\/me\/autoresearch/cd $ROOT}
+	cmd=${cmd//\/home\/me/$BATS_TEST_TMPDIR}
+	cmd=${cmd//EVALS=160/EVALS=2 BIN=${AR_BIN:-$ROOT/bin} DEFS=\'-D N=64\'}
+	mkdir -p "$BATS_TEST_TMPDIR/runs"
+	run env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS sh -c "$cmd"
+	assert_success
+	assert_output ''
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/runs/matmul/history.jsonl")" -eq 2 ]
+	grep -q '^best of 2 evaluations' "$BATS_TEST_TMPDIR/runs/matmul.log"
+	# A failing run (a study that is not there): cron mails the end of
+	# the log.
+	cmd=${cmd//cpu.json/nosuch.json}
+	run env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS sh -c "${cmd//runs\/matmul/runs/other}"
+	assert_success
+	assert_output --partial "cannot open 'kernels/matmul/nosuch.json'"
+	assert_output --partial 'make: *** '
+}
