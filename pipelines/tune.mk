@@ -140,9 +140,10 @@ tune-locked:
 else
 unexport AR_TUNE_LOCKED
 
-# A recipe's shell, interrupted, removes its temporary file, passes the
-# interrupt on to make (which might not have had it) and ends quietly.
-quiet-on-int = trap 'rm -f $@.tmp; kill -INT $$PPID; exit 0' INT
+# quiet-on-int [TEMP]: a recipe's shell, interrupted, passes the interrupt
+# on to make (which might not have had it) and ends quietly; and it
+# removes its temporary file TEMP however it ends.
+quiet-on-int = $(if $(1),trap 'rm -f $(1)' EXIT;) trap 'kill -INT $$PPID; exit 0' INT
 
 # What an interrupted or killed run left behind: this run holds the lock,
 # so no other is writing them.
@@ -200,7 +201,7 @@ summary: $(MODEL)
 
 # A spent round leaves no file, so the history is the rounds that exist.
 $(OUT)/history.jsonl: $(ROUND_FILES)
-	@$(quiet-on-int); \
+	@$(call quiet-on-int,$@.tmp); \
 	cat $$(for f in $(ROUND_FILES); do [ ! -e $$f ] || echo $$f; done) /dev/null >$@.tmp; \
 	mv $@.tmp $@
 
@@ -237,7 +238,7 @@ $(MODEL): $(OUT)/history.jsonl
 # file); the model goes too, since it holds the objective of the broken
 # study, and the next run rebuilds it from the rounds.
 define run-round
-$(quiet-on-int); \
+$(call quiet-on-int,$@.tmp); \
 set -- $(wordlist 1,$(2),$(ROUND_FILES)); \
 read -r evals cost n <<<"$$($(call budget,$$*))"; \
 if [ "$$n" = 0 ]; then \
