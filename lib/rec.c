@@ -1,11 +1,12 @@
 /*
  * rec: the record stream, read and written as JSONL or CSV (see rec.h).
  *
- * JSON is parsed by jansson and CSV by libcsv; this file adds what the
- * stages need around them: format detection, physical line numbers in
- * messages, CSV cell typing and flattening, a writer that hands out only
- * whole lines, and rec_peek, a scanner that validates a JSON line and
- * finds a few top-level values without building a tree.
+ * JSON is parsed by jansson (and written by jsonw, for the shortest
+ * reals) and CSV by libcsv; this file adds what the stages need around
+ * them: format detection, physical line numbers in messages, CSV cell
+ * typing and flattening, a writer that hands out only whole lines, and
+ * rec_peek, a scanner that validates a JSON line and finds a few
+ * top-level values without building a tree.
  *
  * The CSV form cannot carry every record exactly.  A cell is typed by its
  * text, so a string that reads as a number, true, false, null, or a JSON
@@ -27,6 +28,8 @@
 #include <unistd.h>
 
 #include <csv.h>
+
+#include "jsonw.h"
 
 /* The writer hands its buffer to write(2) once this much has gathered. */
 #define REC_OUTBUF	65536
@@ -139,19 +142,143 @@ number_in_range(const char *s, size_t n, int isint)
 }
 
 /*
- * Like strtod in the CSV reader, this takes the C locale's decimal point
- * for granted: no stage calls setlocale.
+ * dig[0..17) rounded half up to n digits into out; returns the decimal
+ * exponent, which a carry raises ("9.99..." to "1.00...").
  */
-void
-rec_fmt_real(double d, char *buf, size_t cap)
+static int
+round_digits(const char *dig, int exp, int n, char *out)
+{
+	int i;
+
+	memcpy(out, dig, (size_t)n);
+	if (dig[n] < '5')
+		return exp;
+	for (i = n - 1; i >= 0 && out[i] == '9'; i--)
+		out[i] = '0';
+	if (i >= 0)
+		out[i]++;
+	else {
+		out[0] = '1';
+		exp++;
+	}
+	return exp;
+}
+
+/*
+ * Appends the exponent e as printf does (a sign, at least two digits), or
+ * as jansson does when json is set ("1e300", "1e-5").
+ */
+static char *
+put_exp(char *p, int e, int json)
+{
+	if (e < 0)
+		*p++ = '-';
+	else if (!json)
+		*p++ = '+';
+	if (e < 0)
+		e = -e;
+	if (e >= 100)
+		*p++ = (char)('0' + e / 100);
+	if (e >= 10 || !json)
+		*p++ = (char)('0' + e / 10 % 10);
+	*p++ = (char)('0' + e % 10);
+	return p;
+}
+
+/* Whether the n digits of dig times 10^exp, with the sign, read back as d. */
+static int
+reads_back(double d, const char *dig, int n, int exp)
+{
+	char s[40], *p = s;
+
+	if (d < 0)
+		*p++ = '-';
+	*p++ = dig[0];
+	*p++ = '.';
+	memcpy(p, dig + 1, (size_t)n - 1);
+	p += n - 1;
+	*p++ = 'e';
+	*put_exp(p, exp, 1) = '\0';
+	return strtod(s, NULL) == d;
+}
+
+/*
+ * Whether a text t units of the 17th digit away from dig reads back as d,
+ * where h is half of d's ulp in those units: 1 yes, 0 no, -1 too near
+ * the edge to tell (strtod must).  d lies within half a unit of dig, and
+ * strtod gives d for any text strictly nearer to it than half an ulp.
+ */
+static int
+near_enough(int t, double h)
+{
+	if (h < 0)
+		return -1;
+	if (t + 0.5 < h * (1 - 1e-9))
+		return 1;
+	if (t - 0.5 > h * (1 + 1e-9))
+		return 0;
+	return -1;
+}
+
+/*
+ * Writes the n digits of dig times 10^exp as printf's %.{n}g writes them,
+ * with rec_fmt_real's touches when json is set.
+ */
+static void
+put_g(double d, const char *dig, int n, int exp, int json, char *buf,
+    size_t cap)
+{
+	char s[48], *p = s;
+	int k = n, i;
+	size_t len;
+
+	while (k > 1 && dig[k - 1] == '0')
+		k--;
+	if (d < 0)
+		*p++ = '-';
+	if (exp < -4 || exp >= n) {
+		*p++ = dig[0];
+		if (k > 1) {
+			*p++ = '.';
+			memcpy(p, dig + 1, (size_t)k - 1);
+			p += k - 1;
+		}
+		*p++ = 'e';
+		p = put_exp(p, exp, json);
+	} else if (exp >= 0) {
+		for (i = 0; i <= exp; i++)
+			*p++ = i < k ? dig[i] : '0';
+		if (k > exp + 1) {
+			*p++ = '.';
+			memcpy(p, dig + exp + 1, (size_t)(k - exp - 1));
+			p += k - exp - 1;
+		} else if (json) {
+			*p++ = '.';
+			*p++ = '0';
+		}
+	} else {
+		*p++ = '0';
+		*p++ = '.';
+		for (i = -1; i > exp; i--)
+			*p++ = '0';
+		memcpy(p, dig, (size_t)k);
+		p += k;
+	}
+	len = (size_t)(p - s) < cap ? (size_t)(p - s) : cap - 1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+}
+
+/*
+ * What makes printf's %g text rec_fmt_real's: a real keeps a '.' or an
+ * exponent.
+ */
+static void
+json_touches(char *buf, size_t cap)
 {
 	char *e, *digits, *q;
-	size_t n;
+	size_t n = strlen(buf);
 
-	if (cap == 0)
-		return;
-	snprintf(buf, cap, "%.17g", d);
-	n = strlen(buf);
 	/*
 	 * "1" would read back as an integer; "inf" and "nan" cannot occur
 	 * in a JSON value and are left alone.
@@ -174,6 +301,106 @@ rec_fmt_real(double d, char *buf, size_t cap)
 			digits++;
 		memmove(q, digits, strlen(digits) + 1);
 	}
+}
+
+/*
+ * The shortest text is the first of %.15g, %.16g and %.17g that reads
+ * back: every decimal of at most DBL_DIG (15) significant digits survives
+ * the trip through a normal double, so when d has a text that short,
+ * %.15g writes it (%g drops the trailing zeros); otherwise 16 digits may
+ * do, and 17 always do.  Subnormals carry fewer digits, so for them each
+ * precision is tried from 1 ("5e-324", not "4.94065645841247e-324").
+ * (At a power of two, where the doubles below lie twice as close as
+ * those above, a 16-digit text above d can read back when the nearest
+ * one, %.16g's, below d does not; 17 digits are written then, exact if
+ * not the shortest.)
+ *
+ * Records are written in bulk and measured times need 16 or 17 digits,
+ * so this asks printf for the 17 digits once and rounds them itself.
+ * Rounding 17 digits again gives the correct 16 except when the 17th is
+ * a 5 (the true rest may lie below one half); printf is asked again
+ * then.  A 15-digit text that reads back lies within 11.1 units of the
+ * 17th digit of d (half a unit in the last place is at most 2^-53 of d),
+ * so its 16th and 17th digits are near 00 or 100: elsewhere it is not
+ * tried, and there the double rounding cannot go wrong.  Whether a
+ * candidate reads back is mostly plain from how far it lies from the 17
+ * digits, against half an ulp (near_enough); strtod is asked only near
+ * that edge, and at powers of two, where the ulp below is smaller.
+ *
+ * Like strtod in the CSV reader, this takes the C locale's decimal point
+ * for granted: no stage calls setlocale.
+ */
+static void
+fmt_shortest(double d, int json, char *buf, size_t cap)
+{
+	char s[32], dig[17], r[17];
+	int prec, exp, e, tail, ok, i, ex;
+	uint64_t m17 = 0;
+	double m, h;
+
+	if (cap == 0)
+		return;
+	if (!isnormal(d)) {
+		prec = isfinite(d) ? d == 0 ? 15 : 1 : 17;
+		for (; prec < 17; prec++) {
+			snprintf(buf, cap, "%.*g", prec, d);
+			if (strtod(buf, NULL) == d)
+				break;
+		}
+		if (prec == 17)
+			snprintf(buf, cap, "%.17g", d);
+		if (json)
+			json_touches(buf, cap);
+		return;
+	}
+	/* "d.dddddddddddddddde-XX": 17 digits and the exponent. */
+	snprintf(s, sizeof(s), "%.16e", fabs(d));
+	dig[0] = s[0];
+	memcpy(dig + 1, s + 2, 16);
+	exp = (int)strtol(s + 19, NULL, 10);
+	for (i = 0; i < 17; i++)
+		m17 = m17 * 10 + (uint64_t)(dig[i] - '0');
+	/* d = m 2^ex, half an ulp is 2^(ex-54), a unit is about d / m17. */
+	m = frexp(fabs(d), &ex);
+	h = m == 0.5 ? -1 : (double)m17 / (m * 18014398509481984.0);
+	tail = (dig[15] - '0') * 10 + (dig[16] - '0');
+	if (tail <= 12 || tail >= 88) {
+		e = round_digits(dig, exp, 15, r);
+		if ((ok = near_enough(tail <= 12 ? tail : 100 - tail, h)) < 0)
+			ok = reads_back(d, r, 15, e);
+		if (ok) {
+			put_g(d, r, 15, e, json, buf, cap);
+			return;
+		}
+	}
+	if (dig[16] != '5')
+		e = round_digits(dig, exp, 16, r);
+	else {
+		snprintf(s, sizeof(s), "%.15e", fabs(d));
+		r[0] = s[0];
+		memcpy(r + 1, s + 2, 15);
+		e = (int)strtol(s + 18, NULL, 10);
+	}
+	tail = dig[16] - '0';
+	if ((ok = near_enough(tail <= 5 ? tail : 10 - tail, h)) < 0)
+		ok = reads_back(d, r, 16, e);
+	if (ok) {
+		put_g(d, r, 16, e, json, buf, cap);
+		return;
+	}
+	put_g(d, dig, 17, exp, json, buf, cap);
+}
+
+void
+rec_fmt_g(double d, char *buf, size_t cap)
+{
+	fmt_shortest(d, 0, buf, cap);
+}
+
+void
+rec_fmt_real(double d, char *buf, size_t cap)
+{
+	fmt_shortest(d, 1, buf, cap);
 }
 
 /* ---- rec_peek ---- */
@@ -1341,13 +1568,6 @@ drain(struct rec_writer *w, struct ar_err *err)
 	return 0;
 }
 
-static int
-dump_cb(const char *s, size_t n, void *data)
-{
-	buf_add(data, s, n);
-	return 0;
-}
-
 /*
  * Appends a cell, quoted when libcsv would not read it back as it is: an
  * empty text (an unquoted empty cell means an absent field), a separator,
@@ -1407,8 +1627,7 @@ put_cell(struct rec_writer *w, json_t *v)
 		break;
 	default:
 		w->tmp.len = 0;
-		json_dump_callback(v, dump_cb, &w->tmp,
-		    JSON_COMPACT | JSON_ENCODE_ANY);
+		(void)jsonw_dump(&w->tmp, v, 0);
 		put_text(&w->out, w->tmp.buf != NULL ? w->tmp.buf : "",
 		    w->tmp.len, 0);
 		break;
@@ -1491,8 +1710,7 @@ rec_write(struct rec_writer *w, json_t *rec, struct ar_err *err)
 		put_row(w, flat);
 		json_decref(flat);
 	} else {
-		if (json_dump_callback(rec, dump_cb, &w->out,
-		    JSON_COMPACT) != 0) {
+		if (jsonw_dump(&w->out, rec, 0) != 0) {
 			w->out.len = mark;
 			ar_errf(err, "the record cannot be written as JSON");
 			errno = EINVAL;

@@ -108,10 +108,11 @@ long rec_span_string(const struct rec_span *s, char *buf, size_t cap);
  * first record lacked: the fields the stage can write, so a failed first
  * candidate does not shape the table.  A later record's field with no
  * column is reported once per column name through a warning on stderr
- * and left out; a column a record lacks is an empty cell.  Numbers are
- * written with full precision (%.17g; a real keeps a decimal point or an
- * exponent so that it reads back as a real).  Cells are quoted only when
- * they must be (comma, quote, CR, LF, or leading/trailing space).
+ * and left out; a column a record lacks is an empty cell.  A real is
+ * written as rec_fmt_real writes it, in both forms: the shortest text
+ * that reads back to the same double.  Cells are quoted only when they
+ * must be (comma, quote, CR, LF, or leading/trailing space).  JSONL is
+ * jsonw's compact text (jsonw.h).
  *
  * Output is buffered and handed to write(2) only in whole lines, so a
  * reader downstream (or a file after a crash) never sees a partial line.
@@ -137,8 +138,20 @@ int rec_writer_free(struct rec_writer *w, struct ar_err *err);
 json_t *rec_flatten(json_t *obj);
 json_t *rec_unflatten(json_t *flat, struct ar_err *err);
 
-/* Formats one number the way every stage writes it (%.17g, reals keep a
- * '.' or an exponent).  buf must hold at least 32 bytes. */
+/*
+ * Formats one real the way every stage writes it: the shortest text that
+ * strtod reads back to the same double (%.17g only where 17 digits are
+ * needed: 0.1 is "0.1", 3.8210000000000002 stays as it is), keeping a '.'
+ * or an exponent so that it reads back as a real ("2.0"), with the
+ * exponent as jansson writes it ("1e300", "1e-5").  NaN and infinities,
+ * which JSON cannot hold, come out as printf writes them.  buf must hold
+ * at least 32 bytes.
+ */
 void rec_fmt_real(double d, char *buf, size_t cap);
+/*
+ * The same digits as printf's %g writes them, without the JSON touches
+ * ("2", "1e+300"): for numbers that go into messages and expressions.
+ */
+void rec_fmt_g(double d, char *buf, size_t cap);
 
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "jsonw.h"
 #include "rec.h"
 
 static const char sample[] =
@@ -24,20 +25,25 @@ static const char sample[] =
     "\"max_rel_err\":3.4e-7},\"cost_s\":0.6,\"host\":\"epyc\","
     "\"metrics\":{\"gflops\":108.5},\"objective\":0.0123,\"score\":-0.0123}";
 
-/* A compact dump, kept in a ring of buffers so a check can hold two. */
+/*
+ * A compact dump as the writer makes it (jsonw), kept in a ring of
+ * buffers so a check can hold two.
+ */
 static const char *
 dump(json_t *v)
 {
 	static char ring[4][8192];
 	static int next;
 	char *b = ring[next++ % 4];
-	size_t n;
+	struct ar_buf t = { 0 };
 
 	if (v == NULL)
 		return "(null)";
-	n = json_dumpb(v, b, sizeof(ring[0]) - 1, JSON_COMPACT |
-	    JSON_ENCODE_ANY);
-	b[n < sizeof(ring[0]) ? n : 0] = '\0';
+	if (jsonw_dump(&t, v, 0) != 0 || t.len >= sizeof(ring[0]))
+		b[0] = '\0';
+	else
+		memcpy(b, t.buf, t.len + 1);
+	free(t.buf);
 	return b;
 }
 
@@ -535,38 +541,173 @@ test_flatten(void)
 	json_decref(flat);
 }
 
+/* The significant digits of a number's text (no leading or trailing 0). */
+static int
+sig_digits(const char *s)
+{
+	const char *first = NULL, *last = NULL;
+
+	for (; *s != '\0' && *s != 'e'; s++)
+		if (*s >= '1' && *s <= '9') {
+			if (first == NULL)
+				first = s;
+			last = s;
+		}
+	if (first == NULL)
+		return 1;
+	return (int)(last - first) + 1 - (memchr(first, '.',
+	    (size_t)(last - first)) != NULL);
+}
+
+static unsigned long long
+pow10_of(int n)
+{
+	unsigned long long p = 1;
+
+	while (n-- > 0)
+		p *= 10;
+	return p;
+}
+
+/*
+ * rec_fmt_g rounds printf's 17 digits itself: its text must be that of
+ * the first of %.15g, %.16g, %.17g that reads back.
+ */
+static void
+same_as_printf(double d)
+{
+	char got[32], want[32], *e, *q;
+	int p;
+
+	if (!isnormal(d))
+		return;
+	for (p = 15; p < 17; p++) {
+		snprintf(want, sizeof(want), "%.*g", p, d);
+		if (strtod(want, NULL) == d)
+			break;
+	}
+	if (p == 17)
+		snprintf(want, sizeof(want), "%.17g", d);
+	rec_fmt_g(d, got, sizeof(got));
+	if (strcmp(got, want) != 0) {
+		fprintf(stderr, "%a: \"%s\", expected \"%s\"\n", d, got, want);
+		CHECK_STR(got, want);
+	}
+	/* As JSON: "1e+300" is "1e300", "1e-05" is "1e-5", "2" is "2.0". */
+	if ((e = strchr(want, 'e')) != NULL) {
+		q = e + 1 + (e[1] == '-');
+		for (p = (int)(q - want); want[p] == '+' || want[p] == '0'; p++)
+			continue;
+		memmove(q, want + p, strlen(want + p) + 1);
+	} else if (strchr(want, '.') == NULL)
+		strcat(want, ".0");
+	rec_fmt_real(d, got, sizeof(got));
+	if (strcmp(got, want) != 0) {
+		fprintf(stderr, "%a: \"%s\", expected \"%s\"\n", d, got, want);
+		CHECK_STR(got, want);
+	}
+}
+
 static void
 test_fmt_real(void)
 {
-	static const double d[] = {
-		1.0, 0.1, 1e300, -0.0, 1e-5, 123456789.0, 1e22, 5e-324,
-		-2.5e-308, 0.012345678, 1.7976931348623157e308, 100.0
+	static const struct {
+		double d;
+		const char *text;
+	} t[] = {
+		{ 0.1, "0.1" },
+		{ 1.0 / 3.0, "0.3333333333333333" },
+		{ 3.8210000000000002, "3.821" },
+		{ 0.1 + 0.2, "0.30000000000000004" },
+		{ 0.023123042000065652, "0.023123042000065652" },
+		{ 1e300, "1e300" },
+		{ 1e-5, "1e-5" },
+		{ 1e22, "1e22" },
+		{ 5e-324, "5e-324" },
+		{ 1e-320, "1e-320" },
+		{ -0.0, "-0.0" },
+		{ 0.0, "0.0" },
+		{ 9007199254740992.0, "9007199254740992.0" },
+		{ 2.0, "2.0" },
+		{ -2.0, "-2.0" },
+		{ 123456789.0, "123456789.0" },
+		{ 100000.0, "100000.0" },
+		{ 1e15, "1e15" },
+		{ 2.2250738585072014e-308, "2.2250738585072014e-308" },
+		{ 1.7976931348623157e308, "1.7976931348623157e308" },
 	};
-	char buf[32], *js;
-	json_t *r;
+	char buf[32], buf2[32];
 	size_t i;
+	double d;
+	uint64_t bits, x = 0x9e3779b97f4a7c15ULL;
+	int p, shortest, got;
 
-	rec_fmt_real(1.0, buf, sizeof(buf));
-	CHECK_STR(buf, "1.0");
-	rec_fmt_real(0.1, buf, sizeof(buf));
-	CHECK_STR(buf, "0.10000000000000001");
-	rec_fmt_real(1e300, buf, sizeof(buf));
-	CHECK_STR(buf, "1.0000000000000001e300");
-	rec_fmt_real(1e-5, buf, sizeof(buf));
-	CHECK_STR(buf, "1.0000000000000001e-5");
-	rec_fmt_real(-0.0, buf, sizeof(buf));
-	CHECK_STR(buf, "-0.0");
-	rec_fmt_real(1e22, buf, sizeof(buf));
-	CHECK_STR(buf, "1e22");
-	/* The same text as jansson writes, and the same double read back. */
-	for (i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
-		rec_fmt_real(d[i], buf, sizeof(buf));
-		r = json_real(d[i]);
-		js = json_dumps(r, JSON_ENCODE_ANY);
-		CHECK_STR(buf, js);
-		CHECK(strtod(buf, NULL) == d[i]);
-		free(js);
-		json_decref(r);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		rec_fmt_real(t[i].d, buf, sizeof(buf));
+		CHECK_STR(buf, t[i].text);
+		d = strtod(buf, NULL);
+		CHECK(memcmp(&d, &t[i].d, sizeof(d)) == 0);
+	}
+	/* What JSON cannot hold is left as printf writes it. */
+	rec_fmt_real(INFINITY, buf, sizeof(buf));
+	CHECK_STR(buf, "inf");
+	rec_fmt_real(-INFINITY, buf, sizeof(buf));
+	CHECK_STR(buf, "-inf");
+	rec_fmt_real(NAN, buf, sizeof(buf));
+	CHECK(strstr(buf, "nan") != NULL);
+	/* The digits as %g spells them, for messages and expressions. */
+	rec_fmt_g(2.0, buf, sizeof(buf));
+	CHECK_STR(buf, "2");
+	rec_fmt_g(1e300, buf, sizeof(buf));
+	CHECK_STR(buf, "1e+300");
+	rec_fmt_g(3.8210000000000002, buf, sizeof(buf));
+	CHECK_STR(buf, "3.821");
+
+	/*
+	 * Random doubles, from every exponent: each reads back bit for bit,
+	 * with the fewest significant digits any %.Ng gives.
+	 */
+	for (i = 0; i < 20000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		bits = x;
+		memcpy(&d, &bits, sizeof(d));
+		if (!isfinite(d))
+			continue;
+		rec_fmt_real(d, buf, sizeof(buf));
+		CHECK(strtod(buf, NULL) == d);
+		CHECK(strpbrk(buf, ".e") != NULL);
+		got = sig_digits(buf);
+		for (p = 1; p <= 17; p++) {
+			snprintf(buf2, sizeof(buf2), "%.*g", p, d);
+			if (strtod(buf2, NULL) == d)
+				break;
+		}
+		shortest = sig_digits(buf2);
+		if (got != shortest) {
+			fprintf(stderr, "%.17g: \"%s\", not %d digits\n", d,
+			    buf, shortest);
+			CHECK(got == shortest);
+		}
+		same_as_printf(d);
+	}
+	/*
+	 * Short decimals of every length and decimal exponent, and the
+	 * doubles beside them, where the digits printf would round are
+	 * near 00, 50 or 100.
+	 */
+	for (i = 0; i < 20000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		snprintf(buf2, sizeof(buf2), "%llue%d",
+		    (unsigned long long)(x >> 8) % pow10_of(1 + x % 17),
+		    (int)(x >> 40) % 600 - 300);
+		d = strtod(buf2, NULL);
+		same_as_printf(d);
+		same_as_printf(nextafter(d, 0));
+		same_as_printf(-nextafter(d, INFINITY));
 	}
 }
 
