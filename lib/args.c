@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rec.h"
 #include "rng.h"
 
 static const struct {
@@ -178,8 +179,11 @@ load_one(struct args_arg *a, const struct spec *s, json_t *o, size_t i,
 	    a->type == ARGS_I64) && (a->initval != floor(a->initval) ||
 	    fabs(a->initval) > (a->type == ARGS_I32 ? 2147483647.0 :
 	    9007199254740992.0))) {
-		ar_errf(err, "%s: key \"%s.init\": %.17g is not an integer "
-		    "of type %s", s->path, at, a->initval,
+		char num[32];
+
+		rec_fmt_g(a->initval, num, sizeof(num));
+		ar_errf(err, "%s: key \"%s.init\": %s is not an integer "
+		    "of type %s", s->path, at, num,
 		    args_typename(a->type, 0));
 		return -1;
 	}
@@ -253,7 +257,7 @@ val_text(const struct val *v, char *buf, size_t cap)
 	if (v->t == VAL_INT)
 		snprintf(buf, cap, "%lld", (long long)v->u.i);
 	else if (v->t == VAL_DBL)
-		snprintf(buf, cap, "%.17g", v->u.d);
+		rec_fmt_g(v->u.d, buf, cap);
 	else
 		snprintf(buf, cap, "\"%s\"", v->u.s);
 }

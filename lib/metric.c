@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "expr.h"
+#include "jsonw.h"
 #include "rec.h"
 
 enum slot_kind { SLOT_CONST, SLOT_METRIC, SLOT_FIELD };
@@ -978,17 +979,10 @@ node_fill(struct metric_set *ms, struct node *n, const struct rec_span *sp)
 	}
 }
 
-static int
-dump_cb(const char *s, size_t n, void *data)
-{
-	buf_add(data, s, n);
-	return 0;
-}
-
 static void
 put_json(struct ar_buf *out, json_t *v)
 {
-	json_dump_callback(v, dump_cb, out, JSON_COMPACT | JSON_ENCODE_ANY);
+	(void)jsonw_dump(out, v, 0);
 }
 
 /* A change to a line: the text [start, end) becomes v, or goes (NULL). */

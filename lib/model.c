@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jsonw.h"
 #include "rec.h"
 
 /*
@@ -435,7 +436,7 @@ model_save(const struct model *m, const char *path, struct ar_err *err)
 	const char *slash = strrchr(path, '/'), *base;
 	struct ar_buf dir = { 0 }, tmp = { 0 };
 	json_t *root = model_json(m);
-	char *text = json_dumps(root, JSON_INDENT(2));
+	char *text = jsonw_dumps(root, 2);
 	struct stat st;
 	mode_t mode, mask;
 	int fd = -1, dfd, rc = -1;

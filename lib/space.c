@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "jsonw.h"
 #include "rec.h"
 
 static int
@@ -545,7 +546,7 @@ space_params_from_json(struct space *sp, json_t *params, space_idx *cfg,
 			return -1;
 		}
 		if ((k = spec_value_index(&s->params[i], v)) < 0) {
-			char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+			char *t = jsonw_dumps(v, 0);
 
 			ar_errf(err, "parameter '%s': value %s is not one %s "
 			    "lists", name, t ? t : "?", s->path);

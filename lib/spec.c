@@ -1250,7 +1250,7 @@ spec_expr(const struct spec *s, const char *key, json_t *v,
 		    (long long)json_integer_value(v));
 		text = src;
 	} else if (json_is_real(v)) {
-		snprintf(src, sizeof(src), "%.17g", json_real_value(v));
+		rec_fmt_g(json_real_value(v), src, sizeof(src));
 		text = src;
 	} else if (json_is_string(v))
 		text = json_string_value(v);

@@ -112,7 +112,7 @@ round() {
 	ar-learn -s "$S" -m "$M" "$H" >/dev/null
 	run ar-learn -s "$S" -m "$M" --rebuild < <(round 1)
 	assert_success
-	assert_output "{\"evals\":4,\"best\":{\"id\":\"$BEST1\",\"objective\":0.0030000000000000001,\"params\":$(round 1 | sed -n 3p | jq -c .params)},\"improved\":true}"
+	assert_output "{\"evals\":4,\"best\":{\"id\":\"$BEST1\",\"objective\":0.003,\"params\":$(round 1 | sed -n 3p | jq -c .params)},\"improved\":true}"
 	run jq -c '[.evals, .rounds]' "$M"
 	assert_output '[4,1]'
 }
@@ -696,6 +696,19 @@ prior_history() {
 	assert_success
 	run jq -c '.strategies.rl.policy[0].values' "$M"
 	assert_output '[8,16,32,64,128]'
+}
+
+@test "the model file and the summary line write reals as the shortest text that reads back" {
+	# 3.821 is the double %.17g spells 3.8210000000000002.
+	printf '%s\n' '{"study":"learn-mm","id":"cd09854f05f19ab5","round":1,"strategy":"random","params":{"TILE":16,"UNROLL":1},"status":"ok","time_s":3.821,"objective":3.821,"score":-3.821}' >"$BATS_TEST_TMPDIR/h.jsonl"
+	run --separate-stderr ar-learn -s "$S" -m "$M" "$BATS_TEST_TMPDIR/h.jsonl"
+	assert_success
+	[ -z "$stderr" ]
+	assert_output '{"evals":1,"best":{"id":"cd09854f05f19ab5","objective":3.821,"params":{"TILE":16,"UNROLL":1}},"improved":true}'
+	run grep -E '"(objective|score|baseline)": ' "$M"
+	assert_output "$(printf '%s\n' '  "objective": "minimize time_s",' \
+	    '    "objective": 3.821,' '    "score": -3.821,' \
+	    '      "baseline": 0.0,')"
 }
 
 @test "an infeasible record is a failure: counted after suspicious, never the best, and the policy steers away" {

@@ -235,7 +235,7 @@ bad() {
 	run --separate-stderr ar-bench -s "$STUDY" --csv <<<'{"params": {"X": 2, "Y": 8}}'
 	assert_success
 	assert_line --index 0 'params.X,params.Y,status,cost_s,device,error,time_s,times.n,times.min,times.median,times.mean,times.sd,host'
-	assert_line --index 1 '2,8,compile_error,0.29999999999999999,Test GPU 9000,recorded as CompilationFailedConfig,,,,,,,'
+	assert_line --index 1 '2,8,compile_error,0.3,Test GPU 9000,recorded as CompilationFailedConfig,,,,,,,'
 }
 
 @test "a replay has the file's device_name as device, and no host" {

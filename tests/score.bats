@@ -208,7 +208,7 @@ rec() {
 	run --separate-stderr ar-score -s "$S" "$BATS_TEST_TMPDIR/in.jsonl"
 	assert_success
 	assert_equal "$stderr" "ar-score: $S: key \"metrics.spread\": null for the one ok record (no ok record has fields \"times.sd\", \"times.median\") in 'times.sd / times.median'"
-	assert_output '{"mine":"first","study":"mm","id":"x","params":{"TILE":8,"UNROLL":1},"status":"ok","time_s":0.5,"note":{"a":[1,2,{"b":null}],"c":"\u00e9\\n"},"last":true,"metrics":{"gflops":0.0040000000000000001,"spread":null,"per_tile":0.00050000000000000001},"objective":0.5,"score":-0.5}'
+	assert_output '{"mine":"first","study":"mm","id":"x","params":{"TILE":8,"UNROLL":1},"status":"ok","time_s":0.5,"note":{"a":[1,2,{"b":null}],"c":"\u00e9\\n"},"last":true,"metrics":{"gflops":0.004,"spread":null,"per_tile":0.0005},"objective":0.5,"score":-0.5}'
 }
 
 @test "a record without a study field is scored; an empty object too" {
@@ -238,7 +238,7 @@ rec() {
 	    >"$BATS_TEST_TMPDIR/in.jsonl"
 	run ar-score -s "$S" "$BATS_TEST_TMPDIR/in.jsonl"
 	assert_success
-	assert_output '{"study":"mm","metrics":{"gflops":1.0,"spread":0.050000000000000003,"per_tile":0.125},"id":"0123456789abcdef","objective":0.002,"round":1,"score":-0.002,"params":{"TILE":8,"UNROLL":2},"status":"ok","time_s":0.002,"times":{"n":5,"min":0.0019,"median":0.002,"mean":0.00202,"sd":0.0001},"host":"h"}'
+	assert_output '{"study":"mm","metrics":{"gflops":1.0,"spread":0.05,"per_tile":0.125},"id":"0123456789abcdef","objective":0.002,"round":1,"score":-0.002,"params":{"TILE":8,"UNROLL":2},"status":"ok","time_s":0.002,"times":{"n":5,"min":0.0019,"median":0.002,"mean":0.00202,"sd":0.0001},"host":"h"}'
 	# Scoring what is scored already changes nothing.
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/once.jsonl"
 	run ar-score -s "$S" "$BATS_TEST_TMPDIR/once.jsonl"
@@ -264,8 +264,8 @@ rec() {
 	assert_success
 	[ -z "$stderr" ]
 	assert_line --index 0 'study,id,round,strategy,params.TILE,params.UNROLL,artifact,compile.status,compile.seconds,compile.log,status,time_s,times.n,times.min,times.median,times.mean,times.sd,verify.max_abs_err,verify.max_rel_err,ref_time_s,cost_s,host,metrics.gflops,metrics.spread,metrics.per_tile,objective,score,device,error'
-	assert_line --index 1 'mm,30ae2de3b2e383b1,1,grid,8,1,cache/30/30ae2de3b2e383b1.so,ok,0.25,"",ok,0.002,5,0.0019,0.002,0.0020200000000000001,0.0001,1.5e-6,2.4999999999999999e-7,0.050000000000000003,0.34999999999999998,testhost,1.0,0.050000000000000003,0.125,0.002,-0.002,,'
-	assert_line --index 3 'mm,9dc30c1c482bf873,1,grid,8,4,cache/9d/9dc30c1c482bf873.so,ok,0.25,"",crash,,,,,,,,,,0.29999999999999999,testhost,null,null,null,null,null,,signal 11'
+	assert_line --index 1 'mm,30ae2de3b2e383b1,1,grid,8,1,cache/30/30ae2de3b2e383b1.so,ok,0.25,"",ok,0.002,5,0.0019,0.002,0.00202,0.0001,1.5e-6,2.5e-7,0.05,0.35,testhost,1.0,0.05,0.125,0.002,-0.002,,'
+	assert_line --index 3 'mm,9dc30c1c482bf873,1,grid,8,4,cache/9d/9dc30c1c482bf873.so,ok,0.25,"",crash,,,,,,,,,0.3,testhost,null,null,null,null,null,,signal 11'
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/s.csv"
 	# The CSV read back gives the records scored from JSON lines, keys
 	# sorted (a CSV header orders fields the first record lacked last).
@@ -436,6 +436,25 @@ rec() {
 	# Killed by SIGPIPE (141) or gone with status 0: no message either way.
 	run cat "$BATS_TEST_TMPDIR/rc"
 	assert_output --regexp '^(0|141)$'
+}
+
+@test "reals are written as the shortest text that reads back, in JSON lines and CSV" {
+	# 3.821 is the double %.17g spells 3.8210000000000002.
+	rec '{"time_s": 3.821, "times": {"n": 1, "min": 3.821, "median": 3.821,
+	    "mean": 3.821, "sd": 0.1}}' >"$BATS_TEST_TMPDIR/in.jsonl"
+	run --separate-stderr ar-score -s "$S" "$BATS_TEST_TMPDIR/in.jsonl"
+	assert_success
+	[ -z "$stderr" ]
+	assert_output --partial '"metrics":{"gflops":0.0005234231876472127,"spread":0.02617115938236064,"per_tile":6.542789845590159e-5},"objective":3.821,"score":-3.821}'
+	run --separate-stderr ar-score -s "$S" --csv "$BATS_TEST_TMPDIR/in.jsonl"
+	assert_success
+	[ -z "$stderr" ]
+	assert_line --index 1 --partial ',ok,3.821,1,3.821,3.821,3.821,0.1,0.0005234231876472127,0.02617115938236064,6.542789845590159e-5,3.821,-3.821,'
+	# Read back, each is the same double: the CSV's scores are the JSON's.
+	run ar-score -s "$S" --csv "$BATS_TEST_TMPDIR/in.jsonl"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/in.csv"
+	run ar-score -s "$S" "$BATS_TEST_TMPDIR/in.csv"
+	assert_output --partial '"objective":3.821,"score":-3.821}'
 }
 
 # req_study JQ: the study with JQ applied to it, in $BATS_TEST_TMPDIR/r.json

@@ -280,8 +280,7 @@ settings(struct bench *b)
 		if (json_is_string(v))
 			src = json_string_value(v);
 		else
-			snprintf(num, sizeof(num), "%.17g",
-			    json_number_value(v));
+			rec_fmt_g(json_number_value(v), num, sizeof(num));
 		if ((b->bound = expr_parse(src, spec_lookup, s, msg,
 		    sizeof(msg))) == NULL)
 			ar_die(AR_EXIT_USAGE, "%s: key \"bound\": %s in '%s'",

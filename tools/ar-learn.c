@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "jsonw.h"
 #include "metric.h"
 #include "model.h"
 #include "rec.h"
@@ -436,7 +437,7 @@ print_summary(const struct learn *l)
 	json_object_set_new(sum, "evals", json_integer(l->m.evals));
 	json_object_set_new(sum, "best", best);
 	json_object_set_new(sum, "improved", json_boolean(l->improved));
-	if ((text = json_dumps(sum, JSON_COMPACT)) == NULL)
+	if ((text = jsonw_dumps(sum, 0)) == NULL)
 		ar_die(AR_EXIT_FAIL, "out of memory");
 	printf("%s\n", text);
 	free(text);

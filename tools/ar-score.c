@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "jsonw.h"
 #include "metric.h"
 #include "rec.h"
 #include "spec.h"
@@ -108,13 +109,6 @@ sink_done(struct sink *s)
 		sink_flush(s);
 }
 
-static int
-dump_cb(const char *p, size_t n, void *data)
-{
-	buf_add(data, p, n);
-	return 0;
-}
-
 static void
 sink_json(struct sink *s, json_t *rec)
 {
@@ -125,7 +119,7 @@ sink_json(struct sink *s, json_t *rec)
 			sink_failed(err.msg);
 		return;
 	}
-	json_dump_callback(rec, dump_cb, &s->b, JSON_COMPACT);
+	(void)jsonw_dump(&s->b, rec, 0);
 	buf_add(&s->b, "\n", 1);
 	sink_done(s);
 }
