@@ -185,6 +185,17 @@ put_exp(char *p, int e, int json)
 	return p;
 }
 
+/* The exponent printf wrote at s: a sign and digits. */
+static int
+exp_of(const char *s)
+{
+	int neg = *s == '-', e = 0;
+
+	for (s++; *s >= '0' && *s <= '9'; s++)
+		e = e * 10 + (*s - '0');
+	return neg ? -e : e;
+}
+
 /* Whether the n digits of dig times 10^exp, with the sign, read back as d. */
 static int
 reads_back(double d, const char *dig, int n, int exp)
@@ -334,9 +345,9 @@ static void
 fmt_shortest(double d, int json, char *buf, size_t cap)
 {
 	char s[32], dig[17], r[17];
-	int prec, exp, e, tail, ok, i, ex;
-	uint64_t m17 = 0;
-	double m, h;
+	int prec, exp, e, tail, ok, i;
+	uint64_t m17 = 0, bits, frac;
+	double h;
 
 	if (cap == 0)
 		return;
@@ -357,12 +368,17 @@ fmt_shortest(double d, int json, char *buf, size_t cap)
 	snprintf(s, sizeof(s), "%.16e", fabs(d));
 	dig[0] = s[0];
 	memcpy(dig + 1, s + 2, 16);
-	exp = (int)strtol(s + 19, NULL, 10);
+	exp = exp_of(s + 19);
 	for (i = 0; i < 17; i++)
 		m17 = m17 * 10 + (uint64_t)(dig[i] - '0');
-	/* d = m 2^ex, half an ulp is 2^(ex-54), a unit is about d / m17. */
-	m = frexp(fabs(d), &ex);
-	h = m == 0.5 ? -1 : (double)m17 / (m * 18014398509481984.0);
+	/*
+	 * d = (1 + frac 2^-52) 2^ex: half an ulp is 2^(ex-53), and a unit
+	 * of the 17th digit is about d / m17.
+	 */
+	memcpy(&bits, &d, sizeof(bits));
+	frac = bits & 0xfffffffffffffULL;
+	h = frac == 0 ? -1 : (double)m17 / ((1 + (double)frac *
+	    0x1p-52) * 9007199254740992.0);
 	tail = (dig[15] - '0') * 10 + (dig[16] - '0');
 	if (tail <= 12 || tail >= 88) {
 		e = round_digits(dig, exp, 15, r);
@@ -379,7 +395,7 @@ fmt_shortest(double d, int json, char *buf, size_t cap)
 		snprintf(s, sizeof(s), "%.15e", fabs(d));
 		r[0] = s[0];
 		memcpy(r + 1, s + 2, 15);
-		e = (int)strtol(s + 18, NULL, 10);
+		e = exp_of(s + 18);
 	}
 	tail = dig[16] - '0';
 	if ((ok = near_enough(tail <= 5 ? tail : 10 - tail, h)) < 0)
