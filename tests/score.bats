@@ -265,7 +265,7 @@ rec() {
 	[ -z "$stderr" ]
 	assert_line --index 0 'study,id,round,strategy,params.TILE,params.UNROLL,artifact,compile.status,compile.seconds,compile.log,status,time_s,times.n,times.min,times.median,times.mean,times.sd,verify.max_abs_err,verify.max_rel_err,ref_time_s,cost_s,host,metrics.gflops,metrics.spread,metrics.per_tile,objective,score,device,error'
 	assert_line --index 1 'mm,30ae2de3b2e383b1,1,grid,8,1,cache/30/30ae2de3b2e383b1.so,ok,0.25,"",ok,0.002,5,0.0019,0.002,0.00202,0.0001,1.5e-6,2.5e-7,0.05,0.35,testhost,1.0,0.05,0.125,0.002,-0.002,,'
-	assert_line --index 3 'mm,9dc30c1c482bf873,1,grid,8,4,cache/9d/9dc30c1c482bf873.so,ok,0.25,"",crash,,,,,,,,,0.3,testhost,null,null,null,null,null,,signal 11'
+	assert_line --index 3 'mm,9dc30c1c482bf873,1,grid,8,4,cache/9d/9dc30c1c482bf873.so,ok,0.25,"",crash,,,,,,,,,,0.3,testhost,null,null,null,null,null,,signal 11'
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/s.csv"
 	# The CSV read back gives the records scored from JSON lines, keys
 	# sorted (a CSV header orders fields the first record lacked last).
