@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "jsonw.h"
 #include "metric.h"
 #include "model.h"
 #include "replay.h"
@@ -217,10 +218,11 @@ push(struct run *rn, size_t np, json_t *rec, const space_idx *cfg,
 	rn->n++;
 }
 
+/* A record as the stages write it (jsonw: reals in their shortest text). */
 static void
 write_json(FILE *f, json_t *j)
 {
-	char *text = json_dumps(j, JSON_COMPACT);
+	char *text = jsonw_dumps(j, 0);
 
 	if (text == NULL)
 		ar_die(AR_EXIT_FAIL, "out of memory");
