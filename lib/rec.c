@@ -424,9 +424,10 @@ rec_fmt_real(double d, char *buf, size_t cap)
 /*
  * Bytes that end the fast loop through a string: the quote, the
  * backslash, control characters (which JSON forbids raw) and the bytes of
- * multibyte UTF-8 sequences (which are checked).
+ * multibyte UTF-8 sequences (which are checked).  jsonw's writer stops at
+ * the same bytes.
  */
-static const unsigned char str_special[256] = {
+const unsigned char rec_str_special[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -446,12 +447,12 @@ static const unsigned char str_special[256] = {
 };
 
 /*
- * The length of the well-formed UTF-8 sequence at p (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF), or 0.  jansson
- * rejects the same sequences, which keeps rec_peek's verdict its verdict.
+ * jansson rejects the same sequences as rec_utf8_len, which keeps
+ * rec_peek's verdict its verdict, and jsonw's writer refuses what jansson
+ * would refuse to write.
  */
-static size_t
-utf8_len(const unsigned char *p, const unsigned char *end)
+size_t
+rec_utf8_len(const unsigned char *p, const unsigned char *end)
 {
 	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
 	size_t n, i;
@@ -604,7 +605,7 @@ scan_string(struct peek *k, const unsigned char *p)
 	k->esc = 0;
 	p++;
 	for (;;) {
-		while (p < end && !str_special[*p])
+		while (p < end && !rec_str_special[*p])
 			p++;
 		if (p == end) {
 			peek_fail(k, p, "unterminated string");
@@ -621,7 +622,7 @@ scan_string(struct peek *k, const unsigned char *p)
 		} else if (*p < 0x20) {
 			peek_fail(k, p, "control character in string");
 			return NULL;
-		} else if ((n = utf8_len(p, end)) == 0) {
+		} else if ((n = rec_utf8_len(p, end)) == 0) {
 			peek_fail(k, p, "invalid UTF-8");
 			return NULL;
 		}

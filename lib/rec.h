@@ -99,6 +99,17 @@ int rec_peek(const char *line, size_t len, const char *const *keys,
 long rec_span_string(const struct rec_span *s, char *buf, size_t cap);
 
 /*
+ * For JSON scanners and writers: rec_str_special[c] is 1 for the bytes
+ * that cannot stand as they are inside a JSON string (the quote, the
+ * backslash, control characters) and for the bytes of multibyte UTF-8,
+ * which must be checked.  rec_utf8_len is the length of the well-formed
+ * UTF-8 sequence at p (RFC 3629: no overlong forms, no surrogates,
+ * nothing above U+10FFFF; 1 for ASCII), or 0.
+ */
+extern const unsigned char rec_str_special[256];
+size_t rec_utf8_len(const unsigned char *p, const unsigned char *end);
+
+/*
  * Writes records to the file descriptor fd, as JSONL or as CSV.
  *
  * CSV: the header is written with the first record (or at rec_writer_free
