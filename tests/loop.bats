@@ -183,7 +183,7 @@ await() {
 	kill -INT -- -"$pid"
 	status=0
 	wait "$pid" || status=$?
-	[ "$status" -eq 130 ]
+	[ "$status" -eq 130 ] || fail "status $status; stderr: $(cat "$BATS_TEST_TMPDIR/stderr")"
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/stdout")" ''
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/stderr")" "$(printf '%s\n' \
 	    'round 001 of 2: 4 proposals (random)' \
