@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rec.h"
+#include "jsonw.h"
 #include "rng.h"
 
 static const struct {
@@ -181,7 +181,7 @@ load_one(struct args_arg *a, const struct spec *s, json_t *o, size_t i,
 	    9007199254740992.0))) {
 		char num[32];
 
-		rec_fmt_g(a->initval, num, sizeof(num));
+		jsonw_fmt_g(a->initval, num, sizeof(num));
 		ar_errf(err, "%s: key \"%s.init\": %s is not an integer "
 		    "of type %s", s->path, at, num,
 		    args_typename(a->type, 0));
@@ -257,7 +257,7 @@ val_text(const struct val *v, char *buf, size_t cap)
 	if (v->t == VAL_INT)
 		snprintf(buf, cap, "%lld", (long long)v->u.i);
 	else if (v->t == VAL_DBL)
-		rec_fmt_g(v->u.d, buf, cap);
+		jsonw_fmt_g(v->u.d, buf, cap);
 	else
 		snprintf(buf, cap, "\"%s\"", v->u.s);
 }

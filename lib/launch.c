@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rec.h"
+#include "jsonw.h"
 
 /* Dimensions are unsigned int in the driver's API. */
 #define DIM_MAX	4294967295LL
@@ -94,7 +94,7 @@ eval_one(const struct expr *e, const struct val *slots, const char *key,
 		integral = v.u.d == floor(v.u.d) &&
 		    fabs(v.u.d) < 9007199254740992.0;
 		i = integral ? (int64_t)v.u.d : 0;
-		rec_fmt_g(v.u.d, text, sizeof(text));
+		jsonw_fmt_g(v.u.d, text, sizeof(text));
 	} else {
 		ar_errf(err, "%s is \"%s\", not a number", key, v.u.s);
 		return -1;

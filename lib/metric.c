@@ -682,7 +682,7 @@ put_val(struct ar_buf *b, const struct val *v)
 		buf_printf(b, "%lld", (long long)v->u.i);
 		break;
 	case VAL_DBL:
-		rec_fmt_real(v->u.d, num, sizeof(num));
+		jsonw_fmt_real(v->u.d, num, sizeof(num));
 		buf_adds(b, num);
 		break;
 	case VAL_STR:

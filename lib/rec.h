@@ -99,17 +99,6 @@ int rec_peek(const char *line, size_t len, const char *const *keys,
 long rec_span_string(const struct rec_span *s, char *buf, size_t cap);
 
 /*
- * For JSON scanners and writers: rec_str_special[c] is 1 for the bytes
- * that cannot stand as they are inside a JSON string (the quote, the
- * backslash, control characters) and for the bytes of multibyte UTF-8,
- * which must be checked.  rec_utf8_len is the length of the well-formed
- * UTF-8 sequence at p (RFC 3629: no overlong forms, no surrogates,
- * nothing above U+10FFFF; 1 for ASCII), or 0.
- */
-extern const unsigned char rec_str_special[256];
-size_t rec_utf8_len(const unsigned char *p, const unsigned char *end);
-
-/*
  * Writes records to the file descriptor fd, as JSONL or as CSV.
  *
  * CSV: the header is written with the first record (or at rec_writer_free
@@ -120,7 +109,7 @@ size_t rec_utf8_len(const unsigned char *p, const unsigned char *end);
  * candidate does not shape the table.  A later record's field with no
  * column is reported once per column name through a warning on stderr
  * and left out; a column a record lacks is an empty cell.  A real is
- * written as rec_fmt_real writes it, in both forms: the shortest text
+ * written as jsonw_fmt_real writes it, in both forms: the shortest text
  * that reads back to the same double.  Cells are quoted only when they
  * must be (comma, quote, CR, LF, or leading/trailing space).  JSONL is
  * jsonw's compact text (jsonw.h).
@@ -148,21 +137,5 @@ int rec_writer_free(struct rec_writer *w, struct ar_err *err);
  */
 json_t *rec_flatten(json_t *obj);
 json_t *rec_unflatten(json_t *flat, struct ar_err *err);
-
-/*
- * Formats one real the way every stage writes it: the shortest text that
- * strtod reads back to the same double (%.17g only where 17 digits are
- * needed: 0.1 is "0.1", 3.8210000000000002 stays as it is), keeping a '.'
- * or an exponent so that it reads back as a real ("2.0"), with the
- * exponent as jansson writes it ("1e300", "1e-5").  NaN and infinities,
- * which JSON cannot hold, come out as printf writes them.  buf must hold
- * at least 32 bytes.
- */
-void rec_fmt_real(double d, char *buf, size_t cap);
-/*
- * The same digits as printf's %g writes them, without the JSON touches
- * ("2", "1e+300"): for numbers that go into messages and expressions.
- */
-void rec_fmt_g(double d, char *buf, size_t cap);
 
 #endif

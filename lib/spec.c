@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "hash.h"
-#include "rec.h"
+#include "jsonw.h"
 #include "replay.h"
 
 /*
@@ -157,7 +157,7 @@ value_text(json_t *v)
 		    (long long)json_integer_value(v));
 		return estrdup(buf);
 	case JSON_REAL:
-		rec_fmt_real(json_real_value(v), buf, sizeof(buf));
+		jsonw_fmt_real(json_real_value(v), buf, sizeof(buf));
 		return estrdup(buf);
 	case JSON_TRUE:
 		return estrdup("1");
@@ -1250,7 +1250,7 @@ spec_expr(const struct spec *s, const char *key, json_t *v,
 		    (long long)json_integer_value(v));
 		text = src;
 	} else if (json_is_real(v)) {
-		rec_fmt_g(json_real_value(v), src, sizeof(src));
+		jsonw_fmt_g(json_real_value(v), src, sizeof(src));
 		text = src;
 	} else if (json_is_string(v))
 		text = json_string_value(v);

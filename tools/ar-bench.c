@@ -33,6 +33,7 @@
 #include "cli.h"
 #include "cudarun.h"
 #include "hash.h"
+#include "jsonw.h"
 #include "launch.h"
 #include "measure.h"
 #include "proc.h"
@@ -280,7 +281,7 @@ settings(struct bench *b)
 		if (json_is_string(v))
 			src = json_string_value(v);
 		else
-			rec_fmt_g(json_number_value(v), num, sizeof(num));
+			jsonw_fmt_g(json_number_value(v), num, sizeof(num));
 		if ((b->bound = expr_parse(src, spec_lookup, s, msg,
 		    sizeof(msg))) == NULL)
 			ar_die(AR_EXIT_USAGE, "%s: key \"bound\": %s in '%s'",

@@ -570,7 +570,7 @@ pow10_of(int n)
 }
 
 /*
- * rec_fmt_g rounds printf's 17 digits itself: its text must be that of
+ * jsonw_fmt_g rounds printf's 17 digits itself: its text must be that of
  * the first of %.15g, %.16g, %.17g that reads back.
  */
 static void
@@ -588,7 +588,7 @@ same_as_printf(double d)
 	}
 	if (p == 17)
 		snprintf(want, sizeof(want), "%.17g", d);
-	rec_fmt_g(d, got, sizeof(got));
+	jsonw_fmt_g(d, got, sizeof(got));
 	if (strcmp(got, want) != 0) {
 		fprintf(stderr, "%a: \"%s\", expected \"%s\"\n", d, got, want);
 		CHECK_STR(got, want);
@@ -601,7 +601,7 @@ same_as_printf(double d)
 		memmove(q, want + p, strlen(want + p) + 1);
 	} else if (strchr(want, '.') == NULL)
 		strcat(want, ".0");
-	rec_fmt_real(d, got, sizeof(got));
+	jsonw_fmt_real(d, got, sizeof(got));
 	if (strcmp(got, want) != 0) {
 		fprintf(stderr, "%a: \"%s\", expected \"%s\"\n", d, got, want);
 		CHECK_STR(got, want);
@@ -643,24 +643,24 @@ test_fmt_real(void)
 	int p, shortest, got;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		rec_fmt_real(t[i].d, buf, sizeof(buf));
+		jsonw_fmt_real(t[i].d, buf, sizeof(buf));
 		CHECK_STR(buf, t[i].text);
 		d = strtod(buf, NULL);
 		CHECK(memcmp(&d, &t[i].d, sizeof(d)) == 0);
 	}
 	/* What JSON cannot hold is left as printf writes it. */
-	rec_fmt_real(INFINITY, buf, sizeof(buf));
+	jsonw_fmt_real(INFINITY, buf, sizeof(buf));
 	CHECK_STR(buf, "inf");
-	rec_fmt_real(-INFINITY, buf, sizeof(buf));
+	jsonw_fmt_real(-INFINITY, buf, sizeof(buf));
 	CHECK_STR(buf, "-inf");
-	rec_fmt_real(NAN, buf, sizeof(buf));
+	jsonw_fmt_real(NAN, buf, sizeof(buf));
 	CHECK(strstr(buf, "nan") != NULL);
 	/* The digits as %g spells them, for messages and expressions. */
-	rec_fmt_g(2.0, buf, sizeof(buf));
+	jsonw_fmt_g(2.0, buf, sizeof(buf));
 	CHECK_STR(buf, "2");
-	rec_fmt_g(1e300, buf, sizeof(buf));
+	jsonw_fmt_g(1e300, buf, sizeof(buf));
 	CHECK_STR(buf, "1e+300");
-	rec_fmt_g(3.8210000000000002, buf, sizeof(buf));
+	jsonw_fmt_g(3.8210000000000002, buf, sizeof(buf));
 	CHECK_STR(buf, "3.821");
 
 	/*
@@ -675,7 +675,7 @@ test_fmt_real(void)
 		memcpy(&d, &bits, sizeof(d));
 		if (!isfinite(d))
 			continue;
-		rec_fmt_real(d, buf, sizeof(buf));
+		jsonw_fmt_real(d, buf, sizeof(buf));
 		CHECK(strtod(buf, NULL) == d);
 		CHECK(strpbrk(buf, ".e") != NULL);
 		got = sig_digits(buf);
