@@ -37,6 +37,7 @@
 #include "launch.h"
 #include "measure.h"
 #include "proc.h"
+#include "progress.h"
 #include "rec.h"
 #include "replay.h"
 #include "rng.h"
@@ -607,20 +608,6 @@ build_reference(struct bench *b)
 	build_result_release(&res);
 }
 
-/* "1.23 ms" */
-static void
-fmt_time(double s, char *buf, size_t cap)
-{
-	if (s >= 1)
-		snprintf(buf, cap, "%.3g s", s);
-	else if (s >= 1e-3)
-		snprintf(buf, cap, "%.3g ms", s * 1e3);
-	else if (s >= 1e-6)
-		snprintf(buf, cap, "%.3g us", s * 1e6);
-	else
-		snprintf(buf, cap, "%.3g ns", s * 1e9);
-}
-
 static void
 set_slots(struct bench *b, const space_idx *cfg)
 {
@@ -687,8 +674,8 @@ check_bound(struct bench *b, struct outcome *o)
 		return;
 	}
 	if (o->st.min < val_num(&v)) {
-		fmt_time(o->st.min, t1, sizeof(t1));
-		fmt_time(val_num(&v), t2, sizeof(t2));
+		progress_fmt_time(o->st.min, t1, sizeof(t1));
+		progress_fmt_time(val_num(&v), t2, sizeof(t2));
 		fail(o, "suspicious", "a run took %s, less than the bound of "
 		    "%s the machine needs at least", t1, t2);
 	}
@@ -1247,74 +1234,38 @@ output_record(struct bench *b, struct item *it, struct outcome *o,
 	return rec;
 }
 
-/* What the status line says besides the candidate. */
-struct pace {
-	double start;		/* when the first candidate began */
-	long best;		/* the fastest item measured ok, or -1 */
-	double best_s;		/* its time_s */
-};
-
-static void
-params_text(const struct bench *b, const space_idx *cfg, struct ar_buf *t)
-{
-	const struct spec *s = &b->spec;
-	size_t k;
-
-	for (k = 0; k < s->nparams; k++)
-		buf_printf(t, " %s=%s", s->params[k].name,
-		    s->params[k].text[cfg[k]]);
-}
-
 /*
- * The status line while item i is measured: the candidate; once one is
- * done, the time spent and the time left at the mean pace so far (every
- * record was read before the first was measured, so how many are left
- * is known); and the fastest measured ok so far, by time_s, which is the
- * study's objective or not: the objective may need fields ar-score adds.
+ * The status line while item i is measured: the candidate, and the pace
+ * (every record was read before the first was measured, so how many are
+ * left is known) and the fastest measured ok so far, by time_s, which is
+ * the study's objective or not: the objective may need fields ar-score
+ * adds.
  */
 static void
-show_running(const struct bench *b, size_t i, const struct pace *pc)
+show_running(const struct bench *b, size_t i, const struct progress *pg)
 {
 	struct ar_buf t = { 0 };
-	char spent[32], left[32], best[32];
-	double el = ar_now() - pc->start;
+	char *label = progress_label(&b->spec, b->items[i].cfg);
 
-	buf_printf(&t, "[%zu/%zu]", i + 1, b->nitems);
-	params_text(b, b->items[i].cfg, &t);
-	buf_adds(&t, " ...");
-	if (i > 0) {
-		ar_fmt_duration(el, spent, sizeof(spent));
-		ar_fmt_duration(el / (double)i * (double)(b->nitems - i),
-		    left, sizeof(left));
-		buf_printf(&t, " | %s spent, about %s left", spent, left);
-	}
-	if (pc->best >= 0) {
-		fmt_time(pc->best_s, best, sizeof(best));
-		buf_printf(&t, " | fastest %s:", best);
-		params_text(b, b->items[pc->best].cfg, &t);
-	}
+	buf_printf(&t, "[%zu/%zu] %s ...", i + 1, b->nitems, label);
+	progress_pace(pg, "candidate", &t);
 	ar_status("%s", t.buf);
 	free(t.buf);
+	free(label);
 }
 
 /* The line a candidate leaves when it is done, in place of the status
  * line. */
 static void
-progress(struct bench *b, size_t i, struct item *it, struct outcome *o)
+progress(struct bench *b, size_t i, const char *label, struct outcome *o)
 {
-	const struct spec *s = &b->spec;
 	char t[32];
-	size_t k;
 
 	ar_status_clear();
-	fprintf(stderr, "[%zu/%zu]", i + 1, b->nitems);
-	for (k = 0; k < s->nparams; k++)
-		fprintf(stderr, " %s=%s", s->params[k].name,
-		    s->params[k].text[it->cfg[k]]);
-	fprintf(stderr, " %s", o->status);
+	fprintf(stderr, "[%zu/%zu] %s %s", i + 1, b->nitems, label, o->status);
 	if (!isnan(o->time_s) || o->st.n > 0) {
-		fmt_time(!isnan(o->time_s) ? o->time_s : o->st.median, t,
-		    sizeof(t));
+		progress_fmt_time(!isnan(o->time_s) ? o->time_s :
+		    o->st.median, t, sizeof(t));
 		fprintf(stderr, " %s", t);
 	}
 	if (o->error != NULL)
@@ -1328,9 +1279,9 @@ static int
 measure_all(struct bench *b)
 {
 	struct ar_err err;
-	struct pace pc = { .best = -1 };
+	struct progress pg;
 	size_t i;
-	int runnable = 0;
+	int runnable = 0, status;
 
 	for (i = 0; i < b->nitems; i++)
 		runnable |= !b->items[i].compile_error;
@@ -1342,7 +1293,7 @@ measure_all(struct bench *b)
 		build_reference(b);
 	}
 
-	pc.start = ar_now();
+	progress_start(&pg, b->nitems);
 	for (i = 0; i < b->nitems; i++) {
 		struct item *it = &b->items[i];
 		struct outcome o;
@@ -1350,7 +1301,7 @@ measure_all(struct bench *b)
 		json_t *rec;
 
 		if (b->show)
-			show_running(b, i, &pc);
+			show_running(b, i, &pg);
 		memset(&o, 0, sizeof(o));
 		o.ref_time_s = -1;
 		o.energy_j = -1;
@@ -1381,26 +1332,28 @@ measure_all(struct bench *b)
 			json_decref(o.output);
 			json_decref(o.refused);
 			free(o.error);
+			status = errno == EPIPE ? AR_EXIT_OK : AR_EXIT_FAIL;
 			/* A reader that left is no failure of ours. */
-			if (errno == EPIPE)
-				return AR_EXIT_OK;
-			ar_warn("%s", err.msg);
-			return AR_EXIT_FAIL;
+			if (status != AR_EXIT_OK)
+				ar_warn("%s", err.msg);
+			progress_release(&pg);
+			return status;
 		}
 		json_decref(rec);
-		if (strcmp(o.status, "ok") == 0 &&
-		    (!isnan(o.time_s) || o.st.n > 0)) {
-			double t = !isnan(o.time_s) ? o.time_s : o.st.median;
+		if (b->show) {
+			char *label = progress_label(&b->spec, it->cfg);
 
-			if (pc.best < 0 || t < pc.best_s)
-				pc.best = (long)i, pc.best_s = t;
+			progress_done(&pg, label, strcmp(o.status, "ok") == 0,
+			    !isnan(o.time_s) ? o.time_s : o.st.n > 0 ?
+			    o.st.median : NAN);
+			progress(b, i, label, &o);
+			free(label);
 		}
-		if (b->show)
-			progress(b, i, it, &o);
 		json_decref(o.output);
 		json_decref(o.refused);
 		free(o.error);
 	}
+	progress_release(&pg);
 	return AR_EXIT_OK;
 }
 

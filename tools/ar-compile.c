@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "cli.h"
 #include "gpu.h"
 #include "hash.h"
+#include "progress.h"
 #include "rec.h"
 #include "space.h"
 #include "spec.h"
@@ -109,8 +111,7 @@ struct pool {
 	const char *arch;		/* cuda: the architecture; else NULL */
 	struct rec_writer *w;
 	int show;			/* progress lines */
-	unsigned long written;
-	double start;			/* when the pool started */
+	struct progress pace;		/* its done: the records written */
 };
 
 static void
@@ -183,9 +184,8 @@ static void
 show_building(struct pool *p)
 {
 	struct job *j, *first = NULL;
-	unsigned long n = p->written, pos = 0, more = 0;
-	char spent[32], others[48] = "";
-	double el = ar_now() - p->start;
+	unsigned long n = p->pace.done, pos = 0, more = 0;
+	struct ar_buf t = { 0 };
 
 	for (j = p->head; j != NULL; j = j->next) {
 		n++;
@@ -200,14 +200,12 @@ show_building(struct pool *p)
 		ar_status_clear();
 		return;
 	}
+	buf_printf(&t, "[%lu/?] %s ...", pos, first->label);
 	if (more > 0)
-		snprintf(others, sizeof(others), " (and %lu more)", more);
-	ar_fmt_duration(el, spent, sizeof(spent));
-	if (p->written > 0)
-		ar_status("[%lu/?] %s ...%s | %s spent, %.2f s a variant", pos,
-		    first->label, others, spent, el / (double)p->written);
-	else
-		ar_status("[%lu/?] %s ...%s", pos, first->label, others);
+		buf_printf(&t, " (and %lu more)", more);
+	progress_pace(&p->pace, "variant", &t);
+	ar_status("%s", t.buf);
+	free(t.buf);
 }
 
 /*
@@ -241,10 +239,10 @@ flush_head(struct pool *p)
 			break;
 		}
 		json_decref(out);
-		p->written++;
+		progress_done(&p->pace, j->label, 0, NAN);
 		if (p->show && j->defines != NULL) {
 			ar_status_clear();
-			fprintf(stderr, "[%lu/?] %s %s %.2f s%s\n", p->written,
+			fprintf(stderr, "[%zu/?] %s %s %.2f s%s\n", p->pace.done,
 			    j->label, j->res.ok ? "ok" : "error",
 			    j->res.seconds, j->res.cached ? " (cached)" : "");
 		}
@@ -352,7 +350,6 @@ make_job(struct space *sp, json_t *rec, space_idx *cfg, struct ar_err *err)
 	const struct spec *s = sp->spec;
 	json_t *study = json_object_get(rec, "study");
 	json_t *params = json_object_get(rec, "params");
-	struct ar_buf label = { 0 };
 	struct job *j;
 	size_t i, n = 0;
 
@@ -379,8 +376,6 @@ make_job(struct space *sp, json_t *rec, space_idx *cfg, struct ar_err *err)
 
 		buf_printf(&d, "%s=%s", s->params[i].name, t);
 		j->defines[n++] = d.buf;
-		buf_printf(&label, "%s%s=%s", i ? " " : "", s->params[i].name,
-		    t);
 	}
 	for (i = 0; i < s->nconsts; i++) {
 		struct ar_buf d = { 0 };
@@ -388,8 +383,7 @@ make_job(struct space *sp, json_t *rec, space_idx *cfg, struct ar_err *err)
 		buf_printf(&d, "%s=%s", s->consts[i].name, s->consts[i].text);
 		j->defines[n++] = d.buf;
 	}
-	buf_add(&label, "", 1);
-	j->label = label.buf;
+	j->label = progress_label(s, cfg);
 	j->rec = json_incref(rec);
 	return j;
 }
@@ -548,7 +542,7 @@ compile(struct opts *op, char *const *files, int nfiles)
 	compile_settings(&p);
 	p.window = (size_t)op->jobs * WINDOW_PER_JOB;
 	p.show = op->progress || isatty(STDERR_FILENO);
-	p.start = ar_now();
+	progress_start(&p.pace, 0);
 	p.w = rec_writer_new(STDOUT_FILENO, op->csv ? REC_CSV : REC_JSONL,
 	    cuda ? cuda_columns : build ? compile_columns : NULL, 1);
 
@@ -593,6 +587,7 @@ compile(struct opts *op, char *const *files, int nfiles)
 	pthread_cond_destroy(&p.work);
 	pthread_cond_destroy(&p.progress);
 	pthread_mutex_destroy(&p.mu);
+	progress_release(&p.pace);
 	free(p.cache);
 	free(p.cc);
 	free_strv(p.flags);
