@@ -973,58 +973,6 @@ model_cfg_json(struct space *sp, json_t *params, space_idx *cfg)
 	return 0;
 }
 
-/* model_cfg_text looks at this many parameters at once, or parses. */
-#define PEEK_MAX 128
-
-int
-model_cfg_text(struct space *sp, const char *text, size_t len,
-    space_idx *cfg)
-{
-	const char *keys[PEEK_MAX], *t;
-	struct rec_span spans[PEEK_MAX];
-	const struct spec_param *p;
-	struct ar_err err;
-	json_error_t je;
-	json_t *v;
-	size_t d, k;
-	long i;
-	int rc;
-
-	if (sp->np > PEEK_MAX) {
-		v = json_loadb(text, len, 0, &je);
-		rc = model_cfg_json(sp, v, cfg);
-		json_decref(v);
-		return rc;
-	}
-	for (d = 0; d < sp->np; d++)
-		keys[d] = sp->spec->params[d].name;
-	if (rec_peek(text, len, keys, sp->np, spans, &err) != 0)
-		return -1;
-	for (d = 0; d < sp->np; d++) {
-		p = &sp->spec->params[d];
-		if (spans[d].start == NULL)
-			return -1;
-		/* The text the spec's value dumps to: most records. */
-		for (k = 0; k < p->n; k++) {
-			t = sp->idtext[d][k];
-			if (strncmp(t, spans[d].start, spans[d].len) == 0 &&
-			    t[spans[d].len] == '\0')
-				break;
-		}
-		if (k == p->n) {
-			v = json_loadb(spans[d].start, spans[d].len,
-			    JSON_DECODE_ANY, &je);
-			i = v != NULL ? spec_value_index(p, v) : -1;
-			json_decref(v);
-			if (i < 0)
-				return -1;
-			k = (size_t)i;
-		}
-		cfg[d] = (space_idx)k;
-	}
-	return 0;
-}
-
 int
 model_learn(struct model *m, struct space *sp, json_t *rec,
     struct ar_err *err)

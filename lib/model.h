@@ -214,14 +214,6 @@ int model_teaches(const struct model_obs *o);
 int model_cfg_json(struct space *sp, json_t *params, space_idx *cfg);
 
 /*
- * The same from the text of a params object (as rec_peek found it),
- * matching each value's text with the spec's first and parsing only when
- * that fails; 0 or -1 as model_cfg_json.
- */
-int model_cfg_text(struct space *sp, const char *text, size_t len,
-    space_idx *cfg);
-
-/*
  * Warms a model with a prior: the scored records of a related study in
  * the file at path ("-" the standard input), of any study name (but one).
  * Sets the field "prior" of m->extra (see the format above) and teaches

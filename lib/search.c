@@ -279,10 +279,7 @@ take_json(struct search *s, json_t *rec, struct hrec *h, struct ar_err *err)
 		h->has_score = 1;
 		h->score = json_number_value(v);
 	}
-	if ((params = json_object_get(rec, "params")) == NULL) {
-		ar_errf(err, "no \"params\" object (no params.NAME column)");
-		return -1;
-	}
+	params = json_object_get(rec, "params");
 	if (space_params_from_json(s->sp, params, h->cfg, err) != 0)
 		return -1;
 	h->inspace = space_valid(s->sp, h->cfg);
@@ -408,11 +405,7 @@ search_read_history(struct search *s, const char *path)
 			h.strategy = strategy;
 		h.has_score = span_number(&sp[SCORE], &h.score);
 		h.cfg = cfg;
-		if (sp[PARAMS].start == NULL)
-			ar_errf(&err, "no \"params\" object");
-		else if (sp[PARAMS].start[0] != '{')
-			ar_errf(&err, "\"params\" is not an object");
-		else if (space_params_text(s->sp, sp[PARAMS].start,
+		if (space_params_text(s->sp, sp[PARAMS].start,
 		    sp[PARAMS].len, cfg, &err) == 0) {
 			h.inspace = space_valid(s->sp, cfg);
 			take_record(s, &h);

@@ -533,6 +533,10 @@ space_params_from_json(struct space *sp, json_t *params, space_idx *cfg,
 	int i;
 	long k;
 
+	if (params == NULL) {
+		ar_errf(err, "no \"params\" object (no params.NAME column)");
+		return -1;
+	}
 	if (!json_is_object(params)) {
 		ar_errf(err, "\"params\" is not an object");
 		return -1;
@@ -660,6 +664,10 @@ space_params_text(struct space *sp, const char *text, size_t len,
 	json_t *params;
 	int rc;
 
+	if (text == NULL) {
+		ar_errf(err, "no \"params\" object");
+		return -1;
+	}
 	if (params_peek(sp, text, len, cfg) == 0)
 		return 0;
 	/* Written otherwise (other spacing, 8.0 for 8, "8" from a CSV

@@ -132,15 +132,16 @@ int space_from_json(struct space *sp, json_t *params, space_idx *cfg,
 /*
  * As space_from_json, but the constraints are not checked: a record of
  * the history may break one the study gained since it was measured.
+ * params may be NULL (the record has none): an error too.
  */
 int space_params_from_json(struct space *sp, json_t *params,
     space_idx *cfg, struct ar_err *err);
 
 /*
  * As space_params_from_json, from the text of a params object that is
- * valid JSON (a span rec_peek found); quick when it is written as the
- * stages write it, each value as the study spells it, and parsed only
- * otherwise.
+ * valid JSON (a span rec_peek found; text NULL when it found none);
+ * quick when it is written as the stages write it, each value as the
+ * study spells it, and parsed only otherwise.
  */
 int space_params_text(struct space *sp, const char *text, size_t len,
     space_idx *cfg, struct ar_err *err);

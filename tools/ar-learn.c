@@ -96,22 +96,6 @@ check_study(struct learn *l, const char *study, int isstring,
 	return 0;
 }
 
-/*
- * Every record of the study gives each parameter one of the values the
- * study lists, and names no other parameter, as ar-compile(1) checks a
- * record; the constraints are not checked, since the study may have
- * gained one since the record was measured.
- */
-static int
-check_params(struct learn *l, json_t *params, struct ar_err *err)
-{
-	if (params == NULL) {
-		ar_errf(err, "no \"params\" object (no params.NAME column)");
-		return -1;
-	}
-	return space_params_from_json(l->sp, params, l->cfg, err);
-}
-
 static void
 learn_json(struct learn *l, struct rec_reader *r, json_t *rec)
 {
@@ -127,9 +111,12 @@ learn_json(struct learn *l, struct rec_reader *r, json_t *rec)
 	}
 	/* The fields model_learn reads come first, then the params, so
 	 * that a record says the same whether it is read here or from a
-	 * JSON line. */
+	 * JSON line.  The params must be the study's values, as
+	 * ar-compile(1) checks them; not its constraints, which it may
+	 * have gained since the record was measured. */
 	if (model_obs_json(rec, &o, &err) == 0 &&
-	    check_params(l, json_object_get(rec, "params"), &err) != 0) {
+	    space_params_from_json(l->sp, json_object_get(rec, "params"),
+	    l->cfg, &err) != 0) {
 		bad_at(l, r, err.msg);
 		return;
 	}
@@ -233,11 +220,7 @@ learn_line(struct learn *l, struct rec_reader *r, const char *line,
 			return;
 		}
 	}
-	if (sp[4].start == NULL)
-		ar_errf(&err, "no \"params\" object");
-	else if (sp[4].start[0] != '{')
-		ar_errf(&err, "\"params\" is not an object");
-	else if (space_params_text(l->sp, sp[4].start, sp[4].len, l->cfg,
+	if (space_params_text(l->sp, sp[4].start, sp[4].len, l->cfg,
 	    &err) == 0)
 		cfg = l->cfg;
 	if (cfg == NULL) {
