@@ -6,36 +6,14 @@
 set -euo pipefail
 out=${1:?usage: summary.sh OUT}
 model=$out/model.json hist=$out/history.jsonl
-# jq 1.6 writes every number with 17 digits (0.023123042000065652): the
-# jq programs below mark numbers with \037 on either side, and this writes
-# each as the shortest text that reads back to the same double (awk's
-# numbers are doubles).
-shortest() {
-	awk -F '\037' '
-	function short(x,   p, t) {
-		for (p = 15; p < 17; p++) {
-			t = sprintf("%." p "g", x)
-			if (t + 0 == x + 0)
-				return t
-		}
-		return sprintf("%.17g", x)
-	}
-	{
-		s = ""
-		for (i = 1; i <= NF; i++)
-			s = s (i % 2 ? $i : short($i))
-		print s
-	}'
-}
-# The jq functions that mark numbers, and say "N things".
-defs='def num: if type == "number" then "\u001f\(.)\u001f" else "\(.)" end;
-    def n($w): "\(.) \($w)" + (if . == 1 then "" else "s" end);'
+# "N things".  (jq writes each number as the shortest text that reads
+# back, as the stages do.)
+defs='def n($w): "\(.) \($w)" + (if . == 1 then "" else "s" end);'
 # What the study spent, as tune.mk counts its budgets (EVALS, SECONDS).
 spent() {
 	jq -rn "$defs"'[inputs] | "\(length | n("evaluation")) in \(map(.round) |
 	    unique | length | n("round")), \(map(.cost_s | numbers) | add // 0 |
-	    . * 1000 | round / 1000 | num) s of measured cost (cost_s)"' \
-	    "$hist" | shortest
+	    . * 1000 | round / 1000) s of measured cost (cost_s)"' "$hist"
 }
 best=$(jq -r '.best.id // empty' "$model")
 if [ -z "$best" ]; then
@@ -64,10 +42,10 @@ line=$(grep -n "\"id\":\"$best\"" "$hist" | head -n 1 | cut -d: -f1)
 jq -r --arg where "$hist:$line" "$defs"'
 	"best of \(.evals) evaluations (\(.status | to_entries |
 	    map("\(.value) \(.key)") | join(", "))):",
-	"  \(.best.params | to_entries | map("\(.key)=\(.value | num)") |
+	"  \(.best.params | to_entries | map("\(.key)=\(.value)") |
 	    join(" "))",
-	"  objective \(.best.objective | num)" + (if (.best.metrics // {}) ==
+	"  objective \(.best.objective)" + (if (.best.metrics // {}) ==
 	    {} then "" else "  " + (.best.metrics | to_entries |
-	    map("\(.key) \(.value | num)") | join("  ")) end),
-	"  id \(.best.id), record at \($where)"' "$model" | shortest
+	    map("\(.key) \(.value)") | join("  ")) end),
+	"  id \(.best.id), record at \($where)"' "$model"
 spent
