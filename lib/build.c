@@ -399,26 +399,6 @@ log_head(const char *text, size_t len)
 	return b.buf;
 }
 
-/* The whole of a small file, or NULL. */
-static char *
-slurp(const char *path, size_t *len)
-{
-	struct ar_buf b = { 0 };
-	char tmp[8192];
-	size_t n;
-	FILE *f;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	while (b.len < LOG_CAPTURE * 2 &&
-	    (n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		buf_add(&b, tmp, n);
-	fclose(f);
-	buf_add(&b, "", 1);
-	*len = b.len - 1;
-	return b.buf;
-}
-
 static int
 write_all(int fd, const char *p, size_t n)
 {
@@ -457,9 +437,10 @@ write_file(const char *path, const char *tmp, const char *data, size_t len,
 static int
 from_cache(const char *cache, struct build_result *res)
 {
-	char *path, *log;
+	struct ar_buf lb = { 0 };
+	struct ar_err lerr;
 	struct stat st;
-	size_t len;
+	char *path;
 
 	if (stat(res->artifact, &st) == 0 && S_ISREG(st.st_mode)) {
 		res->ok = 1;
@@ -474,11 +455,11 @@ from_cache(const char *cache, struct build_result *res)
 	}
 	res->cached = 1;
 	res->seconds = 0;
-	if ((log = slurp(path, &len)) != NULL) {
-		res->log = log_head(log, len);
-		free(log);
-	} else
+	if (ar_slurp(path, LOG_CAPTURE * 2, &lb, &lerr) == 0)
+		res->log = log_head(lb.buf, lb.len);
+	else
 		res->log = estrdup("");
+	free(lb.buf);
 	free(path);
 	return 1;
 }

@@ -138,29 +138,6 @@ wait_event(const struct crun *r, CUevent ev, double deadline, CUresult *rc,
 	}
 }
 
-static unsigned char *
-slurp(const char *path, size_t *len)
-{
-	struct ar_buf b = { 0 };
-	char tmp[65536];
-	size_t n;
-	FILE *f;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		buf_add(&b, tmp, n);
-	if (ferror(f)) {
-		fclose(f);
-		free(b.buf);
-		return NULL;
-	}
-	fclose(f);
-	*len = b.len;
-	buf_add(&b, "", 1);
-	return (unsigned char *)b.buf;
-}
-
 static size_t
 arg_bytes(const struct measure_child *ch, size_t i)
 {
@@ -204,14 +181,17 @@ load(struct crun *r)
 	const struct cudarun_job *job = r->job;
 	CUmodule mod;
 	CUresult rc;
-	size_t len;
+	struct ar_buf img = { 0 };
+	struct ar_err err;
 	int major = 0, minor = 0;
 
-	if ((r->image = slurp(job->cubin, &len)) == NULL) {
+	if (ar_slurp(job->cubin, 0, &img, &err) != 0) {
 		say(r->fd, "invalid", "cannot read the cubin '%s': %s",
 		    job->cubin, strerror(errno));
+		free(img.buf);
 		return -1;
 	}
+	r->image = (unsigned char *)img.buf;
 	if ((rc = r->d->module_load(&mod, r->image)) != CUDA_SUCCESS) {
 		r->d->device_attr(&major,
 		    CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, r->dev);

@@ -30,38 +30,6 @@
 /* More than there are calls the sandbox refuses. */
 #define MAX_REFUSED	128
 
-static int
-dbl_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-void
-measure_stats(const double *t, size_t n, struct measure_stats *st)
-{
-	double *s, sum = 0, ss = 0;
-	size_t i;
-
-	memset(st, 0, sizeof(*st));
-	if (n == 0)
-		return;
-	s = ecalloc(n, sizeof(*s));
-	memcpy(s, t, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), dbl_cmp);
-	for (i = 0; i < n; i++)
-		sum += s[i];
-	st->n = n;
-	st->min = s[0];
-	st->median = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-	st->mean = sum / (double)n;
-	for (i = 0; i < n; i++)
-		ss += (s[i] - st->mean) * (s[i] - st->mean);
-	st->sd = n > 1 ? sqrt(ss / (double)(n - 1)) : 0.0;
-	free(s);
-}
-
 char *
 measure_host(void)
 {
@@ -926,7 +894,7 @@ run(struct measure_cache *c, struct measure_data *d, const struct args *a,
 		res->times = ecalloc(p->repeat + 1, sizeof(*res->times));
 		memcpy(res->times, r.t + p->warmup,
 		    p->repeat * sizeof(*res->times));
-		measure_stats(res->times, res->ntimes, &res->stats);
+		stats_summary(res->times, res->ntimes, &res->stats);
 		res->end = MEASURE_OK;
 		if (r.nenergy > 0) {
 			res->energy = r.energy;

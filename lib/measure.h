@@ -42,15 +42,8 @@
 #include <stdint.h>
 
 #include "args.h"
+#include "stats.h"
 #include "util.h"
-
-/* Summary of a set of times, in seconds; sd is the sample standard
- * deviation (0 for one time). */
-struct measure_stats {
-	size_t n;
-	double min, median, mean, sd;
-};
-void measure_stats(const double *t, size_t n, struct measure_stats *st);
 
 /* The machine's host name, uname(2)'s nodename (what gethostname(2)
  * gives). */
@@ -141,7 +134,7 @@ struct measure_result {
 	enum measure_end end;
 	double *times;		/* the timed runs, in order */
 	size_t ntimes;
-	struct measure_stats stats;
+	struct stats stats;
 	struct args_cmp cmp;	/* all runs and outputs together */
 	char *error;		/* what went wrong, or NULL */
 	double wall_s;		/* the child's life as the parent saw it */

@@ -108,31 +108,6 @@ is_count(json_t *v)
 	return json_is_integer(v) && json_integer_value(v) >= 0;
 }
 
-/* Reads the whole file; 0, 1 when there is none, or -1. */
-static int
-slurp(const char *path, struct ar_buf *b, struct ar_err *err)
-{
-	FILE *f = fopen(path, "r");
-	char chunk[65536];
-	size_t n;
-
-	if (f == NULL) {
-		if (errno == ENOENT)
-			return 1;
-		ar_errf(err, "cannot open '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(b, chunk, n);
-	if (ferror(f)) {
-		ar_errf(err, "cannot read '%s': %s", path, strerror(errno));
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	return 0;
-}
-
 static int
 load_fields(struct model *m, json_t *root, const char *path,
     struct ar_err *err)
@@ -244,9 +219,9 @@ model_load(struct model *m, const char *path, struct ar_err *err)
 	size_t i;
 	int rc;
 
-	if ((rc = slurp(path, &b, err)) != 0) {
+	if (ar_slurp(path, 0, &b, err) != 0) {
 		free(b.buf);
-		return rc > 0 ? MODEL_ABSENT : MODEL_NOTMODEL;
+		return errno == ENOENT ? MODEL_ABSENT : MODEL_NOTMODEL;
 	}
 	for (i = 0; i < b.len && strchr(" \t\r\n", b.buf[i]) != NULL; i++)
 		continue;

@@ -1543,7 +1543,7 @@ fill(const struct replay *r, const struct rrec *rec, int times,
 			finite &= isfinite(t[i]) != 0;
 		/* A time that is not a number makes the statistics none. */
 		if (finite)
-			measure_stats(t, nt, &hit->times);
+			stats_summary(t, nt, &hit->times);
 	}
 	free(t);
 }

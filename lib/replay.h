@@ -42,7 +42,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "measure.h"
+#include "stats.h"
 #include "space.h"
 #include "spec.h"
 #include "util.h"
@@ -59,7 +59,7 @@ struct replay_hit {
 	double time_s;		/* "time" / 1000; NAN unless ok */
 	/* The statistics of "times" / 1000; n = 0 when the record has no
 	 * times (or is not ok). */
-	struct measure_stats times;
+	struct stats times;
 	/* compile + benchmark + framework (+ verification + strategy) time
 	 * / 1000: what the evaluation cost; 0 for an absent config. */
 	double cost_s;

@@ -355,3 +355,48 @@ ar_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+int
+ar_slurp(const char *path, size_t max, struct ar_buf *b, struct ar_err *err)
+{
+	char chunk[65536];
+	size_t n, want;
+	FILE *f;
+	int e;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		e = errno;
+		ar_errf(err, "cannot open '%s': %s", path, strerror(e));
+		errno = e;
+		return -1;
+	}
+	for (;;) {
+		want = sizeof(chunk);
+		if (max > 0 && max - (b->len < max ? b->len : max) < want)
+			want = max - (b->len < max ? b->len : max);
+		if (want == 0 || (n = fread(chunk, 1, want, f)) == 0)
+			break;
+		buf_add(b, chunk, n);
+	}
+	if (ferror(f)) {
+		e = errno;
+		ar_errf(err, "cannot read '%s': %s", path, strerror(e));
+		fclose(f);
+		errno = e;
+		return -1;
+	}
+	fclose(f);
+	buf_grow(b, 1);
+	b->buf[b->len] = '\0';
+	return 0;
+}
+
+void
+ar_strv_free(char **v)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}

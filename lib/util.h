@@ -96,4 +96,16 @@ void buf_adds(struct ar_buf *b, const char *s);
 void buf_printf(struct ar_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * Reads the file at path into b (appending), at most max bytes when max
+ * is not 0, and ends what it read with a '\0' that b->len does not
+ * count.  Returns 0, or -1 with err set and errno saying why (ENOENT:
+ * there is no such file).
+ */
+int ar_slurp(const char *path, size_t max, struct ar_buf *b,
+    struct ar_err *err);
+
+/* Frees a NULL-terminated array of strings and the strings. */
+void ar_strv_free(char **v);
+
 #endif

@@ -44,6 +44,7 @@
 #include "sandbox.h"
 #include "space.h"
 #include "spec.h"
+#include "stats.h"
 #include "util.h"
 
 #define DEFAULT_WARMUP	1
@@ -191,16 +192,6 @@ static const char *const command_columns[] = {
 	"status", "time_s", "times.n", "times.min", "times.median",
 	"times.mean", "times.sd", "cost_s", "host", "device", "error", NULL
 };
-
-static void
-free_strv(char **v)
-{
-	size_t i;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
 
 /* The cache folder as an absolute path, as ar-compile names it. */
 static char *
@@ -473,7 +464,7 @@ check_record(struct bench *b, struct item *it, struct ar_err *err)
 	req.defines = defs = defines(s, it->cfg);
 	req.cache = b->cache;
 	rc = build_key(&req, key, NULL, &e2);
-	free_strv(defs);
+	ar_strv_free(defs);
 	if (rc != 0)
 		ar_die(AR_EXIT_FAIL, "%s", e2.msg);
 	if (build_check_artifact(b->cache, path, key, &e2) != 0) {
@@ -599,7 +590,7 @@ build_reference(struct bench *b)
 		if (build_so(&req, &res, &err) != 0)
 			ar_die(AR_EXIT_FAIL, "%s", err.msg);
 	}
-	free_strv(defs);
+	ar_strv_free(defs);
 	if (!res.ok)
 		ar_die(AR_EXIT_USAGE, "%s: the reference '%s' does not "
 		    "compile: %s", b->spec.path, b->ref_source,
@@ -623,7 +614,7 @@ set_slots(struct bench *b, const space_idx *cfg)
 /* What one measurement found, before it becomes fields. */
 struct outcome {
 	const char *status;
-	struct measure_stats st;	/* st.n 0: no times */
+	struct stats st;	/* st.n 0: no times */
 	double time_s;			/* replay: the recorded time; NAN:
 					 * st.median is the time */
 	double cost_s;			/* replay: the recorded cost */
@@ -873,16 +864,6 @@ measure_c(struct bench *b, struct item *it, struct outcome *o)
 	measure_result_release(&res);
 }
 
-/* The median of n numbers (n > 0). */
-static double
-median(double *v, size_t n)
-{
-	struct measure_stats st;
-
-	measure_stats(v, n, &st);
-	return st.median;
-}
-
 /*
  * The reference of the shape d for a cuda variant: once per shape, as
  * for c, but run once per input set, since its time says nothing of the
@@ -1006,7 +987,7 @@ measure_cuda(struct bench *b, struct item *it, struct outcome *o)
 		    it->where, res.error);
 	take_result(b, o, &res);
 	if (res.nenergy > 0)
-		o->energy_j = median(res.energy, res.nenergy);
+		o->energy_j = stats_median(res.energy, res.nenergy);
 	else if (b->op->energy && res.energy_error != NULL &&
 	    !b->energy_said) {
 		ar_warn("--energy: no energy measured: %s", res.energy_error);
@@ -1136,14 +1117,14 @@ measure_command(struct bench *b, struct item *it, struct outcome *o)
 	}
 	if (o->error == NULL) {
 		o->status = "ok";
-		measure_stats(t + b->warmup, b->repeat, &o->st);
+		stats_summary(t + b->warmup, b->repeat, &o->st);
 		o->output = obj;
 		obj = NULL;
 		check_bound(b, o);
 	}
 	json_decref(obj);
-	free_strv(argv);
-	free_strv(env);
+	ar_strv_free(argv);
+	ar_strv_free(env);
 	free(t);
 }
 
@@ -1496,7 +1477,7 @@ bench(const struct opts *op, char *const *files, int nfiles)
 	expr_free(b.bound);
 	free(b.cache);
 	free(b.cc);
-	free_strv(b.flags);
+	ar_strv_free(b.flags);
 	free(b.ref_source);
 	free(b.ref_so);
 	free(b.host);

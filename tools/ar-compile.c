@@ -115,20 +115,10 @@ struct pool {
 };
 
 static void
-free_strv(char **v)
-{
-	size_t i;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
-static void
 job_free(struct job *j)
 {
 	json_decref(j->rec);
-	free_strv(j->defines);
+	ar_strv_free(j->defines);
 	free(j->label);
 	build_result_release(&j->res);
 	free(j);
@@ -590,7 +580,7 @@ compile(struct opts *op, char *const *files, int nfiles)
 	progress_release(&p.pace);
 	free(p.cache);
 	free(p.cc);
-	free_strv(p.flags);
+	ar_strv_free(p.flags);
 	space_release(&space);
 	spec_release(&spec);
 	return status;

@@ -413,20 +413,20 @@ test_compare(void)
 static void
 test_stats(void)
 {
-	struct measure_stats st;
+	struct stats st;
 	double t[] = { 3, 1, 2, 10 };
 	double one[] = { 0.5 };
 	char *s;
 
-	measure_stats(t, 4, &st);
+	stats_summary(t, 4, &st);
 	CHECK_INT(st.n, 4);
 	CHECK_DBL(st.min, 1, 0);
 	CHECK_DBL(st.median, 2.5, 0);
 	CHECK_DBL(st.mean, 4, 0);
 	CHECK_DBL(st.sd, sqrt((1 + 9 + 4 + 36) / 3.0), 1e-12);
-	measure_stats(t, 3, &st);
+	stats_summary(t, 3, &st);
 	CHECK_DBL(st.median, 2, 0);
-	measure_stats(one, 1, &st);
+	stats_summary(one, 1, &st);
 	CHECK_DBL(st.sd, 0, 0);
 	CHECK_DBL(st.median, 0.5, 0);
 

@@ -1,0 +1,23 @@
+/*
+ * stats: summaries of a set of measured times (or any numbers), for the
+ * measuring backends and the cache-file reader alike.
+ */
+#ifndef AR_STATS_H
+#define AR_STATS_H
+
+#include <stddef.h>
+
+/* Summary of a set of times, in seconds; sd is the sample standard
+ * deviation (0 for one time).  n 0: no times, the rest 0. */
+struct stats {
+	size_t n;
+	double min, median, mean, sd;
+};
+
+/* Summarises t[0..n), which it leaves as it is. */
+void stats_summary(const double *t, size_t n, struct stats *st);
+
+/* The median of v[0..n) (n > 0). */
+double stats_median(const double *v, size_t n);
+
+#endif
