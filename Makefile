@@ -41,7 +41,7 @@ UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 LIBSRC = $(wildcard lib/*.c)
 LIBOBJ = $(patsubst lib/%.c,$(O)/obj/%.o,$(LIBSRC))
-LIBA = $(O)/lib/libar.a
+LIBA = $(O)/obj/libar.a
 BINS = $(addprefix $(O)/bin/,$(TOOLS))
 UNITBINS = $(addprefix $(O)/obj/tests/,$(UNITS))
 # The fuzz targets (tests/fuzz/fuzz_NAME.c), each also built as a program
@@ -112,11 +112,11 @@ FUZZ_O = build/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS = $(SANITIZE) -fsanitize=fuzzer-no-link
 fuzz:
-	$(MAKE) O=$(FUZZ_O) CC=clang CFLAGS='$(FUZZ_CFLAGS)' $(FUZZ_O)/lib/libar.a
+	$(MAKE) O=$(FUZZ_O) CC=clang CFLAGS='$(FUZZ_CFLAGS)' $(FUZZ_O)/obj/libar.a
 	for t in $(FUZZ); do \
 		clang $(CPPFLAGS) $(ALL_CFLAGS) $(SANITIZE) -fsanitize=fuzzer \
 		    -o $(FUZZ_O)/fuzz_$$t tests/fuzz/fuzz_$$t.c \
-		    $(FUZZ_O)/lib/libar.a $(LDLIBS) || exit 1; \
+		    $(FUZZ_O)/obj/libar.a $(LDLIBS) || exit 1; \
 	done
 	tests/fuzz/run $(FUZZ_O) $(FUZZ_SECONDS) $(FUZZ)
 
@@ -153,6 +153,6 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(MANPREFIX)/man7/,$(notdir $(MAN7)))
 
 clean:
-	rm -rf bin obj lib/libar.a build
+	rm -rf bin obj build
 
 .PHONY: all units test check fuzz valgrind demo static deps install uninstall clean

@@ -16,7 +16,7 @@ setup_file() {
 	SIM=$BATS_FILE_TMPDIR/sim
 	# shellcheck disable=SC2086
 	cc -std=c11 ${CFLAGS:--O2} -I"$ROOT/lib" -D_GNU_SOURCE \
-	    "$ROOT/pipelines/bench/strategies/sim.c" "$bin/../lib/libar.a" \
+	    "$ROOT/pipelines/bench/strategies/sim.c" "$bin/../obj/libar.a" \
 	    ${LDFLAGS:-} $(sed -n 's/^LDLIBS = //p' "$ROOT/Makefile") -o "$SIM"
 	export SIM
 	# 600 combinations, 528 valid, 53 of them failures, with costs.

@@ -11,10 +11,10 @@
 #        (default 7, examples/replay/gemm_RTX_3090.json)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-make -s O=build/bench build/bench/lib/libar.a
+make -s O=build/bench build/bench/obj/libar.a
 # shellcheck disable=SC2046
 cc -std=c11 -O2 -Wall -Wextra -Werror -Ilib -D_GNU_SOURCE pipelines/bench/ids.c \
-    build/bench/lib/libar.a $(sed -n 's/^LDLIBS = //p' Makefile) -o build/bench/ids
+    build/bench/obj/libar.a $(sed -n 's/^LDLIBS = //p' Makefile) -o build/bench/ids
 reps=${1:-7}
 shift || true
 [ $# -gt 0 ] || set -- examples/replay/gemm_RTX_3090.json

@@ -25,7 +25,7 @@ strategies=${STRATEGIES:-grid random anneal ga bo rl auto}
 
 make -s O=build/bench all
 cc -std=c11 -O2 -Wall -Wextra -Werror -Ilib -D_GNU_SOURCE \
-    pipelines/bench/strategies/sim.c build/bench/lib/libar.a \
+    pipelines/bench/strategies/sim.c build/bench/obj/libar.a \
     $(sed -n 's/^LDLIBS = //p' Makefile) -o build/bench/sim
 bin=build/bench/bin
 dir=$(mktemp -d)

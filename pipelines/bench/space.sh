@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 make -s all
 mkdir -p build/bench
 cc -O2 -std=c11 -Ilib -D_GNU_SOURCE pipelines/bench/space_count.c \
-    lib/libar.a -ljansson -lcsv -lcrypto -lm -o build/bench/space_count
+    obj/libar.a -ljansson -lcsv -lcrypto -lm -o build/bench/space_count
 study=pipelines/bench/space/study.json
 echo "# $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; pinned to core 0" >&2
 taskset -c 0 build/bench/space_count "$study" "${1:-5}" "${2:-60}"

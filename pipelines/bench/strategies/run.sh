@@ -61,7 +61,7 @@ make -s O=build/bench all
 mkdir -p "$out/runs" "$out/prior"
 # shellcheck disable=SC2046
 cc -std=c11 -O2 -Wall -Wextra -Werror -Ilib -D_GNU_SOURCE "$here/sim.c" \
-    build/bench/lib/libar.a $(sed -n 's/^LDLIBS = //p' Makefile) -o build/bench/sim
+    build/bench/obj/libar.a $(sed -n 's/^LDLIBS = //p' Makefile) -o build/bench/sim
 sim=build/bench/sim
 # Runs are kept by name, and the name holds the simulator's hash, so that
 # a changed strategy is measured again rather than read from an old file.
