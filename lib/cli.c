@@ -145,3 +145,9 @@ cli_close_input(FILE *f)
 	if (f != stdin)
 		fclose(f);
 }
+
+void
+cli_warn(const char *msg)
+{
+	ar_warn("%s", msg);
+}

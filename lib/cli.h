@@ -27,6 +27,8 @@
  * as every other message does.  Call first in main().
  */
 void cli_setprogname(char *argv[]);
+/* ar_warn of msg as it is: for the library's warning callbacks. */
+void cli_warn(const char *msg);
 
 /* Prints synopsis to stderr and exits 2. */
 void cli_usage(const char *synopsis) __attribute__((noreturn));

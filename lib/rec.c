@@ -1183,6 +1183,7 @@ struct rec_writer {
 	size_t ncols;
 	json_t *colset;		/* column name -> true */
 	json_t *warned;		/* fields already reported as left out */
+	void (*warn)(const char *msg);
 	int header;
 	int werrno;		/* the write error that stopped the output */
 	struct ar_buf out;	/* whole lines not yet written */
@@ -1363,10 +1364,22 @@ put_row(struct rec_writer *w, json_t *flat)
 		if (json_object_get(w->colset, key) != NULL ||
 		    json_object_get(w->warned, key) != NULL)
 			continue;
-		ar_warn("field \"%s\" is not a column of the CSV header, "
-		    "left out", key);
+		if (w->warn != NULL) {
+			struct ar_buf m = { 0 };
+
+			buf_printf(&m, "field \"%s\" is not a column of the "
+			    "CSV header, left out", key);
+			w->warn(m.buf);
+			free(m.buf);
+		}
 		json_object_set_new(w->warned, key, json_true());
 	}
+}
+
+void
+rec_writer_on_warn(struct rec_writer *w, void (*warn)(const char *msg))
+{
+	w->warn = warn;
 }
 
 int

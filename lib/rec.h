@@ -127,6 +127,12 @@ int rec_write(struct rec_writer *w, json_t *rec, struct ar_err *err);
 int rec_writer_flush(struct rec_writer *w, struct ar_err *err);
 /* Flushes (writing the CSV header if none was written) and frees; 0 or -1. */
 int rec_writer_free(struct rec_writer *w, struct ar_err *err);
+/*
+ * Who hears of a field a CSV record has and its header has not, which is
+ * left out of the row: warn is called once per such field with the
+ * message.  By default no one.
+ */
+void rec_writer_on_warn(struct rec_writer *w, void (*warn)(const char *msg));
 
 /*
  * Flattening, as the CSV form uses it: a new object whose keys are dotted

@@ -886,7 +886,8 @@ check_command(struct spec *s, struct ar_err *err)
 }
 
 char *
-spec_command_arg(const struct spec *s, size_t i, const char *const *text)
+spec_command_arg(const struct spec *s, size_t i, const char *const *text,
+    struct ar_err *err)
 {
 	json_t *cmd = json_object_get(s->root, "command");
 	struct ar_buf b = { 0 };
@@ -894,9 +895,11 @@ spec_command_arg(const struct spec *s, size_t i, const char *const *text)
 
 	/* spec_load refused what this would refuse. */
 	if (expand(s, json_string_value(json_array_get(cmd, i)), text, &b,
-	    why, sizeof(why)) < 0)
-		ar_die(AR_EXIT_FAIL, "%s: key \"command[%zu]\": %s", s->path,
-		    i, why);
+	    why, sizeof(why)) < 0) {
+		ar_errf(err, "%s: key \"command[%zu]\": %s", s->path, i, why);
+		free(b.buf);
+		return NULL;
+	}
 	return b.buf;
 }
 

@@ -74,11 +74,12 @@ void spec_release(struct spec *s);
 /*
  * Argument i of the command (key "command"), "{NAME}" replaced by
  * text[slot], the text of the parameter or constant NAME, and "{{" and
- * "}}" by "{" and "}".  spec_load checked the braces and the names.  The
- * caller frees the result.
+ * "}}" by "{" and "}".  spec_load checked the braces and the names, so
+ * NULL (err set) means a study changed since.  The caller frees the
+ * result.
  */
 char *spec_command_arg(const struct spec *s, size_t i,
-    const char *const *text);
+    const char *const *text, struct ar_err *err);
 /*
  * For a study of backend command: 0 when its program can be started as
  * the command backend starts it (execvp in the study's folder: a name

@@ -1053,7 +1053,8 @@ measure_command(struct bench *b, struct item *it, struct outcome *o)
 	for (i = 0; i < s->nconsts; i++)
 		text[s->nparams + i] = s->consts[i].text;
 	for (i = 0; i < n; i++)
-		argv[i] = spec_command_arg(s, i, text);
+		if ((argv[i] = spec_command_arg(s, i, text, &err)) == NULL)
+			ar_die(AR_EXIT_FAIL, "%s", err.msg);
 	free(text);
 	if (b->env)
 		env = defines(s, it->cfg);
@@ -1453,6 +1454,7 @@ bench(const struct opts *op, char *const *files, int nfiles)
 		    REC_JSONL, b.backend == BACKEND_COMMAND ||
 		    b.backend == BACKEND_REPLAY ? command_columns :
 		    op->energy ? energy_columns : c_columns, 1);
+		rec_writer_on_warn(b.w, cli_warn);
 		status = measure_all(&b);
 		if (b.show)
 			ar_status_clear();

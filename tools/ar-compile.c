@@ -535,6 +535,7 @@ compile(struct opts *op, char *const *files, int nfiles)
 	progress_start(&p.pace, 0);
 	p.w = rec_writer_new(STDOUT_FILENO, op->csv ? REC_CSV : REC_JSONL,
 	    cuda ? cuda_columns : build ? compile_columns : NULL, 1);
+	rec_writer_on_warn(p.w, cli_warn);
 
 	th = ecalloc((size_t)op->jobs, sizeof(*th));
 	for (i = 0; i < op->jobs; i++)

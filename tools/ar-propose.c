@@ -257,6 +257,7 @@ propose(const struct opts *op)
 	cols = csv_columns(&spec);
 	o.w = rec_writer_new(STDOUT_FILENO, op->csv ? REC_CSV : REC_JSONL,
 	    cols, 0);
+	rec_writer_on_warn(o.w, cli_warn);
 	for (i = 0; i < s.nbatch; i++)
 		emit(&o, s.batch + i * space.np, s.batch_arm[i]);
 	if (rec_writer_free(o.w, &err) != 0) {

@@ -291,6 +291,7 @@ score(const struct opts *op, char *const *files, int nfiles)
 		}
 		cols = csv_columns(&spec, ms);
 		s.w = rec_writer_new(STDOUT_FILENO, REC_CSV, cols, s.slow);
+		rec_writer_on_warn(s.w, cli_warn);
 	}
 	for (i = 0; i < (size_t)nfiles; i++)
 		score_file(op, ms, &s, files[i]);

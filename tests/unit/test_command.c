@@ -60,17 +60,17 @@ test_expand(void)
 
 	CHECK_INT(load(&s, "[\"p\", \"{{{X}}}\", \"}}{{\", \"{X}{Y}-{N}\", "
 	    "\"{{X}}\", \"plain\", \"\"]", XYN, &err), 0);
-	CHECK_STR(a = spec_command_arg(&s, 1, text), "{8}");
+	CHECK_STR(a = spec_command_arg(&s, 1, text, &err), "{8}");
 	free(a);
-	CHECK_STR(a = spec_command_arg(&s, 2, text), "}{");
+	CHECK_STR(a = spec_command_arg(&s, 2, text, &err), "}{");
 	free(a);
-	CHECK_STR(a = spec_command_arg(&s, 3, text), "8a-3");
+	CHECK_STR(a = spec_command_arg(&s, 3, text, &err), "8a-3");
 	free(a);
-	CHECK_STR(a = spec_command_arg(&s, 4, text), "{X}");
+	CHECK_STR(a = spec_command_arg(&s, 4, text, &err), "{X}");
 	free(a);
-	CHECK_STR(a = spec_command_arg(&s, 5, text), "plain");
+	CHECK_STR(a = spec_command_arg(&s, 5, text, &err), "plain");
 	free(a);
-	CHECK_STR(a = spec_command_arg(&s, 6, text), "");
+	CHECK_STR(a = spec_command_arg(&s, 6, text, &err), "");
 	free(a);
 	spec_release(&s);
 

@@ -140,6 +140,13 @@ fd_size(int fd)
 	return st.st_size;
 }
 
+/* A tool's warning callback: the message on stderr. */
+static void
+warn_stderr(const char *msg)
+{
+	ar_warn("%s", msg);
+}
+
 /* Writes the records of the JSON array text; returns what came out. */
 static char *
 write_all(const char *array, enum rec_format fmt, const char *const *cols)
@@ -151,6 +158,7 @@ write_all(const char *array, enum rec_format fmt, const char *const *cols)
 	size_t i;
 	char *s;
 
+	rec_writer_on_warn(w, warn_stderr);
 	json_array_foreach(a, i, v)
 		CHECK_INT(rec_write(w, v, &err), 0);
 	CHECK_INT(rec_writer_free(w, &err), 0);
