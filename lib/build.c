@@ -1,15 +1,11 @@
 /*
- * build: variants compiled into a content-addressed cache (see build.h).
- *
- * The one piece of state shared between calls is the compilers'
- * identities: `CC --version` is run once per compiler and process, under
- * a mutex, since ar-compile calls build_so from several threads.  NVRTC
- * keeps its own (rtc.h), loaded once.
+ * build: variants compiled into a content-addressed cache (see build.h),
+ * by the backends of compile.h, whose table this is.  Nothing here is
+ * shared between calls, so several threads may build at once.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,161 +14,42 @@
 #include <unistd.h>
 
 #include "build.h"
-#include "proc.h"
-#include "rtc.h"
 
-/* The log kept beside an artifact holds at most this much. */
-#define LOG_CAPTURE	(256 * 1024)
 /* What a result's log holds: the first lines of the messages. */
 #define LOG_LINES	20
 #define LOG_BYTES	4096
-/* How long `CC --version` may take. */
-#define IDENT_TIMEOUT	30
-/* Compilers whose identity is remembered per process. */
-#define MAX_IDENTS	8
 
-static pthread_mutex_t ident_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-	char *cc, *match, *ident;
-} idents[MAX_IDENTS];
+/* The compiling backends, one module each (see compile.h). */
+static const struct compile_backend *const backends[] = {
+	&compile_c,
+	&compile_cuda,
+};
+#define NBACKENDS	(sizeof(backends) / sizeof(backends[0]))
 
-static const char *
-pick_cc(const struct build_req *req)
+const struct compile_backend *
+build_backend(const char *name)
 {
-	const char *cc = req->cc;
-
-	if (cc == NULL || *cc == '\0')
-		cc = getenv("CC");
-	if (cc == NULL || *cc == '\0')
-		cc = "cc";
-	return cc;
-}
-
-/*
- * The first line of text that holds match (any line when match is ""),
- * else the first line, as a new string.
- */
-static char *
-first_line(const char *text, const char *match)
-{
-	const char *s = text;
-	size_t n;
-
-	for (;;) {
-		n = strcspn(s, "\n");
-		if (memmem(s, n, match, strlen(match)) != NULL)
-			return estrndup(s, n);
-		if (s[n] == '\0')
-			break;
-		s += n + 1;
-	}
-	return estrndup(text, strcspn(text, "\n"));
-}
-
-/*
- * The compiler's identity: the first line of `cc --version` that holds
- * match, which names its maker and version (cc's first line; for nvcc
- * the line "Cuda compilation tools, release 13.0, V13.0.88", since its
- * first line names no version).  A compiler that cannot be started is
- * the machinery failing, reported here before any variant is tried.
- */
-static char *
-cc_ident(const char *cc, const char *match, struct ar_err *err)
-{
-	struct proc_opts o = PROC_OPTS_INIT;
-	struct proc_result r;
-	char *argv[] = { (char *)cc, "--version", NULL };
-	char *ident = NULL, how[256];
-	int i;
-
-	pthread_mutex_lock(&ident_lock);
-	for (i = 0; i < MAX_IDENTS && idents[i].cc != NULL; i++)
-		if (strcmp(idents[i].cc, cc) == 0 &&
-		    strcmp(idents[i].match, match) == 0) {
-			ident = estrdup(idents[i].ident);
-			goto out;
-		}
-	o.timeout_s = IDENT_TIMEOUT;
-	if (proc_run(argv, &o, &r, err) != 0)
-		goto out;
-	if (r.end == PROC_NOEXEC) {
-		ar_errf(err, "cannot run the compiler '%s': %s", cc,
-		    strerror(r.code));
-	} else if (r.end != PROC_EXITED) {
-		ar_errf(err, "the compiler '%s' failed to tell its version: "
-		    "%s", cc, proc_describe(&r, how, sizeof(how)));
-	} else {
-		ident = first_line(r.outlen > 0 ? r.out : r.err, match);
-		if (i < MAX_IDENTS) {
-			idents[i].cc = estrdup(cc);
-			idents[i].match = estrdup(match);
-			idents[i].ident = estrdup(ident);
-		}
-	}
-	proc_result_release(&r);
-out:
-	pthread_mutex_unlock(&ident_lock);
-	return ident;
-}
-
-/*
- * Code built for "the machine it is built on" differs between machines
- * that may share a cache folder (a home on NFS), so the CPU is part of
- * the key then.
- */
-static void
-add_cpu(struct ar_buf *b, char *const *flags)
-{
-	char line[4096];
-	FILE *f;
-	int native = 0, model = 0, feat = 0;
 	size_t i;
 
-	for (i = 0; flags != NULL && flags[i] != NULL; i++)
-		if (strstr(flags[i], "=native") != NULL)
-			native = 1;
-	if (!native)
-		return;
-	buf_adds(b, "cpu");
-	buf_add(b, "", 1);
-	if ((f = fopen("/proc/cpuinfo", "r")) == NULL)
-		return;
-	while ((!model || !feat) && fgets(line, sizeof(line), f) != NULL) {
-		if (!model && strncmp(line, "model name", 10) == 0)
-			model = 1;
-		else if (!feat && (strncmp(line, "flags", 5) == 0 ||
-		    strncmp(line, "Features", 8) == 0))
-			feat = 1;
-		else
-			continue;
-		buf_adds(b, line);
-	}
-	buf_add(b, "", 1);
-	fclose(f);
+	for (i = 0; i < NBACKENDS; i++)
+		if (strcmp(backends[i]->name, name) == 0)
+			return backends[i];
+	return NULL;
+}
+
+/* Who builds req: its backend, else cuda for an architecture, else c. */
+static const struct compile_backend *
+backend_of(const struct build_req *req)
+{
+	if (req->backend != NULL)
+		return req->backend;
+	return req->arch != NULL ? &compile_cuda : &compile_c;
 }
 
 static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static size_t
-count(char *const *v)
-{
-	size_t n = 0;
-
-	while (v != NULL && v[n] != NULL)
-		n++;
-	return n;
-}
-
-/* A field of the key's text: NUL-terminated, so no two inputs run
- * together into the same bytes. */
-static void
-add_field(struct ar_buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s) + 1);
 }
 
 static char *
@@ -185,110 +62,49 @@ artifact_path(const char *cache, const char *key, const char *suffix)
 }
 
 /*
- * nvcc as it is run: by name when the PATH has it, else from where the
- * CUDA toolkit puts it, which a batch job's PATH often lacks.  "nvcc"
- * when it is nowhere, so that the failure to run it names it.
+ * The key's text: the backend's version tag, the source's hash, the
+ * defines (sorted, so their order does not matter) and the flags, each
+ * list after its length, then the backend's own fields.
  */
-static char *
-find_nvcc(void)
-{
-	const char *path = getenv("PATH"), *dirs[2];
-	struct ar_buf b = { 0 };
-	size_t n, i;
-
-	for (; path != NULL && *path != '\0'; path += n + (path[n] != '\0')) {
-		n = strcspn(path, ":");
-		b.len = 0;
-		buf_printf(&b, "%.*s/nvcc", (int)n, n ? path : ".");
-		if (access(b.buf, X_OK) == 0) {
-			free(b.buf);
-			return estrdup("nvcc");
-		}
-	}
-	dirs[0] = getenv("CUDA_HOME");
-	dirs[1] = "/usr/local/cuda";
-	for (i = 0; i < 2; i++) {
-		if (dirs[i] == NULL || *dirs[i] == '\0')
-			continue;
-		b.len = 0;
-		buf_printf(&b, "%s/bin/nvcc", dirs[i]);
-		if (access(b.buf, X_OK) == 0)
-			return b.buf;
-	}
-	free(b.buf);
-	return estrdup("nvcc");
-}
-
-/* The key's version tags: each changes when its command's shape does. */
-#define TAG_CC		"autoresearch build 1: cc -shared -fPIC"
-#define TAG_NVRTC	"autoresearch build 1: nvrtc --gpu-architecture " \
-			"--include-path"
-#define TAG_NVCC	"autoresearch build 1: nvcc -cubin -arch"
-
 int
 build_key(const struct build_req *req, char key[HASH_HEXLEN + 1],
     char **artifact, struct ar_err *err)
 {
-	char srchash[HASH_HEXLEN + 1], nv[512];
-	const char *cc, *tag;
-	struct ar_buf b = { 0 };
-	char **defs, *ident = NULL, *nvcc = NULL;
+	const struct compile_backend *be = backend_of(req);
+	char srchash[HASH_HEXLEN + 1], **defs;
+	struct ar_buf b = { 0 }, tail = { 0 };
+	const char *tag;
 	size_t i, n;
 
 	if (hash_file_sha256_hex(req->source, srchash, err) != 0)
 		return -1;
-	if (req->arch == NULL) {
-		tag = TAG_CC;
-		cc = pick_cc(req);
-		ident = cc_ident(cc, "", err);
-	} else if (req->nvcc) {
-		tag = TAG_NVCC;
-		cc = nvcc = find_nvcc();
-		ident = cc_ident(cc, "release", err);
-	} else {
-		tag = TAG_NVRTC;
-		cc = "nvrtc";
-		if (rtc_ident(nv, sizeof(nv), err) == 0)
-			ident = estrdup(nv);
-	}
-	if (ident == NULL) {
-		free(nvcc);
+	if (be->key(req, &tag, &tail, err) != 0) {
+		free(tail.buf);
 		return -1;
 	}
-	add_field(&b, tag);
-	add_field(&b, "source");
-	add_field(&b, srchash);
-	n = count(req->defines);
+	compile_key_field(&b, tag);
+	compile_key_field(&b, "source");
+	compile_key_field(&b, srchash);
+	n = compile_count(req->defines);
 	buf_printf(&b, "defines %zu", n);
 	buf_add(&b, "", 1);
 	defs = ecalloc(n + 1, sizeof(*defs));
 	memcpy(defs, req->defines, n * sizeof(*defs));
 	qsort(defs, n, sizeof(*defs), cmp_str);
 	for (i = 0; i < n; i++)
-		add_field(&b, defs[i]);
+		compile_key_field(&b, defs[i]);
 	free(defs);
-	n = count(req->flags);
+	n = compile_count(req->flags);
 	buf_printf(&b, "flags %zu", n);
 	buf_add(&b, "", 1);
 	for (i = 0; i < n; i++)
-		add_field(&b, req->flags[i]);
-	if (req->arch != NULL) {
-		add_field(&b, "arch");
-		add_field(&b, req->arch);
-	}
-	add_field(&b, "cc");
-	add_field(&b, cc);
-	add_field(&b, ident);
-	/* A cubin holds no host code: -march=native means nothing there. */
-	if (req->arch == NULL)
-		add_cpu(&b, req->flags);
-	free(ident);
-	free(nvcc);
+		compile_key_field(&b, req->flags[i]);
+	buf_add(&b, tail.buf, tail.len);
+	free(tail.buf);
 	hash_sha256_hex(b.buf, b.len, key);
 	free(b.buf);
 	if (artifact != NULL)
-		*artifact = artifact_path(req->cache, key,
-		    req->arch != NULL ? ".cubin" : ".so");
+		*artifact = artifact_path(req->cache, key, be->suffix);
 	return 0;
 }
 
@@ -399,23 +215,6 @@ log_head(const char *text, size_t len)
 	return b.buf;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Writes path by way of a temporary file and rename(2). */
 static int
 write_file(const char *path, const char *tmp, const char *data, size_t len,
@@ -423,7 +222,7 @@ write_file(const char *path, const char *tmp, const char *data, size_t len,
 {
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 
-	if (fd < 0 || write_all(fd, data, len) != 0 || close(fd) != 0 ||
+	if (fd < 0 || compile_write_all(fd, data, len) != 0 || close(fd) != 0 ||
 	    rename(tmp, path) != 0) {
 		ar_errf(err, "cannot write '%s': %s", path, strerror(errno));
 		if (fd >= 0)
@@ -455,7 +254,7 @@ from_cache(const char *cache, struct build_result *res)
 	}
 	res->cached = 1;
 	res->seconds = 0;
-	if (ar_slurp(path, LOG_CAPTURE * 2, &lb, &lerr) == 0)
+	if (ar_slurp(path, COMPILE_LOG_CAPTURE * 2, &lb, &lerr) == 0)
 		res->log = log_head(lb.buf, lb.len);
 	else
 		res->log = estrdup("");
@@ -464,195 +263,16 @@ from_cache(const char *cache, struct build_result *res)
 	return 1;
 }
 
-/*
- * Runs a compiler (argv) that writes tmpout.  Fills res->ok and
- * res->seconds, appends its messages to msgs, and sets *keep_err when
- * the failure is the compiler's answer rather than an accident.
- * Returns -1 with err set when the compiler could not be run.
- */
-static int
-run_compiler(char *const *argv, const char *tmpout, double timeout_s,
-    struct build_result *res, struct ar_buf *msgs, int *keep_err,
-    struct ar_err *err)
-{
-	struct proc_opts o = PROC_OPTS_INIT;
-	struct proc_result r;
-	struct stat st;
-	char how[256];
-
-	o.timeout_s = timeout_s;
-	o.max_capture = LOG_CAPTURE;
-	if (proc_run(argv, &o, &r, err) != 0)
-		return -1;
-	if (r.end == PROC_NOEXEC) {
-		ar_errf(err, "cannot run the compiler '%s': %s", argv[0],
-		    strerror(r.code));
-		proc_result_release(&r);
-		return -1;
-	}
-	res->seconds = r.wall_s;
-	buf_add(msgs, r.err, r.errlen);
-	buf_add(msgs, r.out, r.outlen);
-	if (r.err_truncated || r.out_truncated)
-		buf_adds(msgs, "\n(more messages were dropped)\n");
-	if (r.end == PROC_EXITED && r.code == 0 && stat(tmpout, &st) == 0) {
-		res->ok = 1;
-	} else {
-		if (msgs->len > 0 && msgs->buf[msgs->len - 1] != '\n')
-			buf_adds(msgs, "\n");
-		if (r.end == PROC_TIMEOUT)
-			buf_printf(msgs, "compile timed out after %g s\n",
-			    timeout_s);
-		else if (r.end == PROC_EXITED && r.code == 0)
-			buf_printf(msgs, "%s made no output file\n", argv[0]);
-		else if (msgs->len == 0 || r.end != PROC_EXITED)
-			buf_printf(msgs, "%s %s\n", argv[0],
-			    proc_describe(&r, how, sizeof(how)));
-		/* A compiler that said no is asked no more; one that was
-		 * killed or ran out of time may do better next time. */
-		*keep_err = r.end == PROC_EXITED && r.code != 0;
-	}
-	proc_result_release(&r);
-	return 0;
-}
-
-/* The argument vector of cc (or of nvcc, for a cubin); the caller frees
- * it and its strings. */
-static char **
-compiler_argv(const struct build_req *req, const char *tmpout)
-{
-	size_t nf = count(req->flags), nd = count(req->defines), i, n = 0;
-	char **argv = ecalloc(nf + nd + 7, sizeof(*argv));
-	struct ar_buf d;
-
-	if (req->arch != NULL) {
-		argv[n++] = find_nvcc();
-		argv[n++] = estrdup("-cubin");
-		memset(&d, 0, sizeof(d));
-		buf_printf(&d, "-arch=%s", req->arch);
-		argv[n++] = d.buf;
-	} else {
-		argv[n++] = estrdup(pick_cc(req));
-		argv[n++] = estrdup("-shared");
-		argv[n++] = estrdup("-fPIC");
-	}
-	for (i = 0; i < nf; i++)
-		argv[n++] = estrdup(req->flags[i]);
-	for (i = 0; i < nd; i++) {
-		memset(&d, 0, sizeof(d));
-		buf_printf(&d, "-D%s", req->defines[i]);
-		argv[n++] = d.buf;
-	}
-	argv[n++] = estrdup("-o");
-	argv[n++] = estrdup(tmpout);
-	argv[n++] = estrdup(req->source);
-	return argv;
-}
-
-/* The whole of a source file, NUL-terminated, or NULL with err set. */
-static char *
-read_source(const char *path, struct ar_err *err)
-{
-	struct ar_buf b = { 0 };
-	char tmp[65536];
-	size_t n;
-	FILE *f;
-
-	if ((f = fopen(path, "rb")) == NULL) {
-		ar_errf(err, "cannot open '%s': %s", path, strerror(errno));
-		return NULL;
-	}
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		buf_add(&b, tmp, n);
-	if (ferror(f)) {
-		ar_errf(err, "cannot read '%s': %s", path, strerror(errno));
-		fclose(f);
-		free(b.buf);
-		return NULL;
-	}
-	fclose(f);
-	buf_add(&b, "", 1);
-	return b.buf;
-}
-
-/*
- * Compiles to a cubin in this process with NVRTC, and writes it to
- * tmpout.  The options are those nvcc would be given, with the source's
- * folder on the include path, where nvcc looks by itself.  As
- * run_compiler; a compile error is always NVRTC's answer and is kept.
- */
-static int
-run_nvrtc(const struct build_req *req, const char *tmpout,
-    struct build_result *res, struct ar_buf *msgs, int *keep_err,
-    struct ar_err *err)
-{
-	size_t nf = count(req->flags), nd = count(req->defines), i, n = 0;
-	const char *slash = strrchr(req->source, '/');
-	char **opts, *src;
-	struct rtc_out out;
-	struct ar_buf d;
-	int fd, rc = -1;
-
-	if ((src = read_source(req->source, err)) == NULL)
-		return -1;
-	opts = ecalloc(nf + nd + 3, sizeof(*opts));
-	memset(&d, 0, sizeof(d));
-	buf_printf(&d, "--gpu-architecture=%s", req->arch);
-	opts[n++] = d.buf;
-	memset(&d, 0, sizeof(d));
-	if (slash == NULL)
-		buf_printf(&d, "--include-path=.");
-	else
-		buf_printf(&d, "--include-path=%.*s",
-		    (int)(slash - req->source) + (slash == req->source),
-		    req->source);
-	opts[n++] = d.buf;
-	for (i = 0; i < nf; i++)
-		opts[n++] = estrdup(req->flags[i]);
-	for (i = 0; i < nd; i++) {
-		memset(&d, 0, sizeof(d));
-		buf_printf(&d, "-D%s", req->defines[i]);
-		opts[n++] = d.buf;
-	}
-	if (rtc_compile(req->source, src, opts, n, &out, err) != 0)
-		goto out;
-	res->seconds = out.seconds;
-	buf_add(msgs, out.log, out.loglen);
-	if (out.ok) {
-		fd = open(tmpout, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0666);
-		if (fd < 0 || write_all(fd, out.cubin, out.cubinlen) != 0 ||
-		    close(fd) != 0) {
-			ar_errf(err, "cannot write '%s': %s", tmpout,
-			    strerror(errno));
-			if (fd >= 0)
-				unlink(tmpout);
-			rtc_out_release(&out);
-			goto out;
-		}
-		res->ok = 1;
-	} else
-		*keep_err = 1;
-	rtc_out_release(&out);
-	rc = 0;
-out:
-	for (i = 0; i < n; i++)
-		free(opts[i]);
-	free(opts);
-	free(src);
-	return rc;
-}
-
 int
 build_so(const struct build_req *req, struct build_result *res,
     struct ar_err *err)
 {
+	const struct compile_backend *be = backend_of(req);
 	struct ar_buf dir = { 0 }, tmpout = { 0 }, tmplog = { 0 };
-	struct ar_buf msgs = { 0 };
-	const char *suffix = req->arch != NULL ? ".cubin" : ".so";
-	char **argv = NULL, *logpath = NULL, *errpath = NULL;
-	size_t i;
-	int fd, rc = -1, keep_err = 0, run;
+	struct compile_run run = { 0 };
+	struct ar_buf *msgs = &run.msgs;
+	char *logpath = NULL, *errpath = NULL;
+	int fd, rc = -1;
 
 	memset(res, 0, sizeof(*res));
 	if (build_key(req, res->key, &res->artifact, err) != 0)
@@ -665,7 +285,7 @@ build_so(const struct build_req *req, struct build_result *res,
 		goto fail;
 	/* Unique among the processes and threads that share the cache. */
 	buf_printf(&tmpout, "%s/.tmp-%s-%ld-%ld%s", dir.buf, res->key,
-	    (long)getpid(), (long)gettid(), suffix);
+	    (long)getpid(), (long)gettid(), be->suffix);
 	buf_printf(&tmplog, "%s/.tmp-%s-%ld-%ld.log", dir.buf, res->key,
 	    (long)getpid(), (long)gettid());
 	/* Writing here first tells a cache we cannot write in from a
@@ -678,24 +298,19 @@ build_so(const struct build_req *req, struct build_result *res,
 	}
 	close(fd);
 
-	if (req->arch != NULL && !req->nvcc)
-		run = run_nvrtc(req, tmpout.buf, res, &msgs, &keep_err, err);
-	else {
-		argv = compiler_argv(req, tmpout.buf);
-		run = run_compiler(argv, tmpout.buf, req->timeout_s, res,
-		    &msgs, &keep_err, err);
-	}
-	if (run != 0) {
+	if (be->build(req, tmpout.buf, &run, err) != 0) {
 		unlink(tmpout.buf);
 		unlink(tmplog.buf);
 		goto fail;
 	}
-	buf_add(&msgs, "", 1);
-	msgs.len--;
-	res->log = log_head(msgs.buf, msgs.len);
+	res->ok = run.ok;
+	res->seconds = run.seconds;
+	buf_add(msgs, "", 1);
+	msgs->len--;
+	res->log = log_head(msgs->buf, msgs->len);
 
 	logpath = artifact_path(req->cache, res->key, ".log");
-	if (write_file(logpath, tmplog.buf, msgs.buf, msgs.len, err) != 0) {
+	if (write_file(logpath, tmplog.buf, msgs->buf, msgs->len, err) != 0) {
 		unlink(tmpout.buf);
 		goto fail;
 	}
@@ -709,8 +324,8 @@ build_so(const struct build_req *req, struct build_result *res,
 	} else {
 		unlink(tmpout.buf);
 		errpath = artifact_path(req->cache, res->key, ".err");
-		if (keep_err && write_file(errpath, tmplog.buf, msgs.buf,
-		    msgs.len, err) != 0)
+		if (run.keep_err && write_file(errpath, tmplog.buf,
+		    msgs->buf, msgs->len, err) != 0)
 			goto fail;
 	}
 	rc = 0;
@@ -718,13 +333,10 @@ build_so(const struct build_req *req, struct build_result *res,
 fail:
 	build_result_release(res);
 out:
-	for (i = 0; argv != NULL && argv[i] != NULL; i++)
-		free(argv[i]);
-	free(argv);
 	free(dir.buf);
 	free(tmpout.buf);
 	free(tmplog.buf);
-	free(msgs.buf);
+	free(msgs->buf);
 	free(logpath);
 	free(errpath);
 	return rc;
@@ -736,6 +348,28 @@ build_result_release(struct build_result *res)
 	free(res->artifact);
 	free(res->log);
 	memset(res, 0, sizeof(*res));
+}
+
+json_t *
+build_record(const struct build_req *req, const struct build_result *res,
+    struct ar_err *err)
+{
+	json_t *c = json_object();
+	char hex[HASH_HEXLEN + 1];
+
+	json_object_set_new(c, "status", json_string(res->ok ? "ok" : "error"));
+	json_object_set_new(c, "seconds", json_real(res->seconds));
+	json_object_set_new(c, "log", json_string(res->log));
+	if (res->ok) {
+		if (hash_file_sha256_hex(res->artifact, hex, err) != 0) {
+			json_decref(c);
+			return NULL;
+		}
+		json_object_set_new(c, "sha256", json_string(hex));
+	}
+	if (backend_of(req)->record != NULL)
+		backend_of(req)->record(req, c);
+	return c;
 }
 
 char *
@@ -753,6 +387,18 @@ build_default_cache(void)
 	else
 		return estrdup("./.ar-cache");
 	return b.buf;
+}
+
+/* Whether s is the suffix of some backend's artifacts. */
+static int
+known_suffix(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < NBACKENDS; i++)
+		if (strcmp(s, backends[i]->suffix) == 0)
+			return 1;
+	return 0;
 }
 
 int
@@ -789,8 +435,7 @@ build_check_artifact(const char *cache, const char *path, const char *key,
 		ar_errf(err, "the artifact '%s' is not inside the cache '%s'",
 		    path, cache);
 	else if (strncmp(base, key, HASH_HEXLEN) != 0 ||
-	    (strcmp(base + HASH_HEXLEN, ".so") != 0 &&
-	    strcmp(base + HASH_HEXLEN, ".cubin") != 0))
+	    !known_suffix(base + HASH_HEXLEN))
 		ar_errf(err, "the artifact '%s' is not the build of key %s",
 		    path, key);
 	else

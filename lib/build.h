@@ -20,28 +20,11 @@
 
 #include <stddef.h>
 
+#include "compile.h"
 #include "hash.h"
 #include "util.h"
 
-struct build_req {
-	const char *cc;			/* compiler; NULL: $CC or "cc" */
-	const char *source;		/* path of the source file */
-	char *const *flags;		/* from the study; NULL-terminated */
-	char *const *defines;		/* "NAME=VALUE"; NULL-terminated */
-	const char *cache;		/* the cache folder */
-	double timeout_s;		/* 0: none */
-	/*
-	 * CUDA (backend "cuda"): with arch set ("sm_90"), the variant is
-	 * a cubin for that architecture instead of a shared object, built
-	 * in-process by NVRTC (loaded at run time, see gpu.h), or by
-	 * running nvcc -cubin when nvcc is set.  The key then covers the
-	 * architecture and NVRTC's (or nvcc's) version instead of cc's, and
-	 * the artifact is DIR/ab/key.cubin.  flags are NVRTC options (or
-	 * nvcc's); cc is ignored.
-	 */
-	const char *arch;
-	int nvcc;
-};
+/* A request, struct build_req, is compile.h's, since the backends read it. */
 
 struct build_result {
 	int ok;			/* 1 built (or found built), 0 compile error */
@@ -51,6 +34,12 @@ struct build_result {
 	char *artifact;		/* DIR/ab/key.so (exists when ok) */
 	char *log;		/* the first lines of the compiler's messages */
 };
+
+/*
+ * The backend of that name in the table of compiling backends, or NULL
+ * when none builds for it (a study of backend "command" is not built).
+ */
+const struct compile_backend *build_backend(const char *name);
 
 /* The key and artifact path a request would have, without building. */
 int build_key(const struct build_req *req, char key[HASH_HEXLEN + 1],
@@ -68,6 +57,15 @@ int build_so(const struct build_req *req, struct build_result *res,
     struct ar_err *err);
 
 void build_result_release(struct build_result *res);
+
+/*
+ * The "compile" object of a variant's record: its status, seconds and
+ * log, the artifact's SHA-256 when built (what ar-bench checks before it
+ * runs the artifact) and the backend's own fields.  Returns a new
+ * object, or NULL with err set when the artifact cannot be read.
+ */
+json_t *build_record(const struct build_req *req,
+    const struct build_result *res, struct ar_err *err);
 
 /*
  * The cache folder used when none is given: $AR_CACHE, else
