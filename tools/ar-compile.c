@@ -5,30 +5,26 @@
  * shared object for backend "c", a cubin for backend "cuda".
  *
  * With -j N, N worker threads build at once.  Records stay in input order:
- * the main thread reads and checks them and queues them in order; the
- * thread that finishes the first unwritten one writes it, and every done
- * one after it, so that each record leaves as soon as it and all before
- * it are built, whatever the input is still doing.
+ * the main thread reads, checks and queues them, and each leaves as soon
+ * as it and all before it are built (pool.h), whatever the input is still
+ * doing.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "build.h"
 #include "cli.h"
-#include "gpu.h"
-#include "hash.h"
+#include "pool.h"
 #include "progress.h"
 #include "rec.h"
 #include "space.h"
 #include "spec.h"
 #include "util.h"
+#include "variant.h"
 
 /* The most records read ahead of the output, per job. */
 #define WINDOW_PER_JOB	4
@@ -82,41 +78,34 @@ struct opts {
 
 /* One record on its way through. */
 struct job {
+	struct pool_item item;	/* first: the pool's */
 	json_t *rec;		/* owned */
 	char **defines;		/* owned, NULL-terminated; NULL: pass through */
 	char *label;		/* "TI=32 TJ=64" for progress */
-	int running, done;
 	int failed;		/* the machinery failed on it */
 	struct ar_err err;
 	struct build_result res;
-	struct job *next;
 };
 
-struct pool {
-	pthread_mutex_t mu;
-	pthread_cond_t work, progress;
-	struct job *head, *tail;	/* every record not yet written */
-	struct job *todo;		/* the first one not yet started */
-	size_t outstanding, window;
-	int closing;			/* no more records will come */
-	int stop;			/* give up: write nothing more */
+/* The stage, as the pool's callbacks see it. */
+struct stage {
+	struct pool pool;
 	int status;			/* exit status when stopping */
 	struct ar_err fatal;
 
 	const struct opts *op;
-	const struct spec *spec;
-	char *cache, *cc;
-	char **flags;
-	int build;			/* c, cuda: else records pass through */
-	const char *arch;		/* cuda: the architecture; else NULL */
+	const struct compile_backend *be; /* NULL: records pass through */
+	struct build_req req;		/* all but the defines */
 	struct rec_writer *w;
 	int show;			/* progress lines */
 	struct progress pace;		/* its done: the records written */
 };
 
 static void
-job_free(struct job *j)
+job_free(struct pool_item *it)
 {
+	struct job *j = (struct job *)it;
+
 	json_decref(j->rec);
 	ar_strv_free(j->defines);
 	free(j->label);
@@ -124,15 +113,12 @@ job_free(struct job *j)
 	free(j);
 }
 
-/*
- * The record as it leaves: the stage's two fields replaced, at the end.
- * A cubin's record names the architecture and the compiler, which with
- * the study make its key, so ar-bench can check the artifact.
- */
+/* The record as it leaves: the stage's two fields replaced, at the end. */
 static json_t *
-job_output(const struct pool *p, const struct job *j)
+job_output(const struct stage *p, const struct job *j)
 {
 	json_t *out = json_copy(j->rec), *c;
+	struct ar_err err;
 
 	if (j->defines == NULL)
 		return out;
@@ -141,45 +127,33 @@ job_output(const struct pool *p, const struct job *j)
 	if (j->res.ok)
 		json_object_set_new(out, "artifact",
 		    json_string(j->res.artifact));
-	c = json_object();
-	json_object_set_new(c, "status",
-	    json_string(j->res.ok ? "ok" : "error"));
-	json_object_set_new(c, "seconds", json_real(j->res.seconds));
-	json_object_set_new(c, "log", json_string(j->res.log));
-	/* What ar-bench checks before it runs the artifact. */
-	if (j->res.ok) {
-		char hex[HASH_HEXLEN + 1];
-		struct ar_err err;
-
-		if (hash_file_sha256_hex(j->res.artifact, hex, &err) != 0)
-			ar_die(AR_EXIT_FAIL, "%s", err.msg);
-		json_object_set_new(c, "sha256", json_string(hex));
-	}
-	if (p->arch != NULL) {
-		json_object_set_new(c, "arch", json_string(p->arch));
-		json_object_set_new(c, "compiler",
-		    json_string(p->op->nvcc ? "nvcc" : "nvrtc"));
-	}
+	if ((c = build_record(&p->req, &j->res, &err)) == NULL)
+		ar_die(AR_EXIT_FAIL, "%s", err.msg);
 	json_object_set_new(out, "compile", c);
 	return out;
 }
 
 /*
- * The status line, with p->mu held: the oldest variant being built, how
+ * The status line, with the pool's lock held: the oldest variant being built, how
  * many others are, the time spent and the mean time a variant took.  How
  * many records are still to come is not known (they arrive on a pipe as
  * ar-propose writes them), so nothing says how long is left.
  */
 static void
-show_building(struct pool *p)
+show_building(void *ctx)
 {
+	struct stage *p = ctx;
+	struct pool_item *it;
 	struct job *j, *first = NULL;
 	unsigned long n = p->pace.done, pos = 0, more = 0;
 	struct ar_buf t = { 0 };
 
-	for (j = p->head; j != NULL; j = j->next) {
+	if (!p->show)
+		return;
+	for (it = p->pool.head; it != NULL; it = it->next) {
+		j = (struct job *)it;
 		n++;
-		if (!j->running || j->defines == NULL)
+		if (!it->running || j->defines == NULL)
 			continue;
 		if (first == NULL)
 			first = j, pos = n;
@@ -199,135 +173,57 @@ show_building(struct pool *p)
 }
 
 /*
- * Writes the done records at the head of the queue, in order.  Called
- * with the lock held, by whichever thread finished last.
+ * Writes a record that is done, in order, with the pool's lock held.
+ * Returns nonzero to stop.
  */
-static void
-flush_head(struct pool *p)
+static int
+emit(void *ctx, struct pool_item *it)
 {
+	struct stage *p = ctx;
+	struct job *j = (struct job *)it;
 	struct ar_err err;
-	struct job *j;
 	json_t *out;
 
-	while (!p->stop && (j = p->head) != NULL && j->done) {
-		if (j->failed) {
-			p->stop = 1;
-			p->status = AR_EXIT_FAIL;
-			p->fatal = j->err;
-			break;
-		}
-		out = job_output(p, j);
-		if (rec_write(p->w, out, &err) != 0) {
-			p->stop = 1;
-			/* A reader that left is no failure of ours. */
-			p->status = errno == EPIPE ? AR_EXIT_OK : AR_EXIT_FAIL;
-			if (errno != EPIPE)
-				p->fatal = err;
-			else
-				p->fatal.msg[0] = '\0';
-			json_decref(out);
-			break;
-		}
+	if (j->failed) {
+		p->status = AR_EXIT_FAIL;
+		p->fatal = j->err;
+		return 1;
+	}
+	out = job_output(p, j);
+	if (rec_write(p->w, out, &err) != 0) {
+		/* A reader that left is no failure of ours. */
+		p->status = errno == EPIPE ? AR_EXIT_OK : AR_EXIT_FAIL;
+		if (errno != EPIPE)
+			p->fatal = err;
+		else
+			p->fatal.msg[0] = '\0';
 		json_decref(out);
-		progress_done(&p->pace, j->label, 0, NAN);
-		if (p->show && j->defines != NULL) {
-			ar_status_clear();
-			fprintf(stderr, "[%zu/?] %s %s %.2f s%s\n", p->pace.done,
-			    j->label, j->res.ok ? "ok" : "error",
-			    j->res.seconds, j->res.cached ? " (cached)" : "");
-		}
-		p->head = j->next;
-		if (p->head == NULL)
-			p->tail = NULL;
-		job_free(j);
-		p->outstanding--;
+		return 1;
 	}
-	if (p->show)
-		show_building(p);
-	pthread_cond_broadcast(&p->progress);
+	json_decref(out);
+	progress_done(&p->pace, j->label, 0, NAN);
+	if (p->show && j->defines != NULL) {
+		ar_status_clear();
+		fprintf(stderr, "[%zu/?] %s %s %.2f s%s\n", p->pace.done,
+		    j->label, j->res.ok ? "ok" : "error",
+		    j->res.seconds, j->res.cached ? " (cached)" : "");
+	}
+	return 0;
 }
 
-static void *
-worker(void *arg)
-{
-	struct pool *p = arg;
-	struct build_req req;
-	struct job *j;
-
-	memset(&req, 0, sizeof(req));
-	req.cc = p->cc;
-	req.source = p->spec->source;
-	req.flags = p->flags;
-	req.cache = p->cache;
-	req.timeout_s = p->op->timeout_s;
-	req.arch = p->arch;
-	req.nvcc = p->op->nvcc;
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (!p->stop && p->todo == NULL && !p->closing)
-			pthread_cond_wait(&p->work, &p->mu);
-		if (p->stop || p->todo == NULL)
-			break;
-		j = p->todo;
-		for (p->todo = j->next; p->todo != NULL && p->todo->done;
-		    p->todo = p->todo->next)
-			;
-		j->running = 1;
-		if (p->show && j->defines != NULL)
-			show_building(p);
-		pthread_mutex_unlock(&p->mu);
-
-		req.defines = j->defines;
-		if (build_so(&req, &j->res, &j->err) != 0)
-			j->failed = 1;
-
-		pthread_mutex_lock(&p->mu);
-		j->running = 0;
-		j->done = 1;
-		flush_head(p);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-/* Queues a job; waits while too many are ahead of the output. */
 static void
-enqueue(struct pool *p, struct job *j)
+run(void *ctx, struct pool_item *it)
 {
-	pthread_mutex_lock(&p->mu);
-	while (!p->stop && p->outstanding >= p->window)
-		pthread_cond_wait(&p->progress, &p->mu);
-	if (p->stop) {
-		pthread_mutex_unlock(&p->mu);
-		job_free(j);
-		return;
-	}
-	if (p->tail != NULL)
-		p->tail->next = j;
-	else
-		p->head = j;
-	p->tail = j;
-	p->outstanding++;
-	if (j->done)
-		flush_head(p);
-	else {
-		if (p->todo == NULL)
-			p->todo = j;
-		pthread_cond_signal(&p->work);
-	}
-	pthread_mutex_unlock(&p->mu);
+	struct stage *p = ctx;
+	struct job *j = (struct job *)it;
+	struct build_req req = p->req;
+
+	req.defines = j->defines;
+	if (build_so(&req, &j->res, &j->err) != 0)
+		j->failed = 1;
 }
 
-static int
-stopped(struct pool *p)
-{
-	int s;
-
-	pthread_mutex_lock(&p->mu);
-	s = p->stop;
-	pthread_mutex_unlock(&p->mu);
-	return s;
-}
+static const struct pool_ops ops = { run, emit, show_building, job_free };
 
 /*
  * Checks a record of a study built here and makes its job: the defines
@@ -341,7 +237,6 @@ make_job(struct space *sp, json_t *rec, space_idx *cfg, struct ar_err *err)
 	json_t *study = json_object_get(rec, "study");
 	json_t *params = json_object_get(rec, "params");
 	struct job *j;
-	size_t i, n = 0;
 
 	if (study != NULL && (!json_is_string(study) ||
 	    strcmp(json_string_value(study), s->name) != 0)) {
@@ -359,20 +254,7 @@ make_job(struct space *sp, json_t *rec, space_idx *cfg, struct ar_err *err)
 	if (space_from_json(sp, params, cfg, err) != 0)
 		return NULL;
 	j = ecalloc(1, sizeof(*j));
-	j->defines = ecalloc(s->nparams + s->nconsts + 1, sizeof(char *));
-	for (i = 0; i < s->nparams; i++) {
-		struct ar_buf d = { 0 };
-		const char *t = s->params[i].text[cfg[i]];
-
-		buf_printf(&d, "%s=%s", s->params[i].name, t);
-		j->defines[n++] = d.buf;
-	}
-	for (i = 0; i < s->nconsts; i++) {
-		struct ar_buf d = { 0 };
-
-		buf_printf(&d, "%s=%s", s->consts[i].name, s->consts[i].text);
-		j->defines[n++] = d.buf;
-	}
+	j->defines = variant_defines(s, cfg);
 	j->label = progress_label(s, cfg);
 	j->rec = json_incref(rec);
 	return j;
@@ -383,7 +265,7 @@ make_job(struct space *sp, json_t *rec, space_idx *cfg, struct ar_err *err)
  * record without --keep-going (after saying what is wrong).
  */
 static int
-read_input(struct pool *p, struct space *sp, const char *path)
+read_input(struct stage *p, struct space *sp, const char *path)
 {
 	FILE *f = cli_open_input(path);
 	struct rec_reader *r = rec_reader_new(f, ar_fname(path));
@@ -394,7 +276,7 @@ read_input(struct pool *p, struct space *sp, const char *path)
 	struct job *j;
 	json_t *rec;
 
-	while (!stopped(p)) {
+	while (!pool_stopped(&p->pool)) {
 		if ((rc = rec_read(r, &rec, &err)) == 0)
 			break;
 		if (rc < 0) {
@@ -408,11 +290,11 @@ read_input(struct pool *p, struct space *sp, const char *path)
 			continue;
 		}
 		last[0] = '\0';
-		if (!p->build) {
+		if (p->be == NULL) {
 			j = ecalloc(1, sizeof(*j));
 			j->rec = rec;
-			j->done = 1;
-			enqueue(p, j);
+			j->item.done = 1;
+			pool_add(&p->pool, &j->item);
 			continue;
 		}
 		if ((j = make_job(sp, rec, cfg, &err)) == NULL) {
@@ -427,55 +309,12 @@ read_input(struct pool *p, struct space *sp, const char *path)
 			continue;
 		}
 		json_decref(rec);
-		enqueue(p, j);
+		pool_add(&p->pool, &j->item);
 	}
 	free(cfg);
 	rec_reader_free(r);
 	cli_close_input(f);
 	return status;
-}
-
-static const char *const compile_columns[] = {
-	"artifact", "compile.status", "compile.seconds", "compile.log",
-	"compile.sha256", NULL
-};
-static const char *const cuda_columns[] = {
-	"artifact", "compile.status", "compile.seconds", "compile.log",
-	"compile.sha256", "compile.arch", "compile.compiler", NULL
-};
-
-/* The cache folder as an absolute path, so records name it wherever
- * they are read. */
-static char *
-absolute(const char *path)
-{
-	struct ar_buf b = { 0 };
-	char cwd[PATH_MAX];
-
-	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
-		return estrdup(path);
-	while (path[0] == '.' && path[1] == '/')
-		path += 2;
-	buf_printf(&b, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "", path);
-	return b.buf;
-}
-
-/*
- * The study's compile settings: the compiler (not for cuda, where it is
- * NVRTC or nvcc) and the flags.
- */
-static void
-compile_settings(struct pool *p)
-{
-	json_t *c = json_object_get(p->spec->root, "compile");
-	json_t *fl = json_object_get(c, "flags"), *v;
-	size_t i;
-
-	if (p->arch == NULL && json_is_string(json_object_get(c, "cc")))
-		p->cc = estrdup(json_string_value(json_object_get(c, "cc")));
-	p->flags = ecalloc(json_array_size(fl) + 1, sizeof(char *));
-	json_array_foreach(fl, i, v)
-		p->flags[i] = estrdup(json_string_value(v));
 }
 
 /* The work, once the options are checked; returns the exit status. */
@@ -484,12 +323,13 @@ compile(struct opts *op, char *const *files, int nfiles)
 {
 	struct spec spec;
 	struct space space;
-	struct pool p;
+	struct stage p;
+	struct variant_compile vc;
 	struct ar_err err;
-	pthread_t *th;
+	const char *arch = NULL;
+	char *cache, target[16];
 	long i;
-	int status = 0, build, cuda, rc;
-	char *cache, arch[16];
+	int status = 0;
 
 	if (spec_load(&spec, op->study, op->defs, op->ndefs, &err) != 0)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);
@@ -504,68 +344,44 @@ compile(struct opts *op, char *const *files, int nfiles)
 	if (strcmp(spec.backend, "opencl") == 0)
 		ar_die(AR_EXIT_USAGE, "%s: backend '%s' is not supported by "
 		    "ar-compile yet", op->study, spec.backend);
-	cuda = strcmp(spec.backend, "cuda") == 0;
-	build = cuda || strcmp(spec.backend, "c") == 0;
-	if (!cuda && (op->arch != NULL || op->nvcc))
+	memset(&p, 0, sizeof(p));
+	p.be = build_backend(spec.backend);
+	if ((p.be == NULL || !p.be->gpu) && (op->arch != NULL || op->nvcc))
 		ar_die(AR_EXIT_USAGE, "%s: %s is for a study of backend cuda, "
 		    "not '%s'", op->study, op->arch != NULL ? "--arch" :
 		    "--nvcc", spec.backend);
 	if (space_init(&space, &spec, &err) != 0)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);
-	if (build && spec.source == NULL)
+	if (p.be != NULL && spec.source == NULL)
 		ar_die(AR_EXIT_USAGE, "%s: the study names no source to build",
 		    op->study);
 
-	memset(&p, 0, sizeof(p));
-	pthread_mutex_init(&p.mu, NULL);
-	pthread_cond_init(&p.work, NULL);
-	pthread_cond_init(&p.progress, NULL);
 	p.op = op;
-	p.spec = &spec;
-	if (cuda)
-		p.arch = op->arch != NULL ? op->arch :
-		    gpu_default_arch(arch, sizeof(arch));
-	cache = op->cache ? estrdup(op->cache) : build_default_cache();
-	p.cache = absolute(cache);
-	free(cache);
-	p.build = build;
-	compile_settings(&p);
-	p.window = (size_t)op->jobs * WINDOW_PER_JOB;
+	if (p.be != NULL && p.be->target != NULL)
+		arch = op->arch != NULL ? op->arch :
+		    p.be->target(target, sizeof(target));
+	cache = variant_cache(op->cache);
+	variant_compile_load(&vc, &spec);
+	variant_request(&vc, &spec, NULL, cache, arch, op->nvcc, &p.req);
+	p.req.timeout_s = op->timeout_s;
+	p.req.backend = p.be;
 	p.show = op->progress || isatty(STDERR_FILENO);
 	progress_start(&p.pace, 0);
 	p.w = rec_writer_new(STDOUT_FILENO, op->csv ? REC_CSV : REC_JSONL,
-	    cuda ? cuda_columns : build ? compile_columns : NULL, 1);
+	    p.be != NULL ? p.be->columns : NULL, 1);
 	rec_writer_on_warn(p.w, cli_warn);
 
-	th = ecalloc((size_t)op->jobs, sizeof(*th));
-	for (i = 0; i < op->jobs; i++)
-		if ((rc = pthread_create(&th[i], NULL, worker, &p)) != 0)
-			ar_die(AR_EXIT_FAIL, "cannot start a thread: %s",
-			    strerror(rc));
-
-	for (i = 0; i < nfiles && status == 0 && !stopped(&p); i++)
+	if (pool_start(&p.pool, op->jobs, (size_t)op->jobs * WINDOW_PER_JOB,
+	    &ops, &p, &err) != 0)
+		ar_die(AR_EXIT_FAIL, "%s", err.msg);
+	for (i = 0; i < nfiles && status == 0 && !pool_stopped(&p.pool); i++)
 		status = read_input(&p, &space, files[i]);
-
 	/* The records read so far are good: they are built and written. */
-	pthread_mutex_lock(&p.mu);
-	p.closing = 1;
-	pthread_cond_broadcast(&p.work);
-	while (!p.stop && p.head != NULL)
-		pthread_cond_wait(&p.progress, &p.mu);
-	pthread_mutex_unlock(&p.mu);
-	for (i = 0; i < op->jobs; i++)
-		pthread_join(th[i], NULL);
-	free(th);
+	pool_finish(&p.pool);
 	if (p.show)
 		ar_status_clear();
-	while (p.head != NULL) {
-		struct job *j = p.head;
 
-		p.head = j->next;
-		job_free(j);
-	}
-
-	if (p.stop) {
+	if (p.pool.stop) {
 		if (p.fatal.msg[0] != '\0')
 			ar_warn("%s", p.fatal.msg);
 		if (p.status != AR_EXIT_OK)
@@ -575,35 +391,12 @@ compile(struct opts *op, char *const *files, int nfiles)
 		ar_warn("%s", err.msg);
 		status = AR_EXIT_FAIL;
 	}
-	pthread_cond_destroy(&p.work);
-	pthread_cond_destroy(&p.progress);
-	pthread_mutex_destroy(&p.mu);
 	progress_release(&p.pace);
-	free(p.cache);
-	free(p.cc);
-	ar_strv_free(p.flags);
+	free(cache);
+	variant_compile_release(&vc);
 	space_release(&space);
 	spec_release(&spec);
 	return status;
-}
-
-/*
- * A real architecture, sm_ and digits with at most one letter after
- * them (sm_90a): one that NVRTC and nvcc make a cubin for, where a
- * virtual one (compute_90) would give PTX.
- */
-static int
-real_arch(const char *a)
-{
-	size_t n;
-
-	if (strncmp(a, "sm_", 3) != 0)
-		return 0;
-	a += 3;
-	if ((n = strspn(a, "0123456789")) == 0 || n > 4)
-		return 0;
-	a += n;
-	return *a == '\0' || (a[0] >= 'a' && a[0] <= 'z' && a[1] == '\0');
 }
 
 static long
@@ -693,7 +486,7 @@ main(int argc, char *argv[])
 		cli_bad_usage(synopsis, "no study given (-s)");
 	if (op.cache != NULL && *op.cache == '\0')
 		cli_bad_usage(synopsis, "--cache: the folder name is empty");
-	if (op.arch != NULL && !real_arch(op.arch))
+	if (op.arch != NULL && !variant_real_arch(op.arch))
 		cli_bad_usage(synopsis, "--arch: '%s' is not a GPU "
 		    "architecture of the form sm_XX (sm_80, sm_90a)", op.arch);
 	files = cli_inputs(synopsis, &argc, argv);
