@@ -1,8 +1,8 @@
 /*
  * search: the framework every strategy of ar-propose(1) runs in: the
- * registry, the history and the prior as observations, the batch and the
- * checks that keep it free of duplicates and invalid configurations, and
- * the two strategies that learn nothing (grid and random).
+ * history and the prior as observations, the batch and the checks that
+ * keep it free of duplicates and invalid configurations, and the helpers
+ * the strategies share.
  */
 #include <errno.h>
 #include <math.h>
@@ -11,17 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "hash.h"
-#include "rec.h"
+#include "history.h"
 #include "search.h"
-
-/* Spaces up to this many combinations are listed in memory for sampling. */
-#define LIST_PRODUCT	(1u << 22)
-/* A sparse space is listed anyway when sampling finds little; this caps it. */
-#define LIST_MAX	(1u << 24)
-#define SAMPLE_TRIES	1000000
-#define DUP_TRIES	1000
 
 struct search_priv {
 	struct idset hist;	/* ids of the history */
@@ -29,40 +21,57 @@ struct search_priv {
 	size_t obscap, priorcap, batchcap;
 };
 
-const struct strategy search_strategies[] = {
-	{ "grid", strat_grid, 0 },
-	{ "random", strat_random, 0 },
-	{ "anneal", strat_anneal, 1 },
-	{ "ga", strat_ga, 1 },
-	{ "bo", strat_bo, 1 },
-	{ "rl", strat_rl, 1 },
-	{ "auto", strat_auto, 1 },
-};
-const size_t search_nstrategies = sizeof(search_strategies) /
-    sizeof(search_strategies[0]);
-
-int
-search_strategy(const char *name)
-{
-	size_t k;
-
-	for (k = 0; k < search_nstrategies; k++)
-		if (strcmp(search_strategies[k].name, name) == 0)
-			return (int)k;
-	return -1;
-}
-
 void
-search_init(struct search *s, struct space *sp, const struct model *model,
-    uint64_t seed, long round)
+search_init(struct search *s, struct space *sp,
+    const struct strategy *table, const struct model *model, uint64_t seed,
+    long round)
 {
 	memset(s, 0, sizeof(*s));
 	s->sp = sp;
+	s->strategies = table;
+	while (table != NULL && table[s->nstrategies].name != NULL)
+		s->nstrategies++;
 	s->model = model;
 	s->seed = seed;
 	s->round = round;
 	s->arm = -1;
 	s->priv = ecalloc(1, sizeof(struct search_priv));
+}
+
+int
+search_arm(const struct search *s, const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < s->nstrategies; k++)
+		if (strcmp(s->strategies[k].name, name) == 0)
+			return (int)k;
+	return -1;
+}
+
+void
+search_warn(struct search *s, const char *fmt, ...)
+{
+	char msg[sizeof(s->err.msg) + 64];
+	va_list ap;
+
+	if (s->warn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	s->warn(msg);
+}
+
+void
+search_fail(struct search *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err.msg, sizeof(s->err.msg), fmt, ap);
+	va_end(ap);
+	s->failed = 1;
 }
 
 static void
@@ -177,247 +186,110 @@ search_kind(const char *status, int has_score, double score)
 	return OBS_OTHER;
 }
 
-/* The fields of one record that searching reads. */
-struct hrec {
-	int has_id;
-	uint64_t idkey;
-	int has_round;
-	long round;
-	const char *status;	/* NULL when absent or not a string */
-	const char *strategy;
-	int has_score;
-	double score;
-	int inspace;		/* cfg, the params, is valid under the
-				 * constraints */
-	space_idx *cfg;
-};
-
 /*
  * Takes one record into the history: its id (or the id of its params
  * when it has none) joins those never proposed, and its params, when
- * they are a valid configuration of today's space, an observation.
+ * they are a valid configuration of today's space (cfg), an observation.
  */
 static void
-take_record(struct search *s, const struct hrec *h)
+take_record(struct search *s, struct history *h, const space_idx *cfg)
 {
 	struct search_priv *p = s->priv;
 	struct space *sp = s->sp;
-	const space_idx *cfg = h->cfg;
-	int inspace = h->inspace;
+	const char *id = NULL, *status, *strategy;
+	int inspace = space_valid(sp, cfg), has_score, has_round;
+	json_int_t round = -1;
+	double score = NAN;
+	size_t idlen;
 
 	/* A configuration that breaks a constraint added since it was
 	 * measured cannot collide with a proposal, nor teach anything. */
-	if (h->has_id)
-		idset_add(&p->hist, h->idkey);
+	if ((id = history_string(h, HISTORY_ID, &idlen)) != NULL)
+		idset_add(&p->hist, hash_id_key(id, idlen));
 	else if (inspace)
 		idset_add(&p->hist, cfg_key(sp, cfg));
-	if (h->has_round && h->round > s->maxround)
-		s->maxround = h->round;
-	if (inspace)
-		push_obs(&s->obs, &s->nobs, &p->obscap, sp->np, cfg,
-		    search_kind(h->status, h->has_score, h->score),
-		    h->has_score ? h->score : NAN,
-		    h->has_round ? h->round : -1,
-		    h->strategy != NULL ? search_strategy(h->strategy) : -1);
+	has_round = history_integer(h, HISTORY_ROUND, &round);
+	if (has_round && round > s->maxround)
+		s->maxround = (long)round;
+	if (!inspace)
+		return;
+	has_score = history_number(h, HISTORY_SCORE, &score);
+	status = history_string(h, HISTORY_STATUS, NULL);
+	strategy = history_string(h, HISTORY_STRATEGY, NULL);
+	push_obs(&s->obs, &s->nobs, &p->obscap, sp->np, cfg,
+	    search_kind(status, has_score, score), has_score ? score : NAN,
+	    has_round ? (long)round : -1,
+	    strategy != NULL ? search_arm(s, strategy) : -1);
 }
 
 /*
- * A bad record of the history, msg saying where and what: the program
- * ends with status 2, or under keep_going the record is skipped with a
- * warning.  A reader that cannot go on gives the same message again,
- * which ends the run under keep_going too.
- */
-static void
-bad_record(struct search *s, struct ar_err *last, const char *fmt, ...)
-{
-	struct ar_err e;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
-	va_end(ap);
-	if (!s->keep_going)
-		ar_die(AR_EXIT_USAGE, "%s", e.msg);
-	if (strcmp(e.msg, last->msg) == 0)
-		exit(AR_EXIT_USAGE);	/* said already */
-	ar_warn("%s; skipped", e.msg);
-	*last = e;
-}
-
-/*
- * A CSV row: fills h and returns 1, 0 for a record of another study, or
- * -1 with err set.
+ * A bad record of the history, msg saying where and what: an error, or
+ * under keep_going a warning and 0, the record skipped.  A reader that
+ * cannot go on gives the same message again, which is an error with an
+ * empty message under keep_going: it was said already.
  */
 static int
-take_json(struct search *s, json_t *rec, struct hrec *h, struct ar_err *err)
+bad_record(struct search *s, struct ar_err *last, const struct ar_err *e,
+    struct ar_err *err)
 {
-	json_t *study = json_object_get(rec, "study");
-	json_t *v, *params;
-
-	if (study != NULL && !json_is_string(study)) {
-		ar_errf(err, "field \"study\" is not a string");
+	if (!s->keep_going) {
+		*err = *e;
 		return -1;
 	}
-	if (study != NULL &&
-	    strcmp(json_string_value(study), s->sp->spec->name) != 0)
-		return 0;
-	v = json_object_get(rec, "id");
-	if (json_is_string(v)) {
-		h->has_id = 1;
-		h->idkey = hash_id_key(json_string_value(v),
-		    json_string_length(v));
-	}
-	v = json_object_get(rec, "round");
-	if (json_is_integer(v)) {
-		h->has_round = 1;
-		h->round = (long)json_integer_value(v);
-	}
-	h->status = json_string_value(json_object_get(rec, "status"));
-	h->strategy = json_string_value(json_object_get(rec, "strategy"));
-	v = json_object_get(rec, "score");
-	if (json_is_number(v)) {
-		h->has_score = 1;
-		h->score = json_number_value(v);
-	}
-	params = json_object_get(rec, "params");
-	if (space_params_from_json(s->sp, params, h->cfg, err) != 0)
+	if (strcmp(e->msg, last->msg) == 0) {
+		err->msg[0] = '\0';
 		return -1;
-	h->inspace = space_valid(s->sp, h->cfg);
-	return 1;
-}
-
-/* A span that is a JSON number, as a double; 0 when it is not one. */
-static int
-span_number(const struct rec_span *sp, double *v)
-{
-	char buf[64], *end;
-
-	if (sp->start == NULL || sp->len == 0 || sp->len >= sizeof(buf))
-		return 0;
-	if (sp->start[0] != '-' && (sp->start[0] < '0' || sp->start[0] > '9'))
-		return 0;
-	memcpy(buf, sp->start, sp->len);
-	buf[sp->len] = '\0';
-	errno = 0;
-	*v = strtod(buf, &end);
-	return *end == '\0';
-}
-
-static void
-read_csv(struct search *s, struct rec_reader *r, space_idx *cfg)
-{
-	struct ar_err err, last = { "" };
-	struct hrec h;
-	json_t *rec;
-	int rc;
-
-	while ((rc = rec_read(r, &rec, &err)) != 0) {
-		if (rc < 0) {
-			bad_record(s, &last, "%s", err.msg);
-			continue;
-		}
-		memset(&h, 0, sizeof(h));
-		h.cfg = cfg;
-		rc = take_json(s, rec, &h, &err);
-		if (rc < 0)
-			bad_record(s, &last, "%s:%zu: %s",
-			    rec_reader_name(r), rec_reader_line(r), err.msg);
-		else if (rc > 0)
-			take_record(s, &h);
-		json_decref(rec);
 	}
+	search_warn(s, "%s; skipped", e->msg);
+	*last = *e;
+	return 0;
 }
 
 /*
- * Reading a long history is the bulk of ar-propose's time, so JSON lines
- * are only scanned for the fields searching needs, and params is parsed
- * only when it is not written as the stages write it; records of other
- * studies are skipped before even that.  Every record of the study must
- * give each parameter one of the values the study lists, and no other
- * parameter, as ar-compile(1) checks them; a configuration that breaks
- * a constraint is no error (the constraints may have been added since),
- * but it teaches nothing.
+ * Every record of the study must give each parameter one of the values
+ * the study lists, and no other parameter, as ar-compile(1) checks them;
+ * a configuration that breaks a constraint is no error (the constraints
+ * may have been added since), but it teaches nothing.  Records of other
+ * studies are skipped before even their params are read.
  */
-void
-search_read_history(struct search *s, const char *path)
+int
+search_read_history(struct search *s, FILE *f, const char *name,
+    struct ar_err *err)
 {
-	enum { STUDY, ID, ROUND, STRATEGY, STATUS, SCORE, PARAMS, NKEYS };
-	static const char *const keys[NKEYS] = { "study", "id", "round",
-	    "strategy", "status", "score", "params" };
-	FILE *f = cli_open_input(path);
-	struct rec_reader *r = rec_reader_new(f, ar_fname(path));
-	struct rec_span sp[NKEYS];
-	struct ar_err err, last = { "" };
-	const char *line, *name = rec_reader_name(r);
-	size_t len;
-	char study[256], id[256], status[64], strategy[64];
+	struct history h;
+	struct ar_err e, last = { "" };
+	const char *study;
 	space_idx *cfg = ecalloc(s->sp->np ? s->sp->np : 1, sizeof(*cfg));
-	int rc;
+	int rc, ret = 0;
 
-	if (rec_reader_format(r) == REC_CSV) {
-		read_csv(s, r, cfg);
-		goto done;
-	}
-	while ((rc = rec_read_line(r, &line, &len, &err)) != 0) {
-		struct hrec h;
-		long slen;
-		double v;
+	history_open(&h, f, name);
+	while ((rc = history_next(&h, &e)) != 0) {
+		if (rc > 0 && history_has(&h, HISTORY_STUDY)) {
+			if ((study = history_string(&h, HISTORY_STUDY,
+			    NULL)) == NULL) {
+				ar_errf(&e, "%s:%zu: field \"study\" is not "
+				    "a string", history_name(&h),
+				    history_line(&h));
+				rc = -1;
+			} else if (strcmp(study, s->sp->spec->name) != 0)
+				continue;
+		}
+		if (rc > 0) {
+			struct ar_err pe;
 
-		if (rc < 0) {
-			bad_record(s, &last, "%s", err.msg);
-			continue;
-		}
-		/* err says "invalid JSON at column N: what". */
-		if (rec_peek(line, len, keys, NKEYS, sp, &err) != 0) {
-			bad_record(s, &last, "%s:%zu: %s", name,
-			    rec_reader_line(r), err.msg);
-			continue;
-		}
-		if (sp[STUDY].start != NULL) {
-			if (sp[STUDY].start[0] != '"') {
-				bad_record(s, &last, "%s:%zu: field \"study\" "
-				    "is not a string", name,
-				    rec_reader_line(r));
+			if (history_params(&h, s->sp, cfg, &pe) == 0) {
+				take_record(s, &h, cfg);
 				continue;
 			}
-			slen = rec_span_string(&sp[STUDY], study,
-			    sizeof(study));
-			if (slen < 0 || strcmp(study, s->sp->spec->name) != 0)
-				continue;
+			ar_errf(&e, "%s:%zu: %s", history_name(&h),
+			    history_line(&h), pe.msg);
 		}
-		memset(&h, 0, sizeof(h));
-		if (sp[ID].start != NULL && (slen = rec_span_string(&sp[ID],
-		    id, sizeof(id))) >= 0) {
-			h.has_id = 1;
-			h.idkey = hash_id_key(id, (size_t)slen);
-		}
-		if (span_number(&sp[ROUND], &v) && v == floor(v) &&
-		    fabs(v) < 1e15) {
-			h.has_round = 1;
-			h.round = (long)v;
-		}
-		if (sp[STATUS].start != NULL && rec_span_string(&sp[STATUS],
-		    status, sizeof(status)) >= 0)
-			h.status = status;
-		if (sp[STRATEGY].start != NULL &&
-		    rec_span_string(&sp[STRATEGY], strategy,
-		    sizeof(strategy)) >= 0)
-			h.strategy = strategy;
-		h.has_score = span_number(&sp[SCORE], &h.score);
-		h.cfg = cfg;
-		if (space_params_text(s->sp, sp[PARAMS].start,
-		    sp[PARAMS].len, cfg, &err) == 0) {
-			h.inspace = space_valid(s->sp, cfg);
-			take_record(s, &h);
-			continue;
-		}
-		bad_record(s, &last, "%s:%zu: %s", name, rec_reader_line(r),
-		    err.msg);
+		if ((ret = bad_record(s, &last, &e, err)) < 0)
+			break;
 	}
-done:
+	history_close(&h);
 	free(cfg);
-	rec_reader_free(r);
-	cli_close_input(f);
+	return ret;
 }
 
 size_t
@@ -496,7 +368,8 @@ search_rng(const struct search *s, int k, struct rng *r)
 
 	/* random keeps the sequence it drew before there were other
 	 * strategies, so that its proposals did not change. */
-	if (k != SEARCH_RANDOM)
+	if (k < 0 || (size_t)k >= s->nstrategies ||
+	    strcmp(s->strategies[k].name, "random") != 0)
 		x ^= ((uint64_t)k + 1) * 0xd1b54a32d192ed03ULL;
 	rng_seed(r, x);
 }
@@ -504,7 +377,17 @@ search_rng(const struct search *s, int k, struct rng *r)
 size_t
 search_room(const struct search *s)
 {
+	if (s->failed)
+		return 0;
 	return s->nbatch < s->want ? s->want - s->nbatch : 0;
+}
+
+size_t
+search_nknown(const struct search *s)
+{
+	const struct search_priv *p = s->priv;
+
+	return p->hist.n;
 }
 
 int
@@ -538,25 +421,6 @@ search_offer(struct search *s, const space_idx *cfg)
 	    s->sp->np * sizeof(*cfg));
 	s->batch_arm[s->nbatch++] = s->arm;
 	return 1;
-}
-
-size_t
-search_propose(struct search *s, int k, size_t want)
-{
-	struct rng r;
-
-	search_begin(s, want, k);
-	search_rng(s, k, &r);
-	search_strategies[k].fn(s, &r);
-	/* What a strategy could not offer is drawn at random, and credited
-	 * to random: the records say who proposed what. */
-	if (search_room(s) > 0 && k != SEARCH_RANDOM && k != SEARCH_GRID) {
-		s->arm = SEARCH_RANDOM;
-		search_rng(s, SEARCH_RANDOM, &r);
-		strat_random(s, &r);
-	}
-	s->arm = k;
-	return s->nbatch;
 }
 
 static int
@@ -595,101 +459,6 @@ search_quality(const struct search *s, double *q)
 	}
 	free(pairs);
 	return n;
-}
-
-/* ---- grid ---- */
-
-static int
-grid_visit(void *ctx, const space_idx *cfg)
-{
-	struct search *s = ctx;
-
-	search_offer(s, cfg);
-	return search_room(s) == 0;
-}
-
-void
-strat_grid(struct search *s, struct rng *r)
-{
-	(void)r;
-	if (search_room(s) > 0)
-		space_enumerate(s->sp, 1, grid_visit, s);
-}
-
-/* ---- random ---- */
-
-/* A random order of the listed space, drawn lazily (Fisher-Yates). */
-static void
-random_from_list(struct search *s, struct rng *r)
-{
-	struct space *sp = s->sp;
-	uint32_t *perm = ecalloc(sp->nlist ? sp->nlist : 1, sizeof(*perm));
-	size_t i, j, n = sp->nlist;
-
-	for (i = 0; i < n; i++)
-		perm[i] = (uint32_t)i;
-	for (i = 0; i < n && search_room(s) > 0; i++) {
-		uint32_t t;
-
-		j = i + (size_t)rng_below(r, n - i);
-		t = perm[i];
-		perm[i] = perm[j];
-		perm[j] = t;
-		search_offer(s, sp->list + (size_t)perm[i] * sp->np);
-	}
-	free(perm);
-}
-
-void
-strat_random(struct search *s, struct rng *r)
-{
-	struct search_priv *p = s->priv;
-	struct space *sp = s->sp;
-	space_idx *cfg = ecalloc(sp->np ? sp->np : 1, sizeof(*cfg));
-	uint64_t dups = 0, give_up;
-	int listed = 0;
-
-	if (search_room(s) == 0)
-		goto out;
-	if (sp->product <= LIST_PRODUCT)
-		space_materialize(sp, LIST_PRODUCT);
-	/*
-	 * A large space is sampled without listing it.  When samples keep
-	 * failing or keep finding what was measured already, the valid set
-	 * may be small after all: list it once and draw from the list, which
-	 * also tells exactly when the space is exhausted.  A space too large
-	 * to list is sampled on, up to a bound on duplicates far beyond what
-	 * a history of that size makes likely.
-	 */
-	give_up = 100 * ((uint64_t)p->hist.n + (uint64_t)s->want) +
-	    DUP_TRIES;
-	while (sp->list == NULL && search_room(s) > 0) {
-		if (space_sample(sp, r, cfg, SAMPLE_TRIES) != 0) {
-			if (!space_materialize(sp, LIST_MAX))
-				ar_die(AR_EXIT_FAIL, "%s: the space is too "
-				    "sparse to sample: no valid configuration "
-				    "in %d random draws, and more than %u "
-				    "valid ones to list", sp->spec->path,
-				    SAMPLE_TRIES, LIST_MAX);
-			break;
-		}
-		if (search_offer(s, cfg))
-			continue;
-		if (++dups == DUP_TRIES && !listed) {
-			listed = 1;
-			if (space_materialize(sp, LIST_MAX))
-				break;
-		}
-		if (dups >= give_up) {
-			ar_warn("%llu random draws in a row were measured "
-			    "already; giving up", (unsigned long long)dups);
-			break;
-		}
-	}
-	if (sp->list != NULL && search_room(s) > 0)
-		random_from_list(s, r);
-out:
-	free(cfg);
 }
 
 /* ---- helpers for the strategies ---- */
@@ -734,12 +503,12 @@ search_sample(struct search *s, struct rng *r, space_idx *cfg)
 {
 	struct space *sp = s->sp;
 
-	if (sp->list == NULL && sp->product <= LIST_PRODUCT)
-		space_materialize(sp, LIST_PRODUCT);
-	if (space_sample(sp, r, cfg, SAMPLE_TRIES) == 0)
+	if (sp->list == NULL && sp->product <= SEARCH_LIST_PRODUCT)
+		space_materialize(sp, SEARCH_LIST_PRODUCT);
+	if (space_sample(sp, r, cfg, SEARCH_SAMPLE_TRIES) == 0)
 		return 0;
 	/* Sampling failed: the valid set is sparse; list it if it can be. */
-	if (sp->list == NULL && space_materialize(sp, LIST_MAX))
+	if (sp->list == NULL && space_materialize(sp, SEARCH_LIST_MAX))
 		return space_sample(sp, r, cfg, 1);
 	return -1;
 }

@@ -1,12 +1,12 @@
 /*
  * search: what a search strategy of ar-propose(1) sees, and how it
- * answers.  The strategies (grid, random, anneal, ga, bo, rl, auto) are
- * functions of the same shape: they read the study's history (and the
- * model ar-learn(1) fitted, and the prior it was warmed with), and offer
- * configurations until the batch is full.  The framework, not the
- * strategy, refuses what must never be proposed: a configuration that is
- * invalid under the constraints, that the history holds already, or that
- * the batch holds already.
+ * answers.  The strategies (lib/strat_*.c, listed in the table of
+ * strategy.h) are functions of the same shape: they read the study's
+ * history (and the model ar-learn(1) fitted, and the prior it was warmed
+ * with), and offer configurations until the batch is full.  The
+ * framework, not the strategy, refuses what must never be proposed: a
+ * configuration that is invalid under the constraints, that the history
+ * holds already, or that the batch holds already.
  *
  * Everything here is deterministic: the same history, model, seed and
  * round give the same batch.  A strategy draws its randomness only from
@@ -19,12 +19,13 @@
  * Driving it, as ar-propose(1) does and as a simulator may, round by
  * round with one struct search kept throughout:
  *
- *	search_init(&s, &space, model_or_NULL, seed, 0);
- *	search_read_history(&s, path);	   or search_add() per record
+ *	search_init(&s, &space, strategy_table, model_or_NULL, seed, 0);
+ *	search_read_history(&s, f, name, &err);  or search_add() per record
  *	search_read_prior(&s);		   when the model has a prior
  *	for (round = s.maxround + 1; ...; round++) {
  *		s.round = round;
- *		n = search_propose(&s, k, batch);  k = search_strategy(name)
+ *		n = strategy_propose(&s, k, batch);  k = strategy_find(name)
+ *		if (s.failed) ... s.err says why
  *		for (i = 0; i < n; i++)	   measure s.batch + i * space.np,
  *			search_add(&s, cfg, kind, score, round,
  *			    s.batch_arm[i]);
@@ -32,18 +33,24 @@
  *	search_release(&s);
  *
  * search_add must be given every configuration the batch held, with the
- * arm search_propose credited it to (s.batch_arm[i]: auto's credit is
- * read from there), before the next search_propose; the batch is reused.
+ * arm strategy_propose credited it to (s.batch_arm[i]: auto's credit is
+ * read from there), before the next strategy_propose; the batch is
+ * reused.
  *
- * Ownership: search_init borrows the space (and through it the spec) and
- * the model, which must outlive the search; search_release frees the
- * rest.
+ * Nothing here prints or exits: a bad history record is an error
+ * returned (or, under keep_going, a warning handed to s->warn), and a
+ * strategy that cannot go on sets s->failed and s->err.
+ *
+ * Ownership: search_init borrows the space (and through it the spec),
+ * the table of strategies and the model, which must outlive the search;
+ * search_release frees the rest.
  */
 #ifndef AR_SEARCH_H
 #define AR_SEARCH_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "model.h"
 #include "rng.h"
@@ -68,7 +75,21 @@ struct obs {
 	enum obs_kind kind;
 	long round;		/* -1 when the record has none */
 	int arm;		/* the strategy that proposed it: an index in
-				 * search_strategies, or -1 (from, unknown) */
+				 * s->strategies, or -1 (from, unknown) */
+};
+
+struct search;
+
+/* A strategy: offers configurations until search_room is 0 or it has
+ * nothing more to offer (the framework then fills up at random). */
+typedef void search_fn(struct search *s, struct rng *r);
+
+/* A strategy as the search knows it: what the table of strategy.h
+ * lists, ended by an entry whose name is NULL. */
+struct strategy {
+	const char *name;
+	search_fn *fn;
+	int learns;		/* 0 for grid and random */
 };
 
 /*
@@ -77,6 +98,10 @@ struct obs {
  */
 struct search {
 	struct space *sp;
+	/* The strategies, by index: a record's "strategy" is read as its
+	 * index here (obs.arm), and an arm of auto is run from here. */
+	const struct strategy *strategies;
+	size_t nstrategies;
 	const struct model *model;	/* NULL without -m */
 	uint64_t seed;
 	long round;			/* the round being proposed: may be
@@ -106,36 +131,28 @@ struct search {
 	int arm;			/* the arm offers are credited to */
 
 	/* search_read_history skips a bad record with a warning instead
-	 * of ending the program (--keep-going). */
+	 * of returning an error (--keep-going). */
 	int keep_going;
+	/* Where warnings go: a bad record skipped ("FILE:LINE: what;
+	 * skipped"), a random strategy giving up.  NULL: nowhere. */
+	void (*warn)(const char *msg);
+	/* Set when a strategy could not go on (the space too sparse to
+	 * sample), err saying why: search_room is 0 from then on, and the
+	 * caller reports it as the failure of the run. */
+	int failed;
+	struct ar_err err;
 
 	/* Private: ids of the history and of the batch. */
 	void *priv;
 };
 
-/* A strategy: offers configurations until search_room is 0 or it has
- * nothing more to offer (the framework then fills up at random). */
-typedef void search_fn(struct search *s, struct rng *r);
-
-struct strategy {
-	const char *name;
-	search_fn *fn;
-	int learns;		/* 0 for grid and random */
-};
-
-extern const struct strategy search_strategies[];
-extern const size_t search_nstrategies;
-/* The index of a strategy by name, or -1. */
-int search_strategy(const char *name);
-
-/* The indices of the strategies in search_strategies. */
-enum {
-	SEARCH_GRID, SEARCH_RANDOM, SEARCH_ANNEAL, SEARCH_GA, SEARCH_BO,
-	SEARCH_RL, SEARCH_AUTO
-};
-
+/* table: the strategies (strategy_table), ended by a NULL name. */
 void search_init(struct search *s, struct space *sp,
-    const struct model *model, uint64_t seed, long round);
+    const struct strategy *table, const struct model *model, uint64_t seed,
+    long round);
+
+/* The index of the strategy called name in s->strategies, or -1. */
+int search_arm(const struct search *s, const char *name);
 void search_release(struct search *s);
 
 /*
@@ -146,13 +163,17 @@ void search_add(struct search *s, const space_idx *cfg, enum obs_kind kind,
     double score, long round, int arm);
 
 /*
- * Reads a history file (JSON lines or CSV) of the study into s, skipping
- * records of other studies.  A record of the study must give every
- * parameter one of its values and name no other (the constraints are not
- * checked); bad input ends the program with exit 2 naming the file and
- * line, unless s->keep_going, which skips a bad record with a warning.
+ * Reads a history (JSON lines or CSV) of the study from f, called name in
+ * messages, into s, skipping records of other studies.  A record of the
+ * study must give every parameter one of its values and name no other
+ * (the constraints are not checked).  Returns 0, or -1 at bad input with
+ * err naming the file and line (the caller ends the run with exit 2),
+ * unless s->keep_going, which skips a bad record with a warning; there,
+ * a reader that cannot go on gives the same message again and the
+ * function returns -1 with err->msg empty: it was said already.
  */
-void search_read_history(struct search *s, const char *path);
+int search_read_history(struct search *s, FILE *f, const char *name,
+    struct ar_err *err);
 
 /*
  * How many valid configurations of the space the history holds: those
@@ -165,16 +186,9 @@ size_t search_history_count(struct search *s);
 void search_read_prior(struct search *s);
 
 /*
- * Proposes up to want configurations with strategy number k into
- * s->batch (emptied first).  Returns how many there are: fewer than want
- * only when the space has no more valid configurations to give.
- */
-size_t search_propose(struct search *s, int k, size_t want);
-
-/*
  * Empties the batch and makes room for want configurations credited to
  * arm k (-1: none, as for configurations given with --from).
- * search_propose does this itself; a strategy that hands part of its
+ * strategy_propose does this itself; a strategy that hands part of its
  * batch to another one (auto) sets s->want and s->arm instead.
  */
 void search_begin(struct search *s, size_t want, int k);
@@ -182,7 +196,8 @@ void search_begin(struct search *s, size_t want, int k);
 /*
  * The rng strategy k draws from: seeded from the seed, the round and the
  * strategy, so that each gets its own sequence, the same one whether it
- * runs alone or as an arm of auto.
+ * runs alone or as an arm of auto.  Random's is seeded without k: it
+ * keeps the sequence it drew before there were other strategies.
  */
 void search_rng(const struct search *s, int k, struct rng *r);
 
@@ -233,6 +248,23 @@ size_t search_unseen_neighbours(struct search *s, const space_idx *cfg,
  */
 int search_sample(struct search *s, struct rng *r, space_idx *cfg);
 
+/* Spaces up to this many combinations are listed in memory for sampling. */
+#define SEARCH_LIST_PRODUCT	(1u << 22)
+/* A sparse space is listed anyway when sampling finds little; this caps it. */
+#define SEARCH_LIST_MAX		(1u << 24)
+/* The random draws space_sample makes for one valid configuration. */
+#define SEARCH_SAMPLE_TRIES	1000000
+
+/* How many ids the history holds (every record of the study's). */
+size_t search_nknown(const struct search *s);
+
+/* Hands the message to s->warn, if any. */
+void search_warn(struct search *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Sets s->failed, with the message in s->err. */
+void search_fail(struct search *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /*
  * A cheap surrogate for strategies that screen candidates: an additive
  * model, one effect per value of each parameter, fitted to targets y (one
@@ -280,11 +312,7 @@ void search_surrogate_release(struct search_surrogate *m);
 int search_offer(struct search *s, const space_idx *cfg);
 /* Whether cfg is in the history or the batch already. */
 int search_seen(struct search *s, const space_idx *cfg);
-/* How many more configurations the batch wants. */
+/* How many more configurations the batch wants: 0 once s->failed. */
 size_t search_room(const struct search *s);
-
-/* The strategies, each in its own file (lib/strat_NAME.c). */
-search_fn strat_grid, strat_random, strat_anneal, strat_ga, strat_bo,
-    strat_rl, strat_auto;
 
 #endif

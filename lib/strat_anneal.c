@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "search.h"
+#include "strat.h"
 
 /* Random configurations before the first move. */
 #define ANNEAL_INIT	3

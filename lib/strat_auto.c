@@ -34,10 +34,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "search.h"
+#include "strat.h"
 
-static const int arms[] = { SEARCH_ANNEAL, SEARCH_BO };
-#define NARMS		(sizeof(arms) / sizeof(arms[0]))
+/* The arms, by name: each is run from the table of the search
+ * (s->strategies), as strategy_propose runs a strategy. */
+static const char *const arm_names[] = { "anneal", "bo" };
+#define NARMS		(sizeof(arm_names) / sizeof(arm_names[0]))
 /* The records of an arm that its credit looks back on. */
 #define AUTO_WINDOW	24
 /* The power on the share of the history a record beats. */
@@ -48,14 +50,16 @@ static const int arms[] = { SEARCH_ANNEAL, SEARCH_BO };
 #define AUTO_FLOOR	0.5
 /*
  * The most slots of one batch an arm is dealt; the rest of a larger
- * batch is drawn at random (by search_propose).  A batch is measured in parallel, so a
- * strategy learns nothing between its slots, and choosing thousands of
- * configurations by a model costs more than it could ever save (bo's
- * batch selection grows with the square of the batch).
+ * batch is drawn at random (by strategy_propose).  A batch is measured
+ * in parallel, so a strategy learns nothing between its slots, and
+ * choosing thousands of configurations by a model costs more than it
+ * could ever save (bo's batch selection grows with the square of the
+ * batch).
  */
 #define AUTO_ARM_MAX	256
 
 struct arm {
+	int k;				/* its index in s->strategies */
 	double reward[AUTO_WINDOW];	/* a ring, the last AUTO_WINDOW */
 	size_t n;			/* rewards seen, all told */
 	double credit;
@@ -87,12 +91,12 @@ below(const double *v, size_t n, double x)
 }
 
 static int
-arm_slot(int k)
+arm_slot(const struct arm *arm, int k)
 {
 	size_t a;
 
 	for (a = 0; a < NARMS; a++)
-		if (arms[a] == k)
+		if (k >= 0 && arm[a].k == k)
 			return (int)a;
 	return -1;
 }
@@ -122,7 +126,7 @@ credit(const struct search *s, struct arm *arm)
 			;
 		for (k = i; k < j; k++) {
 			const struct obs *o = &s->obs[k];
-			int sl = arm_slot(o->arm);
+			int sl = arm_slot(arm, o->arm);
 
 			if (sl < 0 || o->kind == OBS_OTHER)
 				continue;
@@ -184,6 +188,8 @@ strat_auto(struct search *s, struct rng *r)
 
 	(void)r;
 	memset(arm, 0, sizeof(arm));
+	for (a = 0; a < NARMS; a++)
+		arm[a].k = search_arm(s, arm_names[a]);
 	credit(s, arm);
 	for (a = 0; a < NARMS; a++)
 		total += arm[a].n < AUTO_WINDOW ? arm[a].n : AUTO_WINDOW;
@@ -215,15 +221,15 @@ strat_auto(struct search *s, struct rng *r)
 	}
 	/* Each arm offers its share in turn, from its own rng; what one
 	 * cannot offer passes to the next, and what none could is drawn at
-	 * random by search_propose. */
+	 * random by strategy_propose. */
 	for (a = 0; a < NARMS; a++) {
-		if (arm[a].slots == 0)
+		if (arm[a].slots == 0 || arm[a].k < 0)
 			continue;
 		target += arm[a].slots;
 		s->want = target;
-		s->arm = arms[a];
-		search_rng(s, arms[a], &ar);
-		search_strategies[arms[a]].fn(s, &ar);
+		s->arm = arm[a].k;
+		search_rng(s, arm[a].k, &ar);
+		s->strategies[arm[a].k].fn(s, &ar);
 	}
 	s->want = want;
 	s->arm = self;

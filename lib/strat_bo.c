@@ -84,7 +84,7 @@
 
 #include "gp.h"
 #include "hash.h"
-#include "search.h"
+#include "strat.h"
 
 /* The sizes; the comment at the top says what each is for. */
 #define BO_NGP		300	/* records the process sees */

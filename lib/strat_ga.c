@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "search.h"
+#include "strat.h"
 
 /* Random configurations before the first generation. */
 #define GA_INIT		8

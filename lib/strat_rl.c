@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "search.h"
+#include "strat.h"
 
 #define RL_FLOOR	0.1
 #define RL_TRIES	64

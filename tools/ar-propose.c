@@ -17,6 +17,7 @@
 #include "search.h"
 #include "space.h"
 #include "spec.h"
+#include "strategy.h"
 #include "util.h"
 
 static const char synopsis[] =
@@ -85,7 +86,7 @@ emit(struct out *o, const space_idx *cfg, int arm)
 	json_object_set_new(rec, "id", json_string(id));
 	json_object_set_new(rec, "round", json_integer(s->round));
 	json_object_set_new(rec, "strategy", json_string(arm < 0 ? "from" :
-	    search_strategies[arm].name));
+	    strategy_table[arm].name));
 	json_object_set_new(rec, "params", space_params_json(s->sp, cfg));
 	if (rec_write(o->w, rec, &err) != 0) {
 		if (errno == EPIPE)
@@ -194,6 +195,32 @@ load_model(const char *path, const struct spec *spec, struct model *m)
 }
 
 /*
+ * The histories of -H into s; a bad record ends the run with exit 2
+ * (under --keep-going, once it was warned about and the reader cannot
+ * go on).
+ */
+static void
+read_histories(struct search *s, const struct opts *op)
+{
+	struct ar_err err;
+	size_t i;
+	FILE *f;
+	int rc;
+
+	s->keep_going = op->keep;
+	s->warn = cli_warn;
+	for (i = 0; i < op->nhists; i++) {
+		f = cli_open_input(op->hists[i]);
+		rc = search_read_history(s, f, ar_fname(op->hists[i]), &err);
+		if (rc != 0 && err.msg[0] != '\0')
+			ar_die(AR_EXIT_USAGE, "%s", err.msg);
+		if (rc != 0)
+			exit(AR_EXIT_USAGE);	/* said already */
+		cli_close_input(f);
+	}
+}
+
+/*
  * --count: the valid configurations, less those the history holds, so
  * that with -H it says how many more there are to propose.
  */
@@ -202,13 +229,10 @@ count(struct space *sp, const struct opts *op)
 {
 	uint64_t n = space_count(sp, 1);
 	struct search s;
-	size_t i;
 
 	if (op->nhists > 0) {
-		search_init(&s, sp, NULL, 0, 0);
-		s.keep_going = op->keep;
-		for (i = 0; i < op->nhists; i++)
-			search_read_history(&s, op->hists[i]);
+		search_init(&s, sp, strategy_table, NULL, 0, 0);
+		read_histories(&s, op);
 		n -= search_history_count(&s);
 		search_release(&s);
 	}
@@ -238,10 +262,8 @@ propose(const struct opts *op)
 		goto out;
 	}
 	model = load_model(op->model, &spec, &mbuf);
-	search_init(&s, &space, model, op->seed, 0);
-	s.keep_going = op->keep;
-	for (i = 0; i < op->nhists; i++)
-		search_read_history(&s, op->hists[i]);
+	search_init(&s, &space, strategy_table, model, op->seed, 0);
+	read_histories(&s, op);
 	search_read_prior(&s);
 	/* Each round draws its own sequence, so that a loop that keeps the
 	 * seed does not walk through the draws of the rounds before it;
@@ -251,8 +273,11 @@ propose(const struct opts *op)
 	o.s = &s;
 	if (op->from != NULL)
 		propose_from(&o, op->from);
-	else
-		search_propose(&s, op->strategy, (size_t)op->number);
+	else {
+		strategy_propose(&s, op->strategy, (size_t)op->number);
+		if (s.failed)
+			ar_die(AR_EXIT_FAIL, "%s", s.err.msg);
+	}
 
 	cols = csv_columns(&spec);
 	o.w = rec_writer_new(STDOUT_FILENO, op->csv ? REC_CSV : REC_JSONL,
@@ -304,7 +329,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts op = { .number = 10, .round = -1,
-	    .strategy = SEARCH_AUTO };
+	    .strategy = STRATEGY_AUTO };
 	size_t i, nstdin;
 	int ch, status;
 
@@ -354,7 +379,7 @@ main(int argc, char *argv[])
 			op.study = optarg;
 			break;
 		case 't':
-			op.strategy = search_strategy(optarg);
+			op.strategy = strategy_find(optarg);
 			if (op.strategy < 0)
 				cli_bad_usage(synopsis, "unknown strategy '%s' "
 				    "(grid, random, anneal, ga, bo, rl or auto)",

@@ -13,6 +13,7 @@
 #include "search.h"
 #include "space.h"
 #include "spec.h"
+#include "strategy.h"
 
 #define PI 3.14159265358979323846
 
@@ -340,10 +341,10 @@ evals_to_optimum(struct space *sp, int k, uint64_t seed, size_t batch,
 	long round;
 	int found = 0;
 
-	search_init(&s, sp, NULL, seed, 1);
+	search_init(&s, sp, strategy_table, NULL, seed, 1);
 	for (round = 1; !found && n < max; round++) {
 		s.round = round;
-		got = search_propose(&s, k, batch);
+		got = strategy_propose(&s, k, batch);
 		if (got == 0)
 			break;
 		for (i = 0; i < got; i++) {
@@ -372,8 +373,8 @@ test_bo_finds_the_optimum_sooner(void)
 
 	load(&spec, &sp, small);
 	for (seed = 1; seed <= 3; seed++) {
-		nb = evals_to_optimum(&sp, SEARCH_BO, seed, 4, 400, NULL);
-		nr = evals_to_optimum(&sp, SEARCH_RANDOM, seed, 4, 400, NULL);
+		nb = evals_to_optimum(&sp, STRATEGY_BO, seed, 4, 400, NULL);
+		nr = evals_to_optimum(&sp, STRATEGY_RANDOM, seed, 4, 400, NULL);
 		printf("test_bo: seed %zu: optimum after %zu evaluations with "
 		    "bo, %zu%s with random\n", seed, nb, nr,
 		    nr >= 400 ? " (not found)" : "");
@@ -406,10 +407,10 @@ failures(struct space *sp, int k, uint64_t seed)
 	size_t n, i, nfail = 0;
 	const space_idx *c;
 
-	search_init(&s, sp, NULL, seed, 1);
+	search_init(&s, sp, strategy_table, NULL, seed, 1);
 	for (n = 0; n < 48; n += 4) {
 		s.round = (long)n / 4 + 1;
-		CHECK_INT(search_propose(&s, k, 4), 4);
+		CHECK_INT(strategy_propose(&s, k, 4), 4);
 		for (i = 0; i < 4; i++) {
 			c = s.batch + i * sp->np;
 			if (!fail_a6(sp, c)) {
@@ -435,8 +436,8 @@ test_bo_learns_from_failures(void)
 
 	load(&spec, &sp, small);
 	for (seed = 1; seed <= 3; seed++) {
-		fb += failures(&sp, SEARCH_BO, seed);
-		fr += failures(&sp, SEARCH_RANDOM, seed);
+		fb += failures(&sp, STRATEGY_BO, seed);
+		fr += failures(&sp, STRATEGY_RANDOM, seed);
 	}
 	printf("test_bo: failures proposed past the initial design: bo %zu, "
 	    "random %zu\n", fb, fr);
@@ -458,10 +459,10 @@ test_bo_is_deterministic(void)
 
 	load(&spec, &sp, small);
 	for (run = 0; run < 2; run++) {
-		search_init(&s, &sp, NULL, 42, 1);
+		search_init(&s, &sp, strategy_table, NULL, 42, 1);
 		for (round = 0; round < 3; round++) {
 			s.round = (long)round + 1;
-			CHECK_INT(search_propose(&s, SEARCH_BO, 8), 8);
+			CHECK_INT(strategy_propose(&s, STRATEGY_BO, 8), 8);
 			if (run == 0)
 				memcpy(first[round], s.batch,
 				    sizeof(first[round]));
@@ -471,7 +472,7 @@ test_bo_is_deterministic(void)
 			for (i = 0; i < 8; i++)
 				search_add(&s, s.batch + i * 3, OBS_OK,
 				    -bowl(&sp, s.batch + i * 3), s.round,
-				    SEARCH_BO);
+				    STRATEGY_BO);
 		}
 		search_release(&s);
 	}
@@ -491,7 +492,7 @@ test_bo_starts_from_the_prior(void)
 	size_t i;
 
 	load(&spec, &sp, small);
-	search_init(&s, &sp, NULL, 1, 1);
+	search_init(&s, &sp, strategy_table, NULL, 1, 1);
 	s.prior = ecalloc(3, sizeof(*s.prior));
 	s.nprior = 3;
 	for (i = 0; i < 3; i++) {
@@ -502,7 +503,7 @@ test_bo_starts_from_the_prior(void)
 		s.prior[i].round = -1;
 		s.prior[i].arm = -1;
 	}
-	CHECK_INT(search_propose(&s, SEARCH_BO, 4), 4);
+	CHECK_INT(strategy_propose(&s, STRATEGY_BO, 4), 4);
 	CHECK(memcmp(s.batch, pts[0], sizeof(pts[0])) == 0);
 	CHECK(memcmp(s.batch + 3, pts[2], sizeof(pts[2])) == 0);
 	for (i = 2; i < 4; i++)
@@ -538,10 +539,10 @@ best_after(struct space *sp, int k, uint64_t seed, size_t rounds)
 	size_t i, r;
 	double t, best = HUGE_VAL;
 
-	search_init(&s, sp, NULL, seed, 1);
+	search_init(&s, sp, strategy_table, NULL, seed, 1);
 	for (r = 0; r < rounds; r++) {
 		s.round = (long)r + 1;
-		search_propose(&s, k, 8);
+		strategy_propose(&s, k, 8);
 		for (i = 0; i < s.nbatch; i++) {
 			t = bowl_n(sp, s.batch + i * sp->np);
 			best = t < best ? t : best;
@@ -575,8 +576,8 @@ test_bo_large_spaces(void)
 		buf_add(&b, "", 1);
 		load(&spec, &sp, b.buf);
 		b.len = 0;
-		tb = best_after(&sp, SEARCH_BO, 7, 8);
-		tr = best_after(&sp, SEARCH_RANDOM, 7, 8);
+		tb = best_after(&sp, STRATEGY_BO, 7, 8);
+		tr = best_after(&sp, STRATEGY_RANDOM, 7, 8);
 		printf("test_bo: 30^%zu configurations, best after 64: bo "
 		    "%.4f, random %.4f (optimum 1)\n", np, tb, tr);
 		CHECK(tb < 1.02);

@@ -13,10 +13,22 @@
 #include "hash.h"
 #include "search.h"
 #include "spec.h"
+#include "strategy.h"
 
 static char dir[] = "/tmp/test_search.XXXXXX";
 
 #include "study.h"
+
+static void
+read_history(struct search *s, const char *path)
+{
+	struct ar_err err;
+	FILE *f = fopen(path, "r");
+
+	CHECK(f != NULL);
+	CHECK_INT(search_read_history(s, f, path, &err), 0);
+	fclose(f);
+}
 
 /* 18 valid configurations of 32 (as tests/fixtures/small). */
 static const char small[] =
@@ -55,16 +67,16 @@ test_registry(void)
 	    "ga", "bo", "rl", "auto" };
 	size_t k;
 
-	CHECK_INT(search_nstrategies, 7);
+	CHECK_INT(strategy_count, 7);
 	for (k = 0; k < 7; k++) {
-		CHECK_STR(search_strategies[k].name, names[k]);
-		CHECK_INT(search_strategy(names[k]), k);
+		CHECK_STR(strategy_table[k].name, names[k]);
+		CHECK_INT(strategy_find(names[k]), k);
 	}
-	CHECK_INT(search_strategy("magic"), -1);
-	CHECK_INT(search_strategy(""), -1);
-	CHECK(!search_strategies[SEARCH_GRID].learns);
-	CHECK(!search_strategies[SEARCH_RANDOM].learns);
-	CHECK(search_strategies[SEARCH_ANNEAL].learns);
+	CHECK_INT(strategy_find("magic"), -1);
+	CHECK_INT(strategy_find(""), -1);
+	CHECK(!strategy_table[STRATEGY_GRID].learns);
+	CHECK(!strategy_table[STRATEGY_RANDOM].learns);
+	CHECK(strategy_table[STRATEGY_ANNEAL].learns);
 }
 
 static void
@@ -76,11 +88,11 @@ test_offer(void)
 	space_idx c[3];
 
 	load(&s, &sp, small);
-	search_init(&se, &sp, NULL, 1, 1);
+	search_init(&se, &sp, strategy_table, NULL, 1, 1);
 	c[0] = 0, c[1] = 0, c[2] = 0;		/* A=1 B=1 C=x */
-	search_add(&se, c, OBS_OK, -1.0, 1, SEARCH_RANDOM);
+	search_add(&se, c, OBS_OK, -1.0, 1, STRATEGY_RANDOM);
 	CHECK(search_seen(&se, c));
-	search_begin(&se, 2, SEARCH_ANNEAL);
+	search_begin(&se, 2, STRATEGY_ANNEAL);
 	CHECK_INT(search_room(&se), 2);
 	CHECK_INT(search_offer(&se, c), 0);	/* in the history */
 	c[0] = 3, c[1] = 3;			/* A=4 B=8: 32 > 8 */
@@ -90,7 +102,7 @@ test_offer(void)
 	CHECK_INT(search_offer(&se, c), 1);
 	CHECK(search_seen(&se, c));
 	CHECK_INT(search_offer(&se, c), 0);	/* in the batch */
-	CHECK_INT(se.batch_arm[0], SEARCH_ANNEAL);
+	CHECK_INT(se.batch_arm[0], STRATEGY_ANNEAL);
 	c[2] = 0;
 	CHECK_INT(search_offer(&se, c), 1);
 	CHECK_INT(search_room(&se), 0);
@@ -121,7 +133,7 @@ test_quality(void)
 	double q[6];
 
 	load(&s, &sp, small);
-	search_init(&se, &sp, NULL, 0, 1);
+	search_init(&se, &sp, strategy_table, NULL, 0, 1);
 	search_add(&se, c, OBS_OK, -3.0, 1, -1);
 	search_add(&se, c, OBS_FAILED, NAN, 1, -1);
 	search_add(&se, c, OBS_OK, -1.0, 1, -1);
@@ -138,7 +150,7 @@ test_quality(void)
 	CHECK(isnan(q[3]));
 	search_release(&se);
 
-	search_init(&se, &sp, NULL, 0, 1);
+	search_init(&se, &sp, strategy_table, NULL, 0, 1);
 	search_add(&se, c, OBS_OK, 5.0, 1, -1);
 	CHECK_INT(search_quality(&se, q), 1);
 	CHECK_DBL(q[0], 1.0, 0);
@@ -178,26 +190,26 @@ test_read_history(void)
 	    "{\"study\":\"small\",\"params\":{\"A\":1,\"B\":8,\"C\":\"x\"},"
 	    "\"strategy\":\"bo\"}\n");
 	snprintf(path, sizeof(path), "%s/h.jsonl", dir);
-	search_init(&se, &sp, NULL, 0, 0);
-	search_read_history(&se, path);
+	search_init(&se, &sp, strategy_table, NULL, 0, 0);
+	read_history(&se, path);
 	/* The other study's record and the one that breaks a constraint
 	 * (added since it was measured, say) are not observations. */
 	CHECK_INT(se.nobs, 4);
 	CHECK_INT(se.maxround, 4);
 	CHECK_INT(se.obs[0].kind, OBS_OK);
 	CHECK_DBL(se.obs[0].score, -2.5, 0);
-	CHECK_INT(se.obs[0].arm, SEARCH_ANNEAL);
+	CHECK_INT(se.obs[0].arm, STRATEGY_ANNEAL);
 	CHECK_INT(se.obs[0].round, 3);
 	CHECK_INT(se.obs[1].kind, OBS_FAILED);
 	CHECK(isnan(se.obs[1].score));
-	CHECK_INT(se.obs[1].arm, SEARCH_GA);
+	CHECK_INT(se.obs[1].arm, STRATEGY_GA);
 	CHECK_INT(se.obs[1].cfg[0], 1);
 	CHECK_INT(se.obs[1].cfg[2], 1);
 	CHECK_INT(se.obs[2].kind, OBS_OTHER);	/* ok, but no score */
 	CHECK_INT(se.obs[2].arm, -1);
 	CHECK_INT(se.obs[3].kind, OBS_OTHER);	/* not measured */
 	CHECK_INT(se.obs[3].round, -1);
-	CHECK_INT(se.obs[3].arm, SEARCH_BO);
+	CHECK_INT(se.obs[3].arm, STRATEGY_BO);
 	/* A record without an id is known by its params. */
 	CHECK(search_seen(&se, c));
 	c[0] = 0, c[1] = 1, c[2] = 0;		/* A=1 B=2: other study */
@@ -211,11 +223,11 @@ test_read_history(void)
 	    "other,00000000000000bb,9,,ok,1,1,2,x\n"
 	    ",,4,ga,crash,,2,2,y\n");
 	snprintf(path, sizeof(path), "%s/h.csv", dir);
-	search_init(&se, &sp, NULL, 0, 0);
-	search_read_history(&se, path);
+	search_init(&se, &sp, strategy_table, NULL, 0, 0);
+	read_history(&se, path);
 	CHECK_INT(se.nobs, 2);
 	CHECK_INT(se.maxround, 4);
-	CHECK_INT(se.obs[0].arm, SEARCH_ANNEAL);
+	CHECK_INT(se.obs[0].arm, STRATEGY_ANNEAL);
 	CHECK_DBL(se.obs[0].score, -2.5, 0);
 	CHECK_INT(se.obs[1].kind, OBS_FAILED);
 	c[0] = 1, c[1] = 1, c[2] = 1;
@@ -233,7 +245,7 @@ test_read_history(void)
 	    "params", "A", 4, "B", 8, "C", "x", "q", 0.9,
 	    "params", "A", 1, "B", 8, "C", "x", "q",
 	    "params", "A", 1, "B", 1, "C", "x", "q", 0.0));
-	search_init(&se, &sp, &m, 0, 0);
+	search_init(&se, &sp, strategy_table, &m, 0, 0);
 	search_read_prior(&se);
 	CHECK_INT(se.nprior, 3);
 	CHECK_INT(se.prior[0].kind, OBS_OK);
@@ -242,9 +254,9 @@ test_read_history(void)
 	CHECK_INT(se.prior[1].kind, OBS_FAILED);
 	CHECK_DBL(se.prior[2].score, 0.0, 0);
 	/* A warm start proposes the prior's best first. */
-	CHECK_INT(search_propose(&se, SEARCH_ANNEAL, 1), 1);
+	CHECK_INT(strategy_propose(&se, STRATEGY_ANNEAL, 1), 1);
 	CHECK(memcmp(se.batch, se.prior[0].cfg, 3 * sizeof(space_idx)) == 0);
-	CHECK_INT(search_propose(&se, SEARCH_GA, 1), 1);
+	CHECK_INT(strategy_propose(&se, STRATEGY_GA, 1), 1);
 	CHECK(memcmp(se.batch, se.prior[0].cfg, 3 * sizeof(space_idx)) == 0);
 	search_release(&se);
 	model_release(&m);
@@ -268,12 +280,12 @@ test_exhaust(void)
 	size_t k, i, n, total, rounds;
 
 	load(&s, &sp, small);
-	for (k = 0; k < search_nstrategies; k++) {
-		search_init(&se, &sp, NULL, 3, 1);
+	for (k = 0; k < strategy_count; k++) {
+		search_init(&se, &sp, strategy_table, NULL, 3, 1);
 		total = 0;
 		for (rounds = 1; rounds < 20; rounds++) {
 			se.round = (long)rounds;
-			n = search_propose(&se, (int)k, 4);
+			n = strategy_propose(&se, (int)k, 4);
 			for (i = 0; i < n; i++) {
 				space_idx *c = se.batch + i * sp.np;
 
@@ -292,9 +304,9 @@ test_exhaust(void)
 		}
 		if (total != 18)
 			fprintf(stderr, "strategy %s gave %zu\n",
-			    search_strategies[k].name, total);
+			    strategy_table[k].name, total);
 		CHECK_INT(total, 18);
-		CHECK_INT(search_propose(&se, (int)k, 4), 0);
+		CHECK_INT(strategy_propose(&se, (int)k, 4), 0);
 		search_release(&se);
 		idset_release(&ids);
 		memset(&ids, 0, sizeof(ids));
@@ -314,10 +326,10 @@ run_loop(struct space *sp, int k, uint64_t seed, size_t budget,
 	size_t used = 0, i, n;
 	long round;
 
-	search_init(&se, sp, NULL, seed, 1);
+	search_init(&se, sp, strategy_table, NULL, seed, 1);
 	for (round = 1; used < budget; round++) {
 		se.round = round;
-		n = search_propose(&se, k, budget - used < 8 ? budget - used :
+		n = strategy_propose(&se, k, budget - used < 8 ? budget - used :
 		    8);
 		if (n == 0)
 			break;
@@ -349,8 +361,8 @@ run_loop(struct space *sp, int k, uint64_t seed, size_t budget,
 static void
 test_finds_optimum(void)
 {
-	static const int ks[] = { SEARCH_ANNEAL, SEARCH_GA, SEARCH_AUTO,
-	    SEARCH_RANDOM };
+	static const int ks[] = { STRATEGY_ANNEAL, STRATEGY_GA, STRATEGY_AUTO,
+	    STRATEGY_RANDOM };
 	struct spec s;
 	struct space sp;
 	size_t j, found;
@@ -363,8 +375,8 @@ test_finds_optimum(void)
 		for (seed = 0; seed < 10; seed++)
 			found += run_loop(&sp, ks[j], seed, 100, 0, NULL) == 0;
 		fprintf(stderr, "%s: optimum found for %zu of 10 seeds\n",
-		    search_strategies[ks[j]].name, found);
-		if (ks[j] == SEARCH_RANDOM)
+		    strategy_table[ks[j]].name, found);
+		if (ks[j] == STRATEGY_RANDOM)
 			CHECK(found <= 2);
 		else
 			CHECK(found >= 8);
@@ -382,7 +394,7 @@ test_finds_optimum(void)
 static void
 test_failures_steer(void)
 {
-	static const int ks[] = { SEARCH_ANNEAL, SEARCH_GA, SEARCH_AUTO };
+	static const int ks[] = { STRATEGY_ANNEAL, STRATEGY_GA, STRATEGY_AUTO };
 	struct spec s;
 	struct space sp;
 	size_t j, fails;
@@ -394,12 +406,12 @@ test_failures_steer(void)
 		for (seed = 0; seed < 5; seed++)
 			run_loop(&sp, ks[j], seed, 100, 8, &fails);
 		fprintf(stderr, "%s: %zu of 250 late proposals failed\n",
-		    search_strategies[ks[j]].name, fails);
+		    strategy_table[ks[j]].name, fails);
 		CHECK(fails < 25);
 	}
 	fails = 0;
 	for (seed = 0; seed < 5; seed++)
-		run_loop(&sp, SEARCH_RANDOM, seed, 100, 8, &fails);
+		run_loop(&sp, STRATEGY_RANDOM, seed, 100, 8, &fails);
 	CHECK(fails > 25);
 	space_release(&sp);
 	spec_release(&s);
@@ -417,35 +429,35 @@ test_deterministic(void)
 	space_idx c[4];
 
 	load(&s, &sp, big);
-	for (k = 0; k < search_nstrategies; k++) {
+	for (k = 0; k < strategy_count; k++) {
 		int same, other;
 
-		search_init(&a, &sp, NULL, 5, 3);
-		search_init(&b, &sp, NULL, 5, 3);
+		search_init(&a, &sp, strategy_table, NULL, 5, 3);
+		search_init(&b, &sp, strategy_table, NULL, 5, 3);
 		for (i = 0; i < 30; i++) {
 			c[0] = (space_idx)(i % 8), c[1] = (space_idx)(i % 7);
 			c[2] = (space_idx)(i % 10), c[3] = (space_idx)(i / 3);
 			search_add(&a, c, i % 5 ? OBS_OK : OBS_FAILED,
-			    bowl(&sp, c), 1 + (long)i / 8, SEARCH_RANDOM);
+			    bowl(&sp, c), 1 + (long)i / 8, STRATEGY_RANDOM);
 			search_add(&b, c, i % 5 ? OBS_OK : OBS_FAILED,
-			    bowl(&sp, c), 1 + (long)i / 8, SEARCH_RANDOM);
+			    bowl(&sp, c), 1 + (long)i / 8, STRATEGY_RANDOM);
 		}
-		n = search_propose(&a, (int)k, 8);
+		n = strategy_propose(&a, (int)k, 8);
 		CHECK_INT(n, 8);
-		CHECK_INT(search_propose(&b, (int)k, 8), 8);
+		CHECK_INT(strategy_propose(&b, (int)k, 8), 8);
 		same = memcmp(a.batch, b.batch, n * sp.np *
 		    sizeof(space_idx)) == 0 && memcmp(a.batch_arm,
 		    b.batch_arm, n * sizeof(int)) == 0;
 		CHECK(same);
 		b.seed = 6;
-		CHECK_INT(search_propose(&b, (int)k, 8), 8);
+		CHECK_INT(strategy_propose(&b, (int)k, 8), 8);
 		other = memcmp(a.batch, b.batch, n * sp.np *
 		    sizeof(space_idx)) != 0;
 		/* grid draws nothing at random, and bo's choice may
 		 * well be the surrogate's alone. */
-		if (k == SEARCH_GRID)
+		if (k == STRATEGY_GRID)
 			CHECK(!other);
-		else if (k != SEARCH_BO)
+		else if (k != STRATEGY_BO)
 			CHECK(other);
 		search_release(&a);
 		search_release(&b);
@@ -470,50 +482,50 @@ test_auto_shares(void)
 	long r;
 
 	load(&s, &sp, big);
-	search_init(&se, &sp, NULL, 1, 1);
-	n = search_propose(&se, SEARCH_AUTO, 10);
+	search_init(&se, &sp, strategy_table, NULL, 1, 1);
+	n = strategy_propose(&se, STRATEGY_AUTO, 10);
 	CHECK_INT(n, 10);
 	for (i = 0; i < n; i++)
 		per[se.batch_arm[i]]++;
 	/* Both arms had their share of a fresh start, and no other. */
-	CHECK_INT(per[SEARCH_ANNEAL] + per[SEARCH_BO], 10);
-	CHECK(per[SEARCH_ANNEAL] >= 2 && per[SEARCH_BO] >= 2);
+	CHECK_INT(per[STRATEGY_ANNEAL] + per[STRATEGY_BO], 10);
+	CHECK(per[STRATEGY_ANNEAL] >= 2 && per[STRATEGY_BO] >= 2);
 
 	/* A huge batch: no arm takes more than 256 of it; the rest is
 	 * random's. */
-	n = search_propose(&se, SEARCH_AUTO, 2000);
+	n = strategy_propose(&se, STRATEGY_AUTO, 2000);
 	CHECK_INT(n, 2000);
 	memset(per, 0, sizeof(per));
 	for (i = 0; i < n; i++)
 		per[se.batch_arm[i]]++;
-	CHECK(per[SEARCH_ANNEAL] <= 256 && per[SEARCH_BO] <= 256);
-	CHECK_INT(per[SEARCH_RANDOM], 2000 - per[SEARCH_ANNEAL] -
-	    per[SEARCH_BO]);
-	CHECK(per[SEARCH_RANDOM] >= 2000 - 2 * 256);
+	CHECK(per[STRATEGY_ANNEAL] <= 256 && per[STRATEGY_BO] <= 256);
+	CHECK_INT(per[STRATEGY_RANDOM], 2000 - per[STRATEGY_ANNEAL] -
+	    per[STRATEGY_BO]);
+	CHECK(per[STRATEGY_RANDOM] >= 2000 - 2 * 256);
 
 	/* A history in which bo's records keep setting new bests and
 	 * anneal's are the worst; ga's, which auto does not deal, are
 	 * not credited to anyone. */
 	for (r = 1; r <= 8; r++)
 		for (i = 0; i < 3; i++) {
-			static const int arm[] = { SEARCH_ANNEAL, SEARCH_BO,
-			    SEARCH_GA };
+			static const int arm[] = { STRATEGY_ANNEAL, STRATEGY_BO,
+			    STRATEGY_GA };
 
 			c[0] = (space_idx)r, c[1] = (space_idx)i, c[2] = 0;
 			c[3] = 0;
-			search_add(&se, c, OBS_OK, arm[i] == SEARCH_BO ?
+			search_add(&se, c, OBS_OK, arm[i] == STRATEGY_BO ?
 			    (double)r : -(double)(100 * r + i), r, arm[i]);
 		}
 	se.round = 9;
 	memset(per, 0, sizeof(per));
-	n = search_propose(&se, SEARCH_AUTO, 16);
+	n = strategy_propose(&se, STRATEGY_AUTO, 16);
 	CHECK_INT(n, 16);
 	for (i = 0; i < n; i++)
 		per[se.batch_arm[i]]++;
-	CHECK(per[SEARCH_BO] >= 10);
+	CHECK(per[STRATEGY_BO] >= 10);
 	/* anneal keeps its fixed share, a quarter of the batch. */
-	CHECK(per[SEARCH_ANNEAL] >= 4 && per[SEARCH_ANNEAL] < per[SEARCH_BO]);
-	CHECK_INT(per[SEARCH_ANNEAL] + per[SEARCH_BO], 16);
+	CHECK(per[STRATEGY_ANNEAL] >= 4 && per[STRATEGY_ANNEAL] < per[STRATEGY_BO]);
+	CHECK_INT(per[STRATEGY_ANNEAL] + per[STRATEGY_BO], 16);
 	search_release(&se);
 	space_release(&sp);
 	spec_release(&s);

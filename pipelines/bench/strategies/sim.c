@@ -4,7 +4,7 @@
  * programs do, through the same library code: the budget of the round
  * (EVALS and SECONDS as tune.mk counts them), the proposals of
  * ar-propose (search_init, the history in order, the model's prior,
- * search_propose with the same seed and round), the measurement of
+ * strategy_propose with the same seed and round), the measurement of
  * ar-bench's replay backend (replay_lookup), the score of ar-score
  * (metric_score_json) and the model of ar-learn (model_learn per record,
  * the model handed to the next round as ar-propose would read it from its
@@ -51,6 +51,7 @@
 #include "search.h"
 #include "space.h"
 #include "spec.h"
+#include "strategy.h"
 #include "util.h"
 
 static const char synopsis[] =
@@ -155,7 +156,7 @@ measure(struct bench *b, struct space *sp, const space_idx *cfg, long round,
 	json_object_set_new(rec, "id", json_string(id));
 	json_object_set_new(rec, "round", json_integer(round));
 	json_object_set_new(rec, "strategy",
-	    json_string(search_strategies[arm].name));
+	    json_string(strategy_table[arm].name));
 	json_object_set_new(rec, "params", space_params_json(sp, cfg));
 	json_object_set_new(rec, "status", json_string(hit->status));
 	if (strcmp(hit->status, "ok") == 0) {
@@ -265,7 +266,8 @@ simulate(struct bench *b, uint64_t seed, struct run *rn)
 		if (space_init(&sp, &b->spec, &err) != 0)
 			bad(err.msg);
 		hand_over(b, &live, &seen);
-		search_init(&s, &sp, &seen, seed, 0);
+		search_init(&s, &sp, strategy_table, &seen, seed, 0);
+		s.warn = cli_warn;
 		for (i = 0; i < rn->n; i++) {
 			json_t *rec = rn->recs[i], *sc = json_object_get(rec,
 			    "score");
@@ -278,11 +280,13 @@ simulate(struct bench *b, uint64_t seed, struct run *rn)
 			    json_string_value(json_object_get(rec, "status")),
 			    json_is_number(sc), v), v,
 			    (long)json_integer_value(json_object_get(rec,
-			    "round")), search_strategy(arm));
+			    "round")), strategy_find(arm));
 		}
 		search_read_prior(&s);
 		s.round = round;
-		got = search_propose(&s, op->strategy, (size_t)want);
+		got = strategy_propose(&s, op->strategy, (size_t)want);
+		if (s.failed)
+			ar_die(AR_EXIT_FAIL, "%s", s.err.msg);
 		/* ar-bench, ar-score, then ar-learn over the round. */
 		for (i = 0; i < got; i++) {
 			const space_idx *cfg = s.batch + i * sp.np;
@@ -381,7 +385,7 @@ report(const struct bench *b, uint64_t seed, const struct run *rn)
 	json_object_set_new(out, "dataset", json_string(b->dataset));
 	json_object_set_new(out, "study", json_string(b->spec.name));
 	json_object_set_new(out, "strategy",
-	    json_string(search_strategies[op->strategy].name));
+	    json_string(strategy_table[op->strategy].name));
 	json_object_set_new(out, "seed", json_integer((json_int_t)seed));
 	json_object_set_new(out, "prior", op->prior ? json_string(op->prior) :
 	    json_null());
@@ -502,7 +506,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts op = { .evals = 400, .batch = 8,
-	    .strategy = SEARCH_AUTO };
+	    .strategy = STRATEGY_AUTO };
 	struct bench b;
 	struct run rn;
 	FILE *hf = NULL;
@@ -560,7 +564,7 @@ main(int argc, char *argv[])
 			op.study = optarg;
 			break;
 		case 't':
-			if ((op.strategy = search_strategy(optarg)) < 0)
+			if ((op.strategy = strategy_find(optarg)) < 0)
 				cli_bad_usage(synopsis, "unknown strategy '%s'",
 				    optarg);
 			break;
