@@ -10,8 +10,8 @@
 #include "cli.h"
 #include "jsonw.h"
 #include "metric.h"
+#include "history.h"
 #include "model.h"
-#include "rec.h"
 #include "space.h"
 #include "spec.h"
 #include "util.h"
@@ -49,7 +49,6 @@ struct learn {
 	struct model m;
 	int improved;		/* this run's records set a new best */
 	char last[2048];	/* the last bad record's message */
-	struct ar_buf tmp;
 };
 
 /*
@@ -71,210 +70,109 @@ bad_record(struct learn *l, const char *msg)
 }
 
 static void
-bad_at(struct learn *l, struct rec_reader *r, const char *msg)
+bad_at(struct learn *l, struct history *h, const char *msg)
 {
 	char line[sizeof(l->last)];
 
-	snprintf(line, sizeof(line), "%s:%zu: %s", rec_reader_name(r),
-	    rec_reader_line(r), msg);
+	snprintf(line, sizeof(line), "%s:%zu: %s", history_name(h),
+	    history_line(h), msg);
 	bad_record(l, line);
 }
 
+/*
+ * The fields model_count reads, as model_obs_json reads them from a
+ * parsed record and with the same messages, so that a record says the
+ * same whether it is a JSON line or a CSV row.  -1 with err set.
+ */
 static int
-check_study(struct learn *l, const char *study, int isstring,
+record_obs(struct learn *l, struct history *h, struct model_obs *o,
     struct ar_err *err)
 {
-	if (!isstring) {
-		ar_errf(err, "field \"study\" is not a string");
+	const char *study;
+
+	memset(o, 0, sizeof(*o));
+	if (history_has(h, HISTORY_STUDY)) {
+		if ((study = history_string(h, HISTORY_STUDY, NULL)) == NULL) {
+			ar_errf(err, "field \"study\" is not a string");
+			return -1;
+		}
+		if (strcmp(study, l->study) != 0) {
+			ar_errf(err, "a record of study '%s', not '%s'",
+			    study, l->study);
+			return -1;
+		}
+	}
+	if (!history_has(h, HISTORY_SCORE)) {
+		ar_errf(err, "no field \"score\": the record is not scored "
+		    "(ar-score adds it)");
 		return -1;
 	}
-	if (strcmp(study, l->study) != 0) {
-		ar_errf(err, "a record of study '%s', not '%s'", study,
-		    l->study);
+	o->has_score = history_number(h, HISTORY_SCORE, &o->score);
+	if (!o->has_score && !history_is_null(h, HISTORY_SCORE)) {
+		ar_errf(err, "field \"score\" is not a number or null");
+		return -1;
+	}
+	o->status = history_string(h, HISTORY_STATUS, NULL);
+	if (o->status == NULL && history_has(h, HISTORY_STATUS)) {
+		ar_errf(err, "field \"status\" is not a string");
+		return -1;
+	}
+	o->has_round = history_integer(h, HISTORY_ROUND, &o->round);
+	if (!o->has_round && history_has(h, HISTORY_ROUND) &&
+	    !history_is_null(h, HISTORY_ROUND)) {
+		ar_errf(err, "field \"round\" is not an integer");
 		return -1;
 	}
 	return 0;
 }
 
-static void
-learn_json(struct learn *l, struct rec_reader *r, json_t *rec)
-{
-	json_t *study = json_object_get(rec, "study");
-	struct model_obs o;
-	struct ar_err err;
-	int rc;
-
-	if (study != NULL && check_study(l, json_string_value(study),
-	    json_is_string(study), &err) != 0) {
-		bad_at(l, r, err.msg);
-		return;
-	}
-	/* The fields model_learn reads come first, then the params, so
-	 * that a record says the same whether it is read here or from a
-	 * JSON line.  The params must be the study's values, as
-	 * ar-compile(1) checks them; not its constraints, which it may
-	 * have gained since the record was measured. */
-	if (model_obs_json(rec, &o, &err) == 0 &&
-	    space_params_from_json(l->sp, json_object_get(rec, "params"),
-	    l->cfg, &err) != 0) {
-		bad_at(l, r, err.msg);
-		return;
-	}
-	if ((rc = model_learn(&l->m, l->sp, rec, &err)) < 0)
-		bad_at(l, r, err.msg);
-	else if (rc > 0)
-		l->improved = 1;
-}
-
-/* The string of a span, into l->tmp; -1 if it is not a string. */
-static long
-span_string(struct learn *l, const struct rec_span *sp)
-{
-	buf_grow(&l->tmp, sp->len + 1);
-	return rec_span_string(sp, l->tmp.buf, sp->len + 1);
-}
-
-static int
-is_number_text(const struct rec_span *sp)
-{
-	return *sp->start == '-' || (*sp->start >= '0' && *sp->start <= '9');
-}
-
-static int
-is_integer_text(const struct rec_span *sp)
-{
-	size_t i;
-
-	if (!is_number_text(sp))
-		return 0;
-	for (i = 0; i < sp->len; i++)
-		if (strchr(".eE", sp->start[i]) != NULL)
-			return 0;
-	return 1;
-}
-
-static int
-is_null_text(const struct rec_span *sp)
-{
-	return sp->len == 4 && memcmp(sp->start, "null", 4) == 0;
-}
-
 /*
- * One JSON line, read as model_learn reads a parsed record but from the
- * text of the five fields a model needs; the whole line is parsed only
- * for a new best, and of the others only the params, and only when they
- * are not written as the stages write them.  A history is mostly records
- * that are not new bests.
+ * One record: its fields, then its params, which must be the study's
+ * values, as ar-compile(1) checks them (not its constraints, which it
+ * may have gained since the record was measured).  The whole record is
+ * parsed only for a new best: a history is mostly records that are not.
  */
 static void
-learn_line(struct learn *l, struct rec_reader *r, const char *line,
-    size_t len)
+learn_record(struct learn *l, struct history *h)
 {
-	static const char *const keys[] = { "study", "score", "status",
-	    "round", "params" };
-	struct rec_span sp[5];
-	const space_idx *cfg = NULL;
 	struct model_obs o;
 	struct ar_err err;
-	json_error_t je;
 	json_t *rec;
 
-	if (rec_peek(line, len, keys, 5, sp, &err) != 0) {
-		bad_at(l, r, err.msg);
-		return;
-	}
-	memset(&o, 0, sizeof(o));
-	if (sp[0].start != NULL) {
-		long n = span_string(l, &sp[0]);
-
-		if (check_study(l, l->tmp.buf, n >= 0, &err) != 0) {
-			bad_at(l, r, err.msg);
-			return;
-		}
-	}
-	if (sp[1].start == NULL) {
-		bad_at(l, r, "no field \"score\": the record is not scored "
-		    "(ar-score adds it)");
-		return;
-	}
-	if (is_number_text(&sp[1])) {
-		o.has_score = 1;
-		o.score = strtod(sp[1].start, NULL);
-	} else if (!is_null_text(&sp[1])) {
-		bad_at(l, r, "field \"score\" is not a number or null");
-		return;
-	}
-	if (sp[2].start != NULL) {
-		if (span_string(l, &sp[2]) < 0) {
-			bad_at(l, r, "field \"status\" is not a string");
-			return;
-		}
-		o.status = l->tmp.buf;
-	}
-	if (sp[3].start != NULL) {
-		if (is_integer_text(&sp[3])) {
-			o.has_round = 1;
-			o.round = strtoll(sp[3].start, NULL, 10);
-		} else if (!is_null_text(&sp[3])) {
-			bad_at(l, r, "field \"round\" is not an integer");
-			return;
-		}
-	}
-	if (space_params_text(l->sp, sp[4].start, sp[4].len, l->cfg,
-	    &err) == 0)
-		cfg = l->cfg;
-	if (cfg == NULL) {
-		bad_at(l, r, err.msg);
+	if (record_obs(l, h, &o, &err) != 0 ||
+	    history_params(h, l->sp, l->cfg, &err) != 0) {
+		bad_at(l, h, err.msg);
 		return;
 	}
 	if (model_beats(&l->m, &o)) {
-		rec = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
-		if (rec == NULL) {
-			snprintf(err.msg, sizeof(err.msg), "invalid JSON: %s",
-			    je.text);
-			bad_at(l, r, err.msg);
+		if ((rec = history_json(h, &err)) == NULL) {
+			bad_at(l, h, err.msg);
 			return;
 		}
 		model_count(&l->m, &o);
 		model_set_best(&l->m, rec, o.score);
 		l->improved = 1;
-		model_learn_cfg(&l->m, &o, cfg);
-		json_decref(rec);
-		return;
-	}
-	model_count(&l->m, &o);
-	model_learn_cfg(&l->m, &o, cfg);
+	} else
+		model_count(&l->m, &o);
+	model_learn_cfg(&l->m, &o, l->cfg);
 }
 
 static void
 learn_file(struct learn *l, const char *path)
 {
 	FILE *f = cli_open_input(path);
-	struct rec_reader *r = rec_reader_new(f, ar_fname(path));
+	struct history h;
 	struct ar_err err;
-	const char *line;
-	size_t len;
-	json_t *rec;
 	int rc;
 
-	if (rec_reader_format(r) == REC_JSONL) {
-		while ((rc = rec_read_line(r, &line, &len, &err)) != 0) {
-			if (rc < 0)
-				bad_record(l, err.msg);
-			else
-				learn_line(l, r, line, len);
-		}
-	} else {
-		while ((rc = rec_read(r, &rec, &err)) != 0) {
-			if (rc < 0)
-				bad_record(l, err.msg);
-			else {
-				learn_json(l, r, rec);
-				json_decref(rec);
-			}
-		}
+	history_open(&h, f, ar_fname(path));
+	while ((rc = history_next(&h, &err)) != 0) {
+		if (rc < 0)
+			bad_record(l, err.msg);
+		else
+			learn_record(l, &h);
 	}
-	rec_reader_free(r);
+	history_close(&h);
 	cli_close_input(f);
 }
 
@@ -457,7 +355,6 @@ learn(const struct opts *op, char *const *files, int nfiles)
 		ar_die(AR_EXIT_FAIL, "%s", err.msg);
 	print_summary(&l);
 	model_release(&l.m);
-	free(l.tmp.buf);
 	free(l.cfg);
 	space_release(&space);
 	spec_release(&spec);
