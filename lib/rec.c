@@ -5,8 +5,7 @@
  * reals) and CSV by libcsv; this file adds what the stages need around
  * them: format detection, physical line numbers in messages, CSV cell
  * typing and flattening, a writer that hands out only whole lines, and
- * rec_peek, a scanner that validates a JSON line and finds a few
- * top-level values without building a tree.
+ * rec_peek's words for what jscan finds wrong in a JSON line.
  *
  * The CSV form cannot carry every record exactly.  A cell is typed by its
  * text, so a string that reads as a number, true, false, null, or a JSON
@@ -22,33 +21,17 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <csv.h>
 
+#include "jscan.h"
 #include "jsonw.h"
 
 /* The writer hands its buffer to write(2) once this much has gathered. */
 #define REC_OUTBUF	65536
-
-/*
- * The deepest nesting rec_peek accepts, counted as jansson counts it (the
- * top-level object is at depth 1, a scalar inside it at depth 2): this is
- * jansson's JSON_PARSER_MAX_DEPTH, so that rec_peek and rec_read agree on
- * every line.
- */
-#define REC_MAXDEPTH	2048
-
-/* ---- numbers ---- */
-
-static int
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
 
 static int
 is_ws(int c)
@@ -56,486 +39,59 @@ is_ws(int c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/*
- * Scans one JSON number (RFC 8259) from p.  Returns its end, or NULL when
- * p does not start one.  *isint tells whether it has neither fraction nor
- * exponent.  *big tells whether it might be out of the range jansson
- * accepts (a 64-bit integer; a double that does not overflow), in which
- * case only strtoll or strtod can say; small numbers, nearly all of them,
- * never pay for that call.
- */
-static const char *
-scan_number(const char *p, const char *end, int *isint, int *big)
-{
-	const char *digits;
-	long ndig, exp = 0;
-	int eneg = 0;
-
-	if (p < end && *p == '-')
-		p++;
-	digits = p;
-	if (p == end)
-		return NULL;
-	if (*p == '0')
-		p++;
-	else if (*p >= '1' && *p <= '9') {
-		while (p < end && is_digit(*p))
-			p++;
-	} else
-		return NULL;
-	ndig = (long)(p - digits);
-	*isint = 1;
-	if (p < end && *p == '.') {
-		p++;
-		if (p == end || !is_digit(*p))
-			return NULL;
-		while (p < end && is_digit(*p))
-			p++;
-		*isint = 0;
-	}
-	if (p < end && (*p == 'e' || *p == 'E')) {
-		p++;
-		if (p < end && (*p == '+' || *p == '-'))
-			eneg = *p++ == '-';
-		if (p == end || !is_digit(*p))
-			return NULL;
-		for (; p < end && is_digit(*p); p++)
-			if (exp < 100000)
-				exp = exp * 10 + (*p - '0');
-		*isint = 0;
-	}
-	/*
-	 * An integer of 18 digits always fits in 64 bits; a real below
-	 * 10^(digits before the point + exponent) cannot overflow a double
-	 * when that power is well under DBL_MAX's 10^308.
-	 */
-	if (*isint)
-		*big = ndig >= 19;
-	else
-		*big = ndig + (eneg ? -exp : exp) >= 300;
-	return p;
-}
-
-/*
- * Whether the number text s[0..n) is in jansson's range: an integer that
- * strtoll can hold, or a real that does not overflow (underflow to zero
- * or a subnormal is accepted, as jansson accepts it).
- */
-static int
-number_in_range(const char *s, size_t n, int isint)
-{
-	char small[64], *t;
-	int ok;
-
-	t = n < sizeof(small) ? small : emalloc(n + 1);
-	memcpy(t, s, n);
-	t[n] = '\0';
-	if (isint) {
-		errno = 0;
-		(void)strtoll(t, NULL, 10);
-		ok = errno != ERANGE;
-	} else
-		ok = !isinf(strtod(t, NULL));
-	if (t != small)
-		free(t);
-	return ok;
-}
-
-
 /* ---- rec_peek ---- */
 
-
-/* The value of 4 hex digits at p (end checked by the caller), or -1. */
-static long
-hex4(const unsigned char *p)
-{
-	long v = 0;
-	int i, c;
-
-	for (i = 0; i < 4; i++) {
-		c = p[i];
-		if (c >= '0' && c <= '9')
-			c -= '0';
-		else if (c >= 'a' && c <= 'f')
-			c -= 'a' - 10;
-		else if (c >= 'A' && c <= 'F')
-			c -= 'A' - 10;
-		else
-			return -1;
-		v = v << 4 | c;
-	}
-	return v;
-}
-
-/*
- * Decodes the escape at p (p[0] is the backslash) into *cp.  Returns the
- * length of the escape (2, 6, or 12 for a surrogate pair), or 0 with *why
- * set.  \u0000 is refused: jansson refuses it (without JSON_ALLOW_NUL),
- * and a record must not be valid to one reader and not to the other.
- */
-static size_t
-unescape(const unsigned char *p, const unsigned char *end, long *cp,
-    const char **why)
-{
-	long lo;
-
-	if (end - p < 2) {
-		*why = "unexpected end of text";
-		return 0;
-	}
-	switch (p[1]) {
-	case '"':
-	case '\\':
-	case '/':
-		*cp = p[1];
-		return 2;
-	case 'b':
-		*cp = '\b';
-		return 2;
-	case 'f':
-		*cp = '\f';
-		return 2;
-	case 'n':
-		*cp = '\n';
-		return 2;
-	case 'r':
-		*cp = '\r';
-		return 2;
-	case 't':
-		*cp = '\t';
-		return 2;
-	case 'u':
-		break;
-	default:
-		*why = "invalid escape";
-		return 0;
-	}
-	if (end - p < 6 || (*cp = hex4(p + 2)) < 0) {
-		*why = "invalid \\u escape";
-		return 0;
-	}
-	if (*cp == 0) {
-		*why = "\\u0000 is not allowed";
-		return 0;
-	}
-	if (*cp >= 0xdc00 && *cp <= 0xdfff) {
-		*why = "unpaired low surrogate";
-		return 0;
-	}
-	if (*cp < 0xd800 || *cp > 0xdbff)
-		return 6;
-	if (end - p < 12 || p[6] != '\\' || p[7] != 'u' ||
-	    (lo = hex4(p + 8)) < 0xdc00 || lo > 0xdfff) {
-		*why = "unpaired high surrogate";
-		return 0;
-	}
-	*cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
-	return 12;
-}
-
-struct peek {
-	const unsigned char *line, *end;
-	struct ar_err *err;
-	int esc;	/* the last string scanned held an escape */
+/* What rec_peek says of each failure of the scanner. */
+static const char *const peek_why[] = {
+	[JSCAN_E_END] = "unexpected end of text",
+	[JSCAN_E_TRAILING] = "text after the object",
+	[JSCAN_E_DEEP] = "nested too deeply",
+	[JSCAN_E_KEY] = "expected a string key",
+	[JSCAN_E_COLON] = "expected ':'",
+	[JSCAN_E_OBJECT_NEXT] = "expected ',' or '}'",
+	[JSCAN_E_ARRAY_NEXT] = "expected ',' or ']'",
+	[JSCAN_E_VALUE] = "unexpected character",
+	[JSCAN_E_LITERAL] = "invalid literal",
+	[JSCAN_E_NUMBER] = "invalid number",
+	[JSCAN_E_DIGIT] = "invalid number",
+	[JSCAN_E_RANGE] = "number out of range",
+	[JSCAN_E_UNTERMINATED] = "unterminated string",
+	[JSCAN_E_CONTROL] = "control character in string",
+	[JSCAN_E_ESCAPE] = "invalid escape",
+	[JSCAN_E_UESCAPE] = "invalid \\u escape",
+	[JSCAN_E_NUL] = "\\u0000 is not allowed",
+	[JSCAN_E_LOW_SURROGATE] = "unpaired low surrogate",
+	[JSCAN_E_HIGH_SURROGATE] = "unpaired high surrogate",
+	[JSCAN_E_UTF8] = "invalid UTF-8"
 };
 
-static int
-peek_fail(struct peek *k, const unsigned char *p, const char *what)
-{
-	ar_errf(k->err, "invalid JSON at column %zu: %s",
-	    (size_t)(p - k->line) + 1, what);
-	return -1;
-}
-
-static const unsigned char *
-skip_ws(const unsigned char *p, const unsigned char *end)
-{
-	while (p < end && is_ws(*p))
-		p++;
-	return p;
-}
-
-/* Scans the string whose opening quote is at p; returns its end or NULL. */
-static const unsigned char *
-scan_string(struct peek *k, const unsigned char *p)
-{
-	const unsigned char *end = k->end;
-	const char *why;
-	size_t n;
-	long cp;
-
-	k->esc = 0;
-	p++;
-	for (;;) {
-		while (p < end && !jsonw_str_special[*p])
-			p++;
-		if (p == end) {
-			peek_fail(k, p, "unterminated string");
-			return NULL;
-		}
-		if (*p == '"')
-			return p + 1;
-		if (*p == '\\') {
-			if ((n = unescape(p, end, &cp, &why)) == 0) {
-				peek_fail(k, p, why);
-				return NULL;
-			}
-			k->esc = 1;
-		} else if (*p < 0x20) {
-			peek_fail(k, p, "control character in string");
-			return NULL;
-		} else if ((n = jsonw_utf8_len(p, end)) == 0) {
-			peek_fail(k, p, "invalid UTF-8");
-			return NULL;
-		}
-		p += n;
-	}
-}
-
 /*
- * Which of the keys asked for the top-level key s[0..n) is (s is the raw
- * text between the quotes): the index, or -1.
- */
-static long
-match_key(const char *s, size_t n, int esc, const char *const *keys,
-    size_t nkeys)
-{
-	struct rec_span sp;
-	char small[256], *t;
-	long len, found = -1;
-	size_t i;
-
-	if (!esc) {
-		for (i = 0; i < nkeys; i++)
-			if ((n == 0 || keys[i][0] == s[0]) &&
-			    strncmp(keys[i], s, n) == 0 && keys[i][n] == '\0')
-				return (long)i;
-		return -1;
-	}
-	/* An escaped key ("\u0069d" is "id") is rare: unescape and compare. */
-	sp.start = s - 1;
-	sp.len = n + 2;
-	t = n < sizeof(small) ? small : emalloc(n + 1);
-	len = rec_span_string(&sp, t, n + 1);
-	for (i = 0; len >= 0 && i < nkeys; i++)
-		if (strlen(keys[i]) == (size_t)len &&
-		    memcmp(keys[i], t, (size_t)len) == 0) {
-			found = (long)i;
-			break;
-		}
-	if (t != small)
-		free(t);
-	return found;
-}
-
-/*
- * A hand-written state machine rather than a recursive descent: nesting
- * costs a byte of stack array instead of a call frame, and the common
- * path (compact JSON of short keys, strings and numbers) is a handful of
- * comparisons per byte.
+ * Strict, so that rec_peek and rec_read (jansson) agree on every line,
+ * nesting included: jscan's limit is jansson's JSON_PARSER_MAX_DEPTH.
  */
 int
 rec_peek(const char *line, size_t len, const char *const *keys,
     size_t nkeys, struct rec_span *spans, struct ar_err *err)
 {
-	unsigned char stack[REC_MAXDEPTH];
-	const unsigned char *p, *q, *end, *vstart = NULL;
-	struct peek k;
-	size_t depth = 0, i, j;
-	long want = -1;
-	int isint, big;
+	struct jscan s = { .flags = JSCAN_STRICT };
 
-	k.line = (const unsigned char *)line;
-	k.end = end = k.line + len;
-	k.err = err;
-	for (i = 0; i < nkeys; i++) {
-		spans[i].start = NULL;
-		spans[i].len = 0;
-	}
-	p = skip_ws(k.line, end);
-	if (p == end || *p != '{') {
+	if (jscan_peek(&s, line, len, keys, nkeys, spans) == 0)
+		return 0;
+	if (s.fail == JSCAN_E_NOTOBJECT)
 		ar_errf(err, "not a JSON object");
-		return -1;
-	}
-
-value:
-	if (p == end)
-		return peek_fail(&k, p, "unexpected end of text");
-	if (depth >= REC_MAXDEPTH)
-		return peek_fail(&k, p, "nested too deeply");
-	switch (*p) {
-	case '{':
-		stack[depth++] = '}';
-		p = skip_ws(p + 1, end);
-		if (p < end && *p == '}') {
-			p++;
-			depth--;
-			goto after;
-		}
-		goto key;
-	case '[':
-		stack[depth++] = ']';
-		p = skip_ws(p + 1, end);
-		if (p < end && *p == ']') {
-			p++;
-			depth--;
-			goto after;
-		}
-		goto value;
-	case '"':
-		if ((p = scan_string(&k, p)) == NULL)
-			return -1;
-		goto after;
-	case 't':
-		if (end - p >= 4 && memcmp(p, "true", 4) == 0) {
-			p += 4;
-			goto after;
-		}
-		return peek_fail(&k, p, "invalid literal");
-	case 'f':
-		if (end - p >= 5 && memcmp(p, "false", 5) == 0) {
-			p += 5;
-			goto after;
-		}
-		return peek_fail(&k, p, "invalid literal");
-	case 'n':
-		if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
-			p += 4;
-			goto after;
-		}
-		return peek_fail(&k, p, "invalid literal");
-	default:
-		q = (const unsigned char *)scan_number((const char *)p,
-		    (const char *)end, &isint, &big);
-		if (q == NULL)
-			return peek_fail(&k, p, *p == '-' || is_digit(*p) ?
-			    "invalid number" : "unexpected character");
-		if (big && !number_in_range((const char *)p, (size_t)(q - p),
-		    isint))
-			return peek_fail(&k, p, "number out of range");
-		p = q;
-		goto after;
-	}
-
-key:
-	if (p == end || *p != '"')
-		return peek_fail(&k, p, "expected a string key");
-	q = p;
-	if ((p = scan_string(&k, p)) == NULL)
-		return -1;
-	if (depth == 1 && nkeys > 0 &&
-	    (want = match_key((const char *)q + 1, (size_t)(p - q) - 2, k.esc,
-	    keys, nkeys)) >= 0 && spans[want].start != NULL) {
+	else if (s.fail == JSCAN_E_DUPKEY)
 		ar_errf(err, "invalid JSON at column %zu: duplicate key \"%s\"",
-		    (size_t)(q - k.line) + 1, keys[want]);
-		return -1;
-	}
-	p = skip_ws(p, end);
-	if (p == end || *p != ':')
-		return peek_fail(&k, p, "expected ':'");
-	p = skip_ws(p + 1, end);
-	if (depth == 1)
-		vstart = p;
-	goto value;
-
-after:
-	if (depth == 1 && want >= 0) {
-		spans[want].start = (const char *)vstart;
-		spans[want].len = (size_t)(p - vstart);
-		want = -1;
-	}
-	p = skip_ws(p, end);
-	if (depth == 0) {
-		if (p != end)
-			return peek_fail(&k, p, "text after the object");
-		goto done;
-	}
-	if (p == end)
-		return peek_fail(&k, p, "unexpected end of text");
-	if (*p == ',') {
-		p = skip_ws(p + 1, end);
-		if (stack[depth - 1] == '}')
-			goto key;
-		goto value;
-	}
-	if (*p == stack[depth - 1]) {
-		p++;
-		depth--;
-		goto after;
-	}
-	return peek_fail(&k, p, stack[depth - 1] == '}' ?
-	    "expected ',' or '}'" : "expected ',' or ']'");
-
-done:
-	/* A key asked for twice gets the same span twice. */
-	for (i = 0; i < nkeys; i++)
-		if (spans[i].start == NULL)
-			for (j = 0; j < i; j++)
-				if (strcmp(keys[i], keys[j]) == 0) {
-					spans[i] = spans[j];
-					break;
-				}
-	return 0;
-}
-
-static size_t
-put_utf8(char *o, long cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xc0 | cp >> 6);
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | cp >> 12);
-		o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | cp >> 18);
-	o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	o[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
+		    (size_t)(s.at - line) + 1, keys[s.key]);
+	else
+		ar_errf(err, "invalid JSON at column %zu: %s",
+		    (size_t)(s.at - line) + 1, peek_why[s.fail]);
+	return -1;
 }
 
 long
 rec_span_string(const struct rec_span *s, char *buf, size_t cap)
 {
-	const unsigned char *p, *end;
-	const char *why;
-	char u[4];
-	size_t n = 0, m, k;
-	long cp;
-
-	if (s == NULL || s->start == NULL || s->len < 2 ||
-	    s->start[0] != '"' || s->start[s->len - 1] != '"' || cap == 0)
-		return -1;
-	p = (const unsigned char *)s->start + 1;
-	end = (const unsigned char *)s->start + s->len - 1;
-	while (p < end) {
-		if (*p == '\\') {
-			if ((k = unescape(p, end, &cp, &why)) == 0)
-				return -1;
-			m = put_utf8(u, cp);
-			p += k;
-		} else if (*p == '"' || *p < 0x20)
-			return -1;
-		else {
-			u[0] = (char)*p++;
-			m = 1;
-		}
-		if (n + m >= cap)
-			return -1;
-		memcpy(buf + n, u, m);
-		n += m;
-	}
-	buf[n] = '\0';
-	return (long)n;
+	return jscan_span_string(s, buf, cap);
 }
 
 /* ---- flattening ---- */
@@ -886,7 +442,7 @@ type_cell(struct rec_reader *r, const char *s, size_t n)
 	json_int_t i;
 	json_t *v;
 	double d;
-	int isint, big;
+	int isint;
 
 	r->cell.len = 0;
 	buf_add(&r->cell, s, n);
@@ -897,7 +453,7 @@ type_cell(struct rec_reader *r, const char *s, size_t n)
 		return json_false();
 	if (n == 4 && memcmp(t, "null", 4) == 0)
 		return json_null();
-	if (scan_number(t, t + n, &isint, &big) == t + n) {
+	if (jscan_number_end(t, t + n, &isint) == t + n) {
 		if (isint) {
 			errno = 0;
 			i = strtoll(t, NULL, 10);

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "jscan.h"
 #include "util.h"
 
 enum rec_format {
@@ -83,12 +84,10 @@ const char *rec_reader_name(const struct rec_reader *r);
  * keys[i] (start and length; for a string, including its quotes), or
  * start NULL when the key is absent.  Returns 0, or -1 with err->msg set
  * to what is wrong and at which column (no file or line: the caller adds
- * them).  It is several times faster than parsing with jansson.
+ * them).  It is several times faster than parsing with jansson; jscan
+ * (jscan_peek) does the scanning, and a span is its span.
  */
-struct rec_span {
-	const char *start;
-	size_t len;
-};
+#define rec_span jscan_span
 int rec_peek(const char *line, size_t len, const char *const *keys,
     size_t nkeys, struct rec_span *spans, struct ar_err *err);
 /*
