@@ -19,6 +19,9 @@
 
 typedef const unsigned char *ptr;
 
+/* For the number path, which is most of the time a cache file takes. */
+#define HOT	static inline __attribute__((always_inline))
+
 static int
 is_digit(int c)
 {
@@ -342,8 +345,8 @@ number_in_range(const char *s, size_t n, int isint)
 	return ok;
 }
 
-int
-jscan_small_int(const char *p, size_t n, double *d)
+HOT int
+small_int(const char *p, size_t n, double *d)
 {
 	const char *e = p + n;
 	int neg = 0;
@@ -364,6 +367,12 @@ jscan_small_int(const char *p, size_t n, double *d)
 	return 1;
 }
 
+int
+jscan_small_int(const char *p, size_t n, double *d)
+{
+	return small_int(p, n, d);
+}
+
 /*
  * The grammar of the number at p (RFC 8259): returns its end, or NULL
  * with *why and *cut set.  *isint tells whether it has neither fraction
@@ -372,7 +381,7 @@ jscan_small_int(const char *p, size_t n, double *d)
  * case only strtoll or strtod can say; small numbers, nearly all of them,
  * never pay for that call.
  */
-static ptr
+HOT ptr
 grammar(ptr p, ptr end, int *isint, int *big, enum jscan_fail *why,
     int *cut)
 {
@@ -452,7 +461,7 @@ jscan_number_end(const char *p, const char *end, int *isint)
  * *d unless d is NULL: returns its end, or NULL.  In strict mode a number
  * must be in jansson's range.
  */
-static ptr
+HOT ptr
 num(struct jscan *s, ptr p, double *d)
 {
 	ptr start = p, end = (ptr)s->end;
@@ -461,8 +470,8 @@ num(struct jscan *s, ptr p, double *d)
 	char small[64], *copy;
 	size_t n;
 
-	if (s->flags & JSCAN_PYTHON) {
-		if (p < end && *p == 'N') {
+	if ((s->flags & JSCAN_PYTHON) && p < end && !is_digit(*p)) {
+		if (*p == 'N') {
 			if (d != NULL)
 				*d = NAN;
 			p = word(s, p, "NaN", 3);
@@ -474,7 +483,7 @@ num(struct jscan *s, ptr p, double *d)
 			p = word(s, p + 1, "Infinity", 8);
 			goto done;
 		}
-		if (p < end && *p == 'I') {
+		if (*p == 'I') {
 			if (d != NULL)
 				*d = INFINITY;
 			p = word(s, p, "Infinity", 8);
@@ -487,7 +496,7 @@ num(struct jscan *s, ptr p, double *d)
 	if ((s->flags & JSCAN_STRICT) && big &&
 	    !number_in_range((const char *)start, n, isint))
 		return fail(s, start, JSCAN_E_RANGE, 0);
-	if (d != NULL && !jscan_small_int((const char *)start, n, d)) {
+	if (d != NULL && !small_int((const char *)start, n, d)) {
 		/* strtod alone would read more than JSON allows (0x1, inf). */
 		copy = n < sizeof(small) ? small : emalloc(n + 1);
 		memcpy(copy, start, n);
@@ -512,13 +521,6 @@ jscan_number(struct jscan *s, double *d)
 		return -1;
 	s->p = (const char *)p;
 	return 0;
-}
-
-int
-jscan_number_next(const struct jscan *s)
-{
-	return s->p >= s->end || *s->p == '-' || is_digit(*s->p) ||
-	    ((s->flags & JSCAN_PYTHON) && (*s->p == 'N' || *s->p == 'I'));
 }
 
 /* ---- values ---- */
@@ -625,37 +627,10 @@ jscan_skip(struct jscan *s)
 }
 
 int
-jscan_expect(struct jscan *s, char c, enum jscan_fail f)
+jscan_fail(struct jscan *s, const char *at, enum jscan_fail f, int cut)
 {
-	jscan_ws(s);
-	if (s->p >= s->end || *s->p != c) {
-		fail(s, (ptr)s->p, s->p >= s->end ? JSCAN_E_END : f,
-		    s->p >= s->end);
-		return -1;
-	}
-	s->p++;
-	return 0;
-}
-
-int
-jscan_next(struct jscan *s, char close)
-{
-	jscan_ws(s);
-	if (s->p >= s->end) {
-		fail(s, (ptr)s->p, JSCAN_E_END, 1);
-		return -1;
-	}
-	if (*s->p == close) {
-		s->p++;
-		return 0;
-	}
-	if (*s->p != ',') {
-		fail(s, (ptr)s->p, close == '}' ? JSCAN_E_OBJECT_NEXT :
-		    JSCAN_E_ARRAY_NEXT, 0);
-		return -1;
-	}
-	s->p++;
-	return 1;
+	fail(s, (ptr)at, f, cut);
+	return -1;
 }
 
 /* ---- jscan_peek ---- */

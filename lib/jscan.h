@@ -109,18 +109,54 @@ int jscan_number(struct jscan *s, double *d);
  * it has neither fraction nor exponent.
  */
 const char *jscan_number_end(const char *p, const char *end, int *isint);
-/* Does a number start at s->p (or the text end there)? */
-int jscan_number_next(const struct jscan *s);
 /* White space, then any value, which it only checks. */
 int jscan_skip(struct jscan *s);
+/* Fails at at with f (cut: the text ended first); returns -1. */
+int jscan_fail(struct jscan *s, const char *at, enum jscan_fail f, int cut);
+
+/* Does a number start at s->p (or the text end there)? */
+static inline int
+jscan_number_next(const struct jscan *s)
+{
+	return s->p >= s->end || *s->p == '-' ||
+	    (*s->p >= '0' && *s->p <= '9') ||
+	    ((s->flags & JSCAN_PYTHON) && (*s->p == 'N' || *s->p == 'I'));
+}
+
 /* White space, then the character c; else fail with f. */
-int jscan_expect(struct jscan *s, char c, enum jscan_fail f);
+static inline int
+jscan_expect(struct jscan *s, char c, enum jscan_fail f)
+{
+	jscan_ws(s);
+	if (s->p >= s->end)
+		return jscan_fail(s, s->p, JSCAN_E_END, 1);
+	if (*s->p != c)
+		return jscan_fail(s, s->p, f, 0);
+	s->p++;
+	return 0;
+}
+
 /*
  * After an element of an object or array that ends with close: white
  * space, then 1 when another element follows (its ',' read), 0 at close
  * (read), -1 on a failure.
  */
-int jscan_next(struct jscan *s, char close);
+static inline int
+jscan_next(struct jscan *s, char close)
+{
+	jscan_ws(s);
+	if (s->p >= s->end)
+		return jscan_fail(s, s->p, JSCAN_E_END, 1);
+	if (*s->p == close) {
+		s->p++;
+		return 0;
+	}
+	if (*s->p != ',')
+		return jscan_fail(s, s->p, close == '}' ? JSCAN_E_OBJECT_NEXT :
+		    JSCAN_E_ARRAY_NEXT, 0);
+	s->p++;
+	return 1;
+}
 
 /*
  * p[0..n) as a number when it is a plain integer of at most 15 digits,

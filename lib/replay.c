@@ -1,31 +1,18 @@
 #include "replay.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 /*
- * The file is read whole into memory and scanned once by the small JSON
- * scanner below, which keeps only what a lookup needs.  Building a
- * jansson tree of a 16 MB cache file takes about half a second; the scan
- * takes a fraction of that.  The head (tune_params and the rest, a few
- * hundred bytes before "cache") is parsed by jansson, value by value.
+ * A loaded cache file (ktcache) and the study bound to it.  ktcache
+ * reads and indexes the file; spec says how the study's parameters map
+ * onto the file's keys; what is left here is the look-up of a study's
+ * configuration and what a record means to a measurement.
  */
 
-/* How much of a file replay_params reads first to find the head. */
-#define HEAD_BYTES	(64 * 1024)
-/* JSON nesting deeper than this in a record is refused. */
-#define MAX_DEPTH	64
-/* A recorded time at least this large marks a configuration that could
- * not run (Schoonhoven et al.'s cache files: 1e20). */
-#define INVALID_TIME	1e20
-
-enum rstatus { RS_OK, RS_COMPILE, RS_CRASH, RS_INVALID, RS_HUGE };
-
+/* By enum ktcache_status. */
 static const char *const status_name[] = {
 	"ok", "compile_error", "crash", "invalid", "invalid"
 };
@@ -42,1438 +29,80 @@ static const char absent_why[] = "not in the cache file (it breaks a "
 static const char absent_cut_why[] = "not in the cache file, which is cut "
     "off: not measured, or it breaks a restriction";
 
-/* The fields whose sum (ms) is what an evaluation cost. */
-#define COST_FIELD(name) { name, sizeof(name) - 1 }
-static const struct {
-	const char *name;
-	size_t len;
-} cost_fields[] = {
-	COST_FIELD("compile_time"), COST_FIELD("benchmark_time"),
-	COST_FIELD("framework_time"), COST_FIELD("verification_time"),
-	COST_FIELD("strategy_time")
-};
-
-/*
- * A record.  Its "times" are kept as text, parsed only when it is looked
- * up: most records of a file never are in a run, and reading all their
- * numbers would be most of the work of loading.
- */
-struct rrec {
-	uint64_t code;		/* the configuration, mixed radix */
-	double time_s, cost_s;
-	size_t times_off;	/* "[...]" in the text; times_len 0: none */
-	uint32_t times_len;
-	unsigned char status;	/* enum rstatus */
-};
-
-/* One of tune_params_keys. */
-struct rkey {
-	const char *name;	/* borrowed from params */
-	size_t len;		/* strlen(name) */
-	json_t *values;		/* the array, borrowed from params */
-	size_t n;
-	double *num;		/* value k as a number, for the numeric ones */
-	unsigned char *isnum;
-	uint64_t stride;
-};
-
 struct replay {
-	char *path;
-	char *text;		/* the file's text, for the records' times */
-	char *device;
-	json_t *params;		/* {name: [values]} in key order, owned */
+	struct ktcache *kc;
 	size_t nkeys;
-	struct rkey *keys;
 
-	struct rrec *recs;
-	size_t nrecs, cap;
-	size_t truncated;
-
-	/* code -> record index + 1, open addressing; 0 is empty. */
-	uint64_t *hcode;
-	uint32_t *hidx;
-	size_t hcap;
-
-	/* Scratch for a record. */
-	uint32_t *fidx;
-	unsigned char *seen;
-
-	/* The bound study: study parameter i is key map[i]; its value k is
-	 * the key's value valmap[i][k]; inv[j][v] is the study's value
-	 * index of key j's value v, or -1. */
+	/* The bound study: study parameter i is key map[i], whose stride
+	 * is stride[i]; its value k is the key's value valmap[i][k];
+	 * inv[j][v] is the study's value index of key j's value v, or -1. */
 	size_t np;
 	size_t *map;
+	uint64_t *stride;
 	uint32_t **valmap;
 	long **inv;
 };
 
-
-/* --- the scanner ------------------------------------------------------ */
-
-struct scan {
-	const char *base, *p, *end;
-	int cut;		/* ran into the end of the text */
-	const char *what;	/* else what is wrong at p */
-	int content;		/* what is wrong is not the JSON but what it
-				 * says */
-};
-
-static int
-bad(struct scan *s, const char *what)
-{
-	s->what = what;
-	return -1;
-}
-
-/* Valid JSON, but not what a cache file holds there. */
-static int
-wrong(struct scan *s, const char *what)
-{
-	s->content = 1;
-	return bad(s, what);
-}
-
-static int
-cut(struct scan *s)
-{
-	s->cut = 1;
-	s->p = s->end;
-	return -1;
-}
-
-static void
-ws(struct scan *s)
-{
-	while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' ||
-	    *s->p == '\r' || *s->p == '\t'))
-		s->p++;
-}
-
-static int
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-is_hex(char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* Expects the character c after white space; else fails by fail. */
-static int
-expect_or(struct scan *s, char c, const char *what,
-    int (*fail)(struct scan *, const char *))
-{
-	ws(s);
-	if (s->p >= s->end)
-		return cut(s);
-	if (*s->p != c)
-		return fail(s, what);
-	s->p++;
-	return 0;
-}
-
-/* Expects the character c, where JSON itself wants it. */
-static int
-expect(struct scan *s, char c, const char *what)
-{
-	return expect_or(s, c, what, bad);
-}
-
-/* Expects an object or array to open with c, where the file's format
- * says there is one. */
-static int
-expect_open(struct scan *s, char c, const char *what)
-{
-	return expect_or(s, c, what, wrong);
-}
-
-/*
- * After an element of an object or array that ends with close: 1 when
- * another follows (its ',' read), 0 at close (read), -1 with the
- * scanner's state set.
- */
-static int
-next_or_close(struct scan *s, char close)
-{
-	ws(s);
-	if (s->p >= s->end)
-		return cut(s);
-	if (*s->p == close) {
-		s->p++;
-		return 0;
-	}
-	if (*s->p != ',')
-		return bad(s, close == '}' ? "expected ',' or '}'" :
-		    "expected ',' or ']'");
-	s->p++;
-	return 1;
-}
-
-/*
- * A string: its raw text between the quotes in *start and *len, and *esc
- * set when it holds an escape (the names this module compares never do).
- */
-static int
-scan_string(struct scan *s, const char **start, size_t *len, int *esc)
-{
-	const char *p = s->p;
-	int k;
-
-	if (p >= s->end)
-		return cut(s);
-	if (*p != '"')
-		return bad(s, "expected a string");
-	*start = ++p;
-	*esc = 0;
-	for (;;) {
-		if (p >= s->end)
-			return cut(s);
-		if (*p == '"')
-			break;
-		if ((unsigned char)*p < 0x20) {
-			s->p = p;
-			return bad(s, "a control character in a string");
-		}
-		if (*p == '\\') {
-			*esc = 1;
-			if (++p >= s->end)
-				return cut(s);
-			if (*p == 'u') {
-				for (k = 1; k <= 4; k++) {
-					if (p + k >= s->end)
-						return cut(s);
-					if (!is_hex(p[k])) {
-						s->p = p;
-						return bad(s, "a bad \\u escape");
-					}
-				}
-				p += 4;
-			} else if (*p == '\0' || strchr("\"\\/bfnrt", *p) ==
-			    NULL) {
-				s->p = p;
-				return bad(s, "a bad escape in a string");
-			}
-		}
-		p++;
-	}
-	*len = (size_t)(p - *start);
-	s->p = p + 1;
-	return 0;
-}
-
-/* The word w (true, false, null, and Python's NaN and Infinity). */
-static int
-scan_word(struct scan *s, const char *w)
-{
-	for (; *w; w++, s->p++) {
-		if (s->p >= s->end)
-			return cut(s);
-		if (*s->p != *w)
-			return bad(s, "unexpected character");
-	}
-	return 0;
-}
-
-/*
- * p[0..n) as a number when it is a plain integer of at most 15 digits,
- * which a double holds exactly: the parameters' values and most
- * costs, read without strtod, which would be most of the time a file
- * takes to load.  Returns 1, or 0 for anything else.
- */
-static int
-int_text(const char *p, size_t n, double *d)
-{
-	const char *e = p + n;
-	int neg = 0;
-	int64_t v = 0;
-
-	if (p < e && *p == '-') {
-		neg = 1;
-		p++;
-	}
-	if (p == e || e - p > 15)
-		return 0;
-	for (; p < e; p++) {
-		if (!is_digit(*p))
-			return 0;
-		v = v * 10 + (*p - '0');
-	}
-	*d = neg ? -(double)v : (double)v;
-	return 1;
-}
-
-/*
- * A number, into *d unless d is NULL (a number only checked).  Python's
- * json module writes NaN, Infinity and -Infinity for what JSON cannot
- * hold, and Kernel Tuner writes its files with it, so they are read as
- * numbers too.
- */
-static int
-scan_number(struct scan *s, double *d)
-{
-	const char *p = s->p;
-	char small[64], *copy;
-	size_t n;
-
-	if (p < s->end && *p == 'N') {
-		if (d != NULL)
-			*d = NAN;
-		return scan_word(s, "NaN");
-	}
-	if (p < s->end && *p == '-')
-		p++;
-	if (p >= s->end)
-		return cut(s);
-	if (*p == 'I') {
-		if (d != NULL)
-			*d = s->p[0] == '-' ? -INFINITY : INFINITY;
-		s->p = p;
-		return scan_word(s, "Infinity");
-	}
-	if (*p == '0')
-		p++;
-	else if (*p >= '1' && *p <= '9')
-		while (p < s->end && is_digit(*p))
-			p++;
-	else
-		return bad(s, "expected a value");
-	if (p < s->end && *p == '.') {
-		if (++p >= s->end)
-			return cut(s);
-		if (!is_digit(*p)) {
-			s->p = p;
-			return bad(s, "expected a digit");
-		}
-		while (p < s->end && is_digit(*p))
-			p++;
-	}
-	if (p < s->end && (*p == 'e' || *p == 'E')) {
-		if (++p < s->end && (*p == '+' || *p == '-'))
-			p++;
-		if (p >= s->end)
-			return cut(s);
-		if (!is_digit(*p)) {
-			s->p = p;
-			return bad(s, "expected a digit");
-		}
-		while (p < s->end && is_digit(*p))
-			p++;
-	}
-	/* A number that ends the text may have been cut short. */
-	if (p >= s->end)
-		return cut(s);
-	if (d == NULL) {
-		s->p = p;
-		return 0;
-	}
-	n = (size_t)(p - s->p);
-	if (int_text(s->p, n, d)) {
-		s->p = p;
-		return 0;
-	}
-	/* strtod alone would read more than JSON allows (0x1, inf). */
-	copy = n < sizeof(small) ? small : emalloc(n + 1);
-	memcpy(copy, s->p, n);
-	copy[n] = '\0';
-	*d = strtod(copy, NULL);
-	if (copy != small)
-		free(copy);
-	s->p = p;
-	return 0;
-}
-
-/* Does a number start here (or the text end, which the scan reports)? */
-static int
-number_next(const struct scan *s)
-{
-	return s->p >= s->end || *s->p == '-' || *s->p == 'N' ||
-	    *s->p == 'I' || is_digit(*s->p);
-}
-
-static int
-skip_value(struct scan *s, int depth)
-{
-	const char *k;
-	size_t klen;
-	int esc, rc;
-	double d;
-
-	ws(s);
-	if (s->p >= s->end)
-		return cut(s);
-	if (depth > MAX_DEPTH)
-		return bad(s, "nested too deeply");
-	switch (*s->p) {
-	case '"':
-		return scan_string(s, &k, &klen, &esc);
-	case '{':
-		s->p++;
-		ws(s);
-		if (s->p < s->end && *s->p == '}') {
-			s->p++;
-			return 0;
-		}
-		for (;;) {
-			ws(s);
-			if (scan_string(s, &k, &klen, &esc) != 0 ||
-			    expect(s, ':', "expected ':'") != 0 ||
-			    skip_value(s, depth + 1) != 0)
-				return -1;
-			if ((rc = next_or_close(s, '}')) <= 0)
-				return rc;
-		}
-	case '[':
-		s->p++;
-		ws(s);
-		if (s->p < s->end && *s->p == ']') {
-			s->p++;
-			return 0;
-		}
-		for (;;) {
-			if (skip_value(s, depth + 1) != 0)
-				return -1;
-			if ((rc = next_or_close(s, ']')) <= 0)
-				return rc;
-		}
-	case 't':
-		return scan_word(s, "true");
-	case 'f':
-		return scan_word(s, "false");
-	case 'n':
-		return scan_word(s, "null");
-	default:
-		return scan_number(s, &d);
-	}
-}
-
-/* "PATH:LINE: invalid JSON: what" for a scanner that stopped. */
-static void
-scan_error(const struct scan *s, const char *path, struct ar_err *err)
-{
-	const char *p;
-	size_t line = 1;
-
-	for (p = s->base; p < s->p && p < s->end; p++)
-		line += *p == '\n';
-	ar_errf(err, "%s:%zu: %s%s", path, line, s->content ? "" :
-	    "not valid JSON: ", s->what);
-}
-
-static int
-span_is(const char *p, size_t n, const char *word)
-{
-	return strlen(word) == n && memcmp(p, word, n) == 0;
-}
-
-/* span_is for a literal word, without strlen. */
-#define SPAN_IS(p, n, lit) \
-	((n) == sizeof(lit) - 1 && memcmp((p), (lit), sizeof(lit) - 1) == 0)
-
-/* --- reading ---------------------------------------------------------- */
-
-/*
- * The file's bytes (uncompressed when it is gzip), NUL-terminated: all of
- * them, or about max when max is not 0.  *all says whether the end was
- * reached.
- */
-static char *
-read_text(const char *path, size_t max, size_t *len, int *all,
-    struct ar_err *err)
-{
-	gzFile g;
-	size_t n = 0, cap = max ? max : 1 << 20;
-	char *buf;
-	int got, errnum;
-	const char *msg;
-
-	errno = 0;
-	if ((g = gzopen(path, "rb")) == NULL) {
-		ar_errf(err, "cannot open '%s': %s", path,
-		    errno ? strerror(errno) : "out of memory");
-		return NULL;
-	}
-	gzbuffer(g, 1 << 17);
-	buf = emalloc(cap + 1);
-	*all = 0;
-	for (;;) {
-		if (max && n >= max)
-			break;
-		if (n == cap) {
-			cap *= 2;
-			buf = erealloc(buf, cap + 1);
-		}
-		got = gzread(g, buf + n, (unsigned)(cap - n > INT_MAX ?
-		    INT_MAX : cap - n));
-		msg = gzerror(g, &errnum);
-		if (got < 0 || (errnum != Z_OK && errnum != Z_STREAM_END)) {
-			if (errnum == Z_ERRNO)
-				ar_errf(err, "%s: cannot read: %s", path,
-				    strerror(errno));
-			else {
-				/* zlib's message starts with the path. */
-				if (strncmp(msg, path, strlen(path)) == 0 &&
-				    strncmp(msg + strlen(path), ": ", 2) == 0)
-					msg += strlen(path) + 2;
-				ar_errf(err, "%s: damaged gzip data: %s", path,
-				    msg);
-			}
-			free(buf);
-			gzclose(g);
-			return NULL;
-		}
-		if (got == 0) {
-			*all = 1;
-			break;
-		}
-		n += (size_t)got;
-	}
-	gzclose(g);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-/* --- the head ---------------------------------------------------------- */
-
-struct head {
-	json_t *keys, *params, *device;
-	int cache_seen;
-	const char *cache;	/* where the cache's value starts */
-};
-
-static void
-head_release(struct head *h)
-{
-	json_decref(h->keys);
-	json_decref(h->params);
-	json_decref(h->device);
-	memset(h, 0, sizeof(*h));
-}
-
-/*
- * After a member's value: 1 when another member follows, 0 at the end of
- * the object (and of the text), -1 with the scanner's state set.
- */
-static int
-after_member(struct scan *s)
-{
-	int rc = next_or_close(s, '}');
-
-	if (rc != 0)
-		return rc;
-	ws(s);
-	if (s->p < s->end)
-		return bad(s, "text after the end of the object");
-	return 0;
-}
-
-/*
- * The members of the top-level object from the next key on, keeping the
- * head's values.  With stop set it stops at "cache" once the head is
- * complete, the scanner at the cache's value; else (or when the head is
- * not complete there) it skips the cache, noting where it starts.
- * Returns 0, or -1 with the scanner's state set.
- */
-static int
-scan_members(struct scan *s, struct head *h, int stop)
-{
-	const char *k, *v;
-	size_t klen;
-	int esc, rc;
-	json_t **slot;
-
-	do {
-		ws(s);
-		if (scan_string(s, &k, &klen, &esc) != 0 ||
-		    expect(s, ':', "expected ':'") != 0)
-			return -1;
-		ws(s);
-		slot = NULL;
-		if (span_is(k, klen, "tune_params_keys"))
-			slot = &h->keys;
-		else if (span_is(k, klen, "tune_params"))
-			slot = &h->params;
-		else if (span_is(k, klen, "device_name"))
-			slot = &h->device;
-		else if (span_is(k, klen, "cache")) {
-			h->cache_seen = 1;
-			h->cache = s->p;
-			if (stop && h->keys != NULL && h->params != NULL)
-				return 0;
-		}
-		v = s->p;
-		if (skip_value(s, 0) != 0)
-			return -1;
-		if (slot != NULL) {
-			json_decref(*slot);
-			*slot = json_loadb(v, (size_t)(s->p - v),
-			    JSON_DECODE_ANY, NULL);
-			if (*slot == NULL)
-				return bad(s, "a value jansson cannot read");
-		}
-	} while ((rc = after_member(s)) == 1);
-	return rc;
-}
-
-/* The top-level object, as scan_members says. */
-static int
-scan_head(struct scan *s, struct head *h, int stop)
-{
-	ws(s);
-	if (s->p >= s->end)
-		return cut(s);
-	if (*s->p != '{')
-		return bad(s, "the file is not a JSON object");
-	s->p++;
-	ws(s);
-	if (s->p < s->end && *s->p == '}') {
-		s->p++;
-		ws(s);
-		return s->p < s->end ? bad(s, "text after the end of the "
-		    "object") : 0;
-	}
-	return scan_members(s, h, stop);
-}
-
-static int
-scalar(json_t *v)
-{
-	return json_is_number(v) || json_is_string(v) || json_is_boolean(v);
-}
-
-/* The params object from the head, in key order; NULL with err set. */
-static json_t *
-head_params(const struct head *h, const char *path, struct ar_err *err)
-{
-	json_t *params, *k, *vals, *v;
-	size_t i, j;
-	const char *name;
-
-	if (h->keys == NULL || h->params == NULL) {
-		ar_errf(err, "%s: not a Kernel Tuner cache file (no \"%s\")",
-		    path, h->keys == NULL ? "tune_params_keys" :
-		    "tune_params");
-		return NULL;
-	}
-	if (!json_is_array(h->keys) || json_array_size(h->keys) == 0 ||
-	    !json_is_object(h->params)) {
-		ar_errf(err, "%s: not a Kernel Tuner cache file (\"%s\" is "
-		    "not %s)", path, json_is_object(h->params) ?
-		    "tune_params_keys" : "tune_params",
-		    json_is_object(h->params) ? "a list of names" :
-		    "an object");
-		return NULL;
-	}
-	params = json_object();
-	json_array_foreach(h->keys, i, k) {
-		if (!json_is_string(k)) {
-			ar_errf(err, "%s: \"tune_params_keys[%zu]\" is not a "
-			    "name", path, i);
-			json_decref(params);
-			return NULL;
-		}
-		name = json_string_value(k);
-		vals = json_object_get(h->params, name);
-		if (!json_is_array(vals) || json_array_size(vals) == 0) {
-			ar_errf(err, "%s: \"tune_params.%s\" %s", path, name,
-			    vals == NULL ? "is missing (it is one of "
-			    "tune_params_keys)" : "is not a list of values");
-			json_decref(params);
-			return NULL;
-		}
-		json_array_foreach(vals, j, v)
-			if (!scalar(v)) {
-				ar_errf(err, "%s: \"tune_params.%s[%zu]\" is "
-				    "not a number, a string or a boolean",
-				    path, name, j);
-				json_decref(params);
-				return NULL;
-			}
-		if (json_object_get(params, name) != NULL) {
-			ar_errf(err, "%s: \"tune_params_keys\" names '%s' "
-			    "twice", path, name);
-			json_decref(params);
-			return NULL;
-		}
-		json_object_set(params, name, vals);
-	}
-	if (json_object_size(params) != json_object_size(h->params)) {
-		json_object_foreach(h->params, name, v)
-			if (json_object_get(params, name) == NULL)
-				break;
-		ar_errf(err, "%s: \"tune_params.%s\" is not one of "
-		    "tune_params_keys", path, name);
-		json_decref(params);
-		return NULL;
-	}
-	return params;
-}
-
-/*
- * Reads the head of path: from its first bytes, reading more only when
- * the head does not fit in them.  Returns 0, or -1 with err set.
- */
-static int
-read_head(const char *path, struct head *h, struct ar_err *err)
-{
-	size_t max = HEAD_BYTES, len;
-	struct scan s;
-	char *text;
-	int all, rc;
-
-	for (;;) {
-		if ((text = read_text(path, max, &len, &all, err)) == NULL)
-			return -1;
-		memset(&s, 0, sizeof(s));
-		s.base = s.p = text;
-		s.end = text + len;
-		head_release(h);
-		rc = scan_head(&s, h, 1);
-		if (rc == 0 || !s.cut || all)
-			break;
-		free(text);
-		max *= 16;
-	}
-	if (rc != 0 && !s.cut) {
-		scan_error(&s, path, err);
-		free(text);
-		return -1;
-	}
-	free(text);
-	if (h->keys == NULL || h->params == NULL) {
-		ar_errf(err, "%s: not a Kernel Tuner cache file (no \"%s\"%s)",
-		    path, h->keys == NULL ? "tune_params_keys" : "tune_params",
-		    s.cut ? " before the file is cut off" : "");
-		return -1;
-	}
-	return 0;
-}
-
-json_t *
-replay_params(const char *path, struct ar_err *err)
-{
-	struct head h;
-	json_t *p;
-
-	memset(&h, 0, sizeof(h));
-	if (read_head(path, &h, err) != 0) {
-		head_release(&h);
-		return NULL;
-	}
-	p = head_params(&h, path, err);
-	head_release(&h);
-	return p;
-}
-
-/* --- the records ------------------------------------------------------- */
-
-static uint64_t
-mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
-/* The record index + 1 of code, or 0. */
-static uint32_t
-find(const struct replay *r, uint64_t code)
-{
-	size_t i;
-
-	if (r->hcap == 0)
-		return 0;
-	for (i = mix(code) & (r->hcap - 1); r->hidx[i] != 0;
-	    i = (i + 1) & (r->hcap - 1))
-		if (r->hcode[i] == code)
-			return r->hidx[i];
-	return 0;
-}
-
-static void
-insert(struct replay *r, uint64_t code, uint32_t idx1)
-{
-	size_t i;
-
-	for (i = mix(code) & (r->hcap - 1); r->hidx[i] != 0;
-	    i = (i + 1) & (r->hcap - 1))
-		;
-	r->hcode[i] = code;
-	r->hidx[i] = idx1;
-}
-
-static void
-grow_table(struct replay *r)
-{
-	uint64_t *oc = r->hcode;
-	uint32_t *oi = r->hidx;
-	size_t ocap = r->hcap, i;
-
-	r->hcap = ocap ? 2 * ocap : 1024;
-	r->hcode = ecalloc(r->hcap, sizeof(*r->hcode));
-	r->hidx = ecalloc(r->hcap, sizeof(*r->hidx));
-	for (i = 0; i < ocap; i++)
-		if (oi[i] != 0)
-			insert(r, oc[i], oi[i]);
-	free(oc);
-	free(oi);
-}
-
-/* The keys from the params object; strides of the mixed-radix code. */
-static int
-set_keys(struct replay *r, struct ar_err *err)
-{
-	const char *name;
-	json_t *vals, *v;
-	size_t i = 0, k;
-	uint64_t stride = 1;
-
-	r->nkeys = json_object_size(r->params);
-	r->keys = ecalloc(r->nkeys, sizeof(*r->keys));
-	json_object_foreach(r->params, name, vals) {
-		struct rkey *key = &r->keys[i++];
-
-		key->name = name;
-		key->len = strlen(name);
-		key->values = vals;
-		key->n = json_array_size(vals);
-		key->num = ecalloc(key->n, sizeof(*key->num));
-		key->isnum = ecalloc(key->n, sizeof(*key->isnum));
-		json_array_foreach(vals, k, v)
-			if (json_is_number(v)) {
-				key->isnum[k] = 1;
-				key->num[k] = json_number_value(v);
-			}
-		key->stride = stride;
-		if (stride > UINT64_MAX / 4 / key->n) {
-			ar_errf(err, "%s: too many combinations of "
-			    "tune_params to index", r->path);
-			return -1;
-		}
-		stride *= key->n;
-	}
-	r->fidx = ecalloc(r->nkeys, sizeof(*r->fidx));
-	r->seen = ecalloc(r->nkeys, 1);
-	return 0;
-}
-
-/*
- * Does the key's text part p[0..n) spell value k of key?  isnum says
- * whether the part is a number, d which.
- */
-static int
-part_is(const struct rkey *key, size_t k, const char *p, size_t n,
-    int isnum, double d)
-{
-	json_t *v;
-
-	if (key->isnum[k])
-		return isnum && d == key->num[k];
-	v = json_array_get(key->values, k);
-	if (json_is_string(v))
-		return span_is(p, n, json_string_value(v));
-	/* Python spells booleans True and False. */
-	return span_is(p, n, json_is_true(v) ? "True" : "False") ||
-	    span_is(p, n, json_is_true(v) ? "true" : "false");
-}
-
-/* A key's part as a number (Python's str() of an int or a float). */
-static int
-part_number(const char *p, size_t n, double *d)
-{
-	char buf[64], *end;
-
-	if (int_text(p, n, d))
-		return 1;
-	if (n == 0 || n >= sizeof(buf))
-		return 0;
-	memcpy(buf, p, n);
-	buf[n] = '\0';
-	*d = strtod(buf, &end);
-	return *end == '\0' && (is_digit(buf[0]) || buf[0] == '-' ||
-	    buf[0] == '.');
-}
-
-/* Reads a cache key into r->fidx.  Returns 0, or -1 with err set. */
-static int
-read_key(struct replay *r, const char *key, size_t len, struct ar_err *err)
-{
-	const char *p = key, *q, *end = key + len;
-	size_t j, k, parts = 1;
-	double d = 0;
-	int isnum;
-
-	for (q = key; q < end; q++)
-		parts += *q == ',';
-	if (parts != r->nkeys) {
-		ar_errf(err, "%s: record \"%.*s\": its key has %zu values, "
-		    "not one for each of the %zu tune_params_keys", r->path,
-		    (int)len, key, parts, r->nkeys);
-		return -1;
-	}
-	for (j = 0; j < r->nkeys; j++, p = q + 1) {
-		const struct rkey *rk = &r->keys[j];
-
-		for (q = p; q < end && *q != ','; q++)
-			;
-		isnum = part_number(p, (size_t)(q - p), &d);
-		for (k = 0; k < rk->n; k++)
-			if (part_is(rk, k, p, (size_t)(q - p), isnum, d))
-				break;
-		if (k == rk->n) {
-			ar_errf(err, "%s: record \"%.*s\": '%.*s' is not a "
-			    "value of \"%s\" in tune_params", r->path,
-			    (int)len, key, (int)(q - p), p, rk->name);
-			return -1;
-		}
-		r->fidx[j] = (uint32_t)k;
-	}
-	return 0;
-}
-
-static int
-values_equal(json_t *a, json_t *b)
-{
-	if (json_is_number(a) && json_is_number(b))
-		return json_number_value(a) == json_number_value(b);
-	return json_equal(a, b);
-}
-
-/*
- * A record's field that is a parameter: its value must be the one its
- * key gives.  Returns 0, or -1 with err or the scanner's state set.
- */
-static int
-check_param(struct replay *r, struct scan *s, size_t j, const char *key,
-    size_t klen, struct ar_err *err)
-{
-	const struct rkey *rk = &r->keys[j];
-	json_t *want = json_array_get(rk->values, r->fidx[j]), *got;
-	const char *v;
-	double d;
-	int same;
-
-	ws(s);
-	v = s->p;
-	if (s->p < s->end && (*s->p == '-' || is_digit(*s->p))) {
-		if (scan_number(s, &d) != 0)
-			return -1;
-		same = rk->isnum[r->fidx[j]] && d == rk->num[r->fidx[j]];
-	} else {
-		if (skip_value(s, 0) != 0)
-			return -1;
-		got = json_loadb(v, (size_t)(s->p - v), JSON_DECODE_ANY, NULL);
-		same = got != NULL && values_equal(got, want);
-		json_decref(got);
-	}
-	if (!same) {
-		ar_errf(err, "%s: record \"%.*s\": \"%s\" is %.*s, not the "
-		    "value its key gives", r->path, (int)klen, key, rk->name,
-		    (int)(s->p - v), v);
-		return -1;
-	}
-	r->seen[j] = 1;
-	return 0;
-}
-
-/*
- * "times": an array of numbers (ms).  With t NULL it is only checked;
- * else the numbers go to *t (grown as needed, *cap its size) in seconds.
- * *nt is how many there are.
- */
-static int
-scan_times(struct scan *s, double **t, size_t *cap, size_t *nt)
-{
-	double d;
-	int rc;
-
-	*nt = 0;
-	if (expect_open(s, '[', "\"times\" is not an array of numbers") != 0)
-		return -1;
-	ws(s);
-	if (s->p < s->end && *s->p == ']') {
-		s->p++;
-		return 0;
-	}
-	for (;;) {
-		ws(s);
-		if (!number_next(s))
-			return wrong(s, "\"times\" holds something other "
-			    "than numbers");
-		if (scan_number(s, t != NULL ? &d : NULL) != 0)
-			return -1;
-		if (t != NULL) {
-			if (*nt == *cap) {
-				*cap = *cap ? 2 * *cap : 64;
-				*t = ereallocarray(*t, *cap, sizeof(**t));
-			}
-			(*t)[*nt] = d / 1000;
-		}
-		++*nt;
-		if ((rc = next_or_close(s, ']')) <= 0)
-			return rc;
-	}
-}
-
-/*
- * One record, after its key: kept only once its closing brace is read.
- * Returns 0, or -1 with err set (bad content) or the scanner's state set
- * (bad JSON, or the end of the text).
- */
-static int
-scan_record(struct replay *r, struct scan *s, const char *key, size_t klen,
-    struct ar_err *err)
-{
-	const char *f, *fs, *ts = NULL, *tend = NULL;
-	size_t flen, j, nt = 0, c;
-	int esc, have_time = 0, status = RS_OK, rc;
-	double time = 0, cost = 0, d;
-	uint64_t code = 0;
-	struct rrec *rec;
-
-	if (read_key(r, key, klen, err) != 0)
-		return -1;
-	memset(r->seen, 0, r->nkeys);
-	if (expect_open(s, '{', "a record is not an object") != 0)
-		return -1;
-	ws(s);
-	if (s->p < s->end && *s->p == '}')
-		s->p++;
-	else
-		for (;;) {
-			ws(s);
-			if (scan_string(s, &f, &flen, &esc) != 0 ||
-			    expect(s, ':', "expected ':'") != 0)
-				return -1;
-			ws(s);
-			for (j = 0; !esc && j < r->nkeys; j++)
-				if (r->keys[j].len == flen && memcmp(f,
-				    r->keys[j].name, flen) == 0)
-					break;
-			for (c = 0; !esc && c < sizeof(cost_fields) /
-			    sizeof(cost_fields[0]); c++)
-				if (cost_fields[c].len == flen && memcmp(f,
-				    cost_fields[c].name, flen) == 0)
-					break;
-			if (!esc && j < r->nkeys) {
-				if (check_param(r, s, j, key, klen, err) != 0)
-					return -1;
-			} else if (!esc && SPAN_IS(f, flen, "time")) {
-				have_time = 1;
-				if (s->p < s->end && *s->p == '"') {
-					if (scan_string(s, &fs, &flen,
-					    &esc) != 0)
-						return -1;
-					if (SPAN_IS(fs, flen,
-					    "CompilationFailedConfig"))
-						status = RS_COMPILE;
-					else if (SPAN_IS(fs, flen,
-					    "RuntimeFailedConfig"))
-						status = RS_CRASH;
-					else if (SPAN_IS(fs, flen,
-					    "InvalidConfig"))
-						status = RS_INVALID;
-					else {
-						ar_errf(err, "%s: record "
-						    "\"%.*s\": \"time\" is "
-						    "\"%.*s\", neither a "
-						    "number nor a failure "
-						    "Kernel Tuner writes",
-						    r->path, (int)klen, key,
-						    (int)flen, fs);
-						return -1;
-					}
-				} else {
-					if (!number_next(s)) {
-						ar_errf(err, "%s: record "
-						    "\"%.*s\": \"time\" is "
-						    "neither a number nor a "
-						    "string", r->path,
-						    (int)klen, key);
-						return -1;
-					}
-					if (scan_number(s, &time) != 0)
-						return -1;
-					if (isnan(time) || time >=
-					    INVALID_TIME)
-						status = RS_HUGE;
-					else if (time < 0) {
-						ar_errf(err, "%s: record "
-						    "\"%.*s\": \"time\" is "
-						    "negative", r->path,
-						    (int)klen, key);
-						return -1;
-					}
-				}
-			} else if (!esc && SPAN_IS(f, flen, "times")) {
-				if (s->p < s->end && *s->p == 'n') {
-					/* null: no times */
-					if (scan_word(s, "null") != 0)
-						return -1;
-					ts = NULL;
-				} else {
-					ts = s->p;
-					if (scan_times(s, NULL, NULL, &nt) != 0)
-						return -1;
-					tend = s->p;
-				}
-			} else if (!esc && c < sizeof(cost_fields) /
-			    sizeof(cost_fields[0])) {
-				if (s->p < s->end && *s->p == 'n') {
-					if (scan_word(s, "null") != 0)
-						return -1;
-				} else {
-					if (!number_next(s)) {
-						ar_errf(err, "%s: record "
-						    "\"%.*s\": \"%s\" is not "
-						    "a number", r->path,
-						    (int)klen, key,
-						    cost_fields[c].name);
-						return -1;
-					}
-					if (scan_number(s, &d) != 0)
-						return -1;
-					if (isfinite(d) && d > 0)
-						cost += d;
-				}
-			} else if (skip_value(s, 0) != 0)
-				return -1;
-			if ((rc = next_or_close(s, '}')) < 0)
-				return -1;
-			if (rc == 0)
-				break;
-		}
-
-	for (j = 0; j < r->nkeys; j++)
-		if (!r->seen[j]) {
-			ar_errf(err, "%s: record \"%.*s\": parameter \"%s\" is "
-			    "missing", r->path, (int)klen, key,
-			    r->keys[j].name);
-			return -1;
-		}
-	if (!have_time) {
-		ar_errf(err, "%s: record \"%.*s\": no \"time\"", r->path,
-		    (int)klen, key);
-		return -1;
-	}
-	for (j = 0; j < r->nkeys; j++)
-		code += r->fidx[j] * r->keys[j].stride;
-	if (find(r, code) != 0) {
-		ar_errf(err, "%s: record \"%.*s\": a second record of the same "
-		    "configuration", r->path, (int)klen, key);
-		return -1;
-	}
-	if (r->nrecs == r->cap) {
-		r->cap = r->cap ? 2 * r->cap : 1024;
-		r->recs = ereallocarray(r->recs, r->cap, sizeof(*r->recs));
-	}
-	if (r->nrecs >= UINT32_MAX - 1) {
-		ar_errf(err, "%s: too many records", r->path);
-		return -1;
-	}
-	rec = &r->recs[r->nrecs++];
-	memset(rec, 0, sizeof(*rec));
-	rec->code = code;
-	rec->status = (unsigned char)status;
-	rec->cost_s = cost / 1000;
-	rec->time_s = status == RS_OK ? time / 1000 : NAN;
-	/* A failure's times (a few pnpoly records have them) mean nothing. */
-	if (status == RS_OK && ts != NULL && nt > 0) {
-		if (tend - ts > UINT32_MAX) {
-			ar_errf(err, "%s: record \"%.*s\": too many times",
-			    r->path, (int)klen, key);
-			return -1;
-		}
-		rec->times_off = (size_t)(ts - s->base);
-		rec->times_len = (uint32_t)(tend - ts);
-	}
-	if (2 * r->nrecs > r->hcap)
-		grow_table(r);
-	insert(r, code, (uint32_t)r->nrecs);
-	return 0;
-}
-
-/*
- * The cache object: records until its end, or until the text ends (a
- * file Kernel Tuner is still writing).  Returns 0, or -1 with err set,
- * or with the scanner's state set.
- */
-static int
-scan_cache(struct replay *r, struct scan *s, struct ar_err *err)
-{
-	const char *k;
-	size_t klen;
-	int esc, rc;
-	json_t *dk;
-
-	if (expect_open(s, '{', "\"cache\" is not an object") != 0)
-		return -1;
-	ws(s);
-	if (s->p < s->end && *s->p == '}') {
-		s->p++;
-		return 0;
-	}
-	for (;;) {
-		ws(s);
-		if (scan_string(s, &k, &klen, &esc) != 0 ||
-		    expect(s, ':', "expected ':'") != 0)
-			return -1;
-		if (esc) {
-			/* Keys never need escapes; decode one anyway. */
-			dk = json_loadb(k - 1, klen + 2, JSON_DECODE_ANY,
-			    NULL);
-			if (!json_is_string(dk)) {
-				json_decref(dk);
-				return bad(s, "a key jansson cannot read");
-			}
-			if (scan_record(r, s, json_string_value(dk),
-			    json_string_length(dk), err) != 0) {
-				json_decref(dk);
-				return -1;
-			}
-			json_decref(dk);
-		} else if (scan_record(r, s, k, klen, err) != 0)
-			return -1;
-		if ((rc = next_or_close(s, '}')) <= 0)
-			return rc;
-	}
-}
-
 struct replay *
 replay_load(const char *path, struct ar_err *err)
 {
-	struct replay *r = ecalloc(1, sizeof(*r));
-	struct head h, rest;
-	struct scan s, c;
-	char *text;
-	size_t len;
-	int all, rc, in_place;
+	struct ktcache *kc;
+	struct replay *r;
 
-	memset(&h, 0, sizeof(h));
-	memset(&rest, 0, sizeof(rest));
-	r->path = estrdup(path);
-	if ((text = read_text(path, 0, &len, &all, err)) == NULL)
-		goto fail;
-	memset(&s, 0, sizeof(s));
-	s.base = s.p = text;
-	s.end = text + len;
-	rc = scan_head(&s, &h, 1);
-	if (rc != 0 && !s.cut) {
-		scan_error(&s, path, err);
-		goto fail;
-	}
-	in_place = rc == 0 && h.cache_seen && s.p == h.cache;
-	if (h.keys == NULL || h.params == NULL) {
-		ar_errf(err, "%s: not a Kernel Tuner cache file (no \"%s\"%s)",
-		    path, h.keys == NULL ? "tune_params_keys" : "tune_params",
-		    s.cut ? " before the file is cut off" : "");
-		goto fail;
-	}
-	if ((r->params = head_params(&h, path, err)) == NULL)
-		goto fail;
-	if (!h.cache_seen) {
-		ar_errf(err, "%s: not a Kernel Tuner cache file (no \"cache\"%s)",
-		    path, s.cut ? " before the file is cut off" : "");
-		goto fail;
-	}
-	if (set_keys(r, err) != 0)
-		goto fail;
-	r->device = estrdup(json_is_string(h.device) ?
-	    json_string_value(h.device) : "");
-
-	/*
-	 * The records, as far as the text goes.  Kernel Tuner writes the
-	 * cache last, so the scan usually stopped at it and goes on after
-	 * it; a cache before the head was skipped, and is read now.
-	 */
-	memset(&c, 0, sizeof(c));
-	c.base = text;
-	c.p = h.cache;
-	c.end = text + len;
-	err->msg[0] = '\0';
-	if (scan_cache(r, &c, err) != 0) {
-		if (err->msg[0] != '\0')
-			goto fail;
-		if (!c.cut) {
-			scan_error(&c, path, err);
-			goto fail;
-		}
-		if (r->nrecs == 0) {
-			ar_errf(err, "%s: the file is cut off before its first "
-			    "complete record", path);
-			goto fail;
-		}
-		r->truncated = r->nrecs;
-	} else if (in_place) {
-		/* What follows the cache, to the end of the text. */
-		if ((rc = after_member(&c)) == 1)
-			rc = scan_members(&c, &rest, 0);
-		if (rc != 0 && !c.cut) {
-			scan_error(&c, path, err);
-			goto fail;
-		}
-		/* The records are whole; the closing braces are missing. */
-		if (rc != 0)
-			r->truncated = r->nrecs;
-	} else if (rc != 0)
-		r->truncated = r->nrecs;
-	head_release(&h);
-	head_release(&rest);
-	r->text = text;
+	if ((kc = ktcache_load(path, err)) == NULL)
+		return NULL;
+	r = ecalloc(1, sizeof(*r));
+	r->kc = kc;
+	r->nkeys = ktcache_nkeys(kc);
 	return r;
-fail:
-	head_release(&h);
-	head_release(&rest);
-	free(text);
-	replay_free(r);
-	return NULL;
 }
-
-/* --- binding and lookup ----------------------------------------------- */
 
 static void
 unbind(struct replay *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->np; i++)
+	for (i = 0; r->valmap != NULL && i < r->np; i++)
 		free(r->valmap[i]);
 	for (i = 0; r->inv != NULL && i < r->nkeys; i++)
 		free(r->inv[i]);
 	free(r->valmap);
 	free(r->inv);
 	free(r->map);
+	free(r->stride);
 	r->valmap = NULL;
 	r->inv = NULL;
 	r->map = NULL;
+	r->stride = NULL;
 	r->np = 0;
 }
 
 void
 replay_free(struct replay *r)
 {
-	size_t i;
-
 	if (r == NULL)
 		return;
 	unbind(r);
-	for (i = 0; i < r->nkeys; i++) {
-		free(r->keys[i].num);
-		free(r->keys[i].isnum);
-	}
-	free(r->keys);
-	json_decref(r->params);
-	free(r->recs);
-	free(r->hcode);
-	free(r->hidx);
-	free(r->fidx);
-	free(r->seen);
-	free(r->text);
-	free(r->device);
-	free(r->path);
+	ktcache_free(r->kc);
 	free(r);
 }
 
 const char *
 replay_device(const struct replay *r)
 {
-	return r->device;
+	return ktcache_device(r->kc);
 }
 
 size_t
 replay_nrecords(const struct replay *r)
 {
-	return r->nrecs;
+	return ktcache_nrecords(r->kc);
 }
 
 size_t
 replay_truncated(const struct replay *r)
 {
-	return r->truncated;
-}
-
-json_t *
-replay_params_of(const struct replay *r)
-{
-	return json_incref(r->params);
-}
-
-/*
- * Study parameter i against the file's params: the key it is (*key) and,
- * when valmap is given, the file's index of each of its values.
- */
-static int
-match_param(const char *path, json_t *fparams, const struct spec *s,
-    size_t i, size_t *key, uint32_t *valmap, struct ar_err *err)
-{
-	const struct spec_param *p = &s->params[i];
-	json_t *vals = NULL, *v;
-	const char *name;
-	size_t j = 0, k, f;
-
-	json_object_foreach(fparams, name, v) {
-		if (strcmp(name, p->name) == 0) {
-			vals = v;
-			break;
-		}
-		j++;
-	}
-	if (vals == NULL) {
-		ar_errf(err, "%s: key \"params.%s\": not one of the "
-		    "tune_params of '%s'", s->path, p->name, path);
-		return -1;
-	}
-	*key = j;
-	for (k = 0; k < p->n; k++) {
-		json_array_foreach(vals, f, v)
-			if (values_equal(v, p->values[k]))
-				break;
-		if (f == json_array_size(vals)) {
-			ar_errf(err, "%s: key \"params.%s\": value %s is not "
-			    "one of its values in '%s'", s->path, p->name,
-			    p->text[k], path);
-			return -1;
-		}
-		if (valmap != NULL)
-			valmap[k] = (uint32_t)f;
-	}
-	return 0;
-}
-
-/* Every tune_params key must be a parameter of the study. */
-static int
-match_all(const char *path, json_t *fparams, const struct spec *s,
-    struct ar_err *err)
-{
-	const char *name;
-	json_t *v;
-
-	json_object_foreach(fparams, name, v)
-		if (spec_param_index(s, name) < 0) {
-			ar_errf(err, "%s: key \"params\": the study lacks "
-			    "\"%s\", one of the tune_params of '%s'", s->path,
-			    name, path);
-			return -1;
-		}
-	return 0;
-}
-
-int
-replay_check(const struct spec *s, json_t *fparams, const char *path,
-    struct ar_err *err)
-{
-	size_t i, key;
-
-	for (i = 0; i < s->nparams; i++)
-		if (match_param(path, fparams, s, i, &key, NULL, err) != 0)
-			return -1;
-	return match_all(path, fparams, s, err);
+	return ktcache_truncated(r->kc);
 }
 
 int
@@ -1484,23 +113,22 @@ replay_bind(struct replay *r, const struct spec *s, struct ar_err *err)
 	unbind(r);
 	r->np = s->nparams;
 	r->map = ecalloc(r->np ? r->np : 1, sizeof(*r->map));
+	r->stride = ecalloc(r->np ? r->np : 1, sizeof(*r->stride));
 	r->valmap = ecalloc(r->np ? r->np : 1, sizeof(*r->valmap));
-	for (i = 0; i < r->np; i++) {
+	for (i = 0; i < r->np; i++)
 		r->valmap[i] = ecalloc(s->params[i].n, sizeof(**r->valmap));
-		if (match_param(r->path, r->params, s, i, &r->map[i],
-		    r->valmap[i], err) != 0) {
-			unbind(r);
-			return -1;
-		}
-	}
-	if (match_all(r->path, r->params, s, err) != 0) {
+	if (spec_fit_file(s, ktcache_params_of(r->kc), ktcache_path(r->kc),
+	    r->map, r->valmap, err) != 0) {
 		unbind(r);
 		return -1;
 	}
+	for (i = 0; i < r->np; i++)
+		r->stride[i] = ktcache_key_stride(r->kc, r->map[i]);
 	r->inv = ecalloc(r->nkeys, sizeof(*r->inv));
 	for (j = 0; j < r->nkeys; j++) {
-		r->inv[j] = emalloc(r->keys[j].n * sizeof(**r->inv));
-		for (k = 0; k < r->keys[j].n; k++)
+		r->inv[j] = emalloc(ktcache_key_size(r->kc, j) *
+		    sizeof(**r->inv));
+		for (k = 0; k < ktcache_key_size(r->kc, j); k++)
 			r->inv[j][k] = -1;
 	}
 	for (i = 0; i < r->np; i++)
@@ -1511,10 +139,9 @@ replay_bind(struct replay *r, const struct spec *s, struct ar_err *err)
 
 /* The hit of rec (NULL: none); with times set, the statistics too. */
 static void
-fill(const struct replay *r, const struct rrec *rec, int times,
+fill(const struct replay *r, const struct ktcache_rec *rec, int times,
     struct replay_hit *hit)
 {
-	struct scan s;
 	size_t cap = 64, nt, i;
 	double *t;
 	int finite = 1;
@@ -1524,7 +151,8 @@ fill(const struct replay *r, const struct rrec *rec, int times,
 	    hit->times.sd = NAN;
 	if (rec == NULL) {
 		hit->status = "invalid";
-		hit->error = r->truncated ? absent_cut_why : absent_why;
+		hit->error = ktcache_truncated(r->kc) ? absent_cut_why :
+		    absent_why;
 		return;
 	}
 	hit->status = status_name[rec->status];
@@ -1533,12 +161,8 @@ fill(const struct replay *r, const struct rrec *rec, int times,
 	hit->cost_s = rec->cost_s;
 	if (!times || rec->times_len == 0)
 		return;
-	/* The span "[...]" was checked when the file was loaded. */
-	memset(&s, 0, sizeof(s));
-	s.base = s.p = r->text + rec->times_off;
-	s.end = s.p + rec->times_len;
 	t = emalloc(cap * sizeof(*t));
-	if (scan_times(&s, &t, &cap, &nt) == 0 && nt > 0) {
+	if ((nt = ktcache_times(r->kc, rec, &t, &cap)) > 0) {
 		for (i = 0; i < nt; i++)
 			finite &= isfinite(t[i]) != 0;
 		/* A time that is not a number makes the statistics none. */
@@ -1552,8 +176,8 @@ static int
 lookup(const struct replay *r, const space_idx *cfg, int times,
     struct replay_hit *hit)
 {
+	const struct ktcache_rec *rec;
 	uint64_t code = 0;
-	uint32_t idx;
 	size_t i;
 
 	if (r->map == NULL) {
@@ -1561,10 +185,10 @@ lookup(const struct replay *r, const space_idx *cfg, int times,
 		return -1;
 	}
 	for (i = 0; i < r->np; i++)
-		code += r->valmap[i][cfg[i]] * r->keys[r->map[i]].stride;
-	idx = find(r, code);
-	fill(r, idx ? &r->recs[idx - 1] : NULL, times, hit);
-	return idx != 0;
+		code += r->valmap[i][cfg[i]] * r->stride[i];
+	rec = ktcache_find(r->kc, code);
+	fill(r, rec, times, hit);
+	return rec != NULL;
 }
 
 int
@@ -1585,17 +209,20 @@ int
 replay_record(const struct replay *r, size_t i, space_idx *cfg,
     struct replay_hit *hit)
 {
-	const struct rrec *rec = &r->recs[i];
-	size_t p;
+	const struct ktcache_rec *rec = ktcache_rec(r->kc, i);
+	size_t p, n;
+	uint64_t stride;
 	int in = 1;
 
 	fill(r, rec, 0, hit);
 	if (r->inv == NULL)
 		return -1;
 	for (p = 0; p < r->np; p++) {
-		const struct rkey *key = &r->keys[r->map[p]];
-		long k = r->inv[r->map[p]][(rec->code / key->stride) % key->n];
+		long k;
 
+		stride = r->stride[p];
+		n = ktcache_key_size(r->kc, r->map[p]);
+		k = r->inv[r->map[p]][(rec->code / stride) % n];
 		if (k < 0)
 			in = 0;
 		cfg[p] = k < 0 ? 0 : (space_idx)k;

@@ -1,15 +1,8 @@
 /*
- * replay: a Kernel Tuner cache file (a brute-forced search space, gzip or
- * plain) loaded once into an index, so that a configuration's recorded
- * measurement is a lookup.  The backend "replay" of ar-bench and the
- * strategy benchmark's simulator read it; spec.c reads only the head of
- * the file (replay_params), for the params of a study.
- *
- * The file: {"device_name": .., "tune_params_keys": [..], "tune_params":
- * {name: [values]}, "cache": {"v1,v2,..": {record}, ..}, ..}.  A record's
- * "time" (ms) is a number, or a string naming a failure; "times" (ms)
- * are its repeated runs; compile_time, benchmark_time, framework_time,
- * verification_time and strategy_time (ms) are what it cost.
+ * replay: a Kernel Tuner cache file (ktcache.h: a brute-forced search
+ * space, loaded once into an index) bound to a study, so that a
+ * configuration's recorded measurement is a lookup.  The backend
+ * "replay" of ar-bench and the strategy benchmark's simulator read it.
  *
  * What a record becomes (replay_hit):
  *   "time" a number           status "ok", time_s = time / 1000
@@ -21,14 +14,10 @@
  *   no record for the config  "invalid": the key set is the constrained
  *                             space, so an absent key broke a restriction
  *
- * Bad input is refused (NULL or -1 with err->msg "FILE: what is wrong"):
- * a file that is not JSON or not a cache file, damaged gzip data, a key
- * that does not spell a value of every tune_params key, a record whose
- * params are missing or disagree with its key, a "time" that is neither
- * a number nor one of the three failure names.  A file whose end is cut
- * off (Kernel Tuner writes the closing braces only when it finishes) is
- * accepted: the complete records are kept and replay_truncated says how
- * many, so that the caller warns.
+ * Bad input is refused as ktcache refuses it (NULL with err->msg "FILE:
+ * what is wrong").  A file whose end is cut off is accepted: the complete
+ * records are kept and replay_truncated says how many, so that the
+ * caller warns.
  *
  * Ownership: replay_load returns a struct the caller frees with
  * replay_free; every pointer a function returns (names, values, hit
@@ -39,12 +28,12 @@
 #ifndef AR_REPLAY_H
 #define AR_REPLAY_H
 
-#include <jansson.h>
 #include <stddef.h>
 
 #include "stats.h"
 #include "space.h"
 #include "spec.h"
+#include "ktcache.h"
 #include "util.h"
 
 struct replay;
@@ -80,31 +69,12 @@ size_t replay_nrecords(const struct replay *r);
 size_t replay_truncated(const struct replay *r);
 
 /*
- * The file's parameters: {name: [values]} in tune_params_keys order, a
- * new reference.  replay_params reads only the head of the file (up to
- * "cache"), so a study's params are quick to get from even a large file;
- * NULL with err set when the file is bad.
- */
-json_t *replay_params(const char *path, struct ar_err *err);
-json_t *replay_params_of(const struct replay *r);
-
-/*
- * Checks that the params of study s fit fparams, the file's params as
- * replay_params gives them (path names the file in messages), by the rule
- * of replay_bind.  spec_load calls it for every replay study, so that a
- * study that does not fit its file is refused by every stage.  Returns
- * 0, or -1 with err set.
- */
-int replay_check(const struct spec *s, json_t *fparams, const char *path,
-    struct ar_err *err);
-
-/*
- * Ties the replay to a study: every parameter of the study must be a
- * tune_params key and every key a parameter (the order may differ), and
- * every value the study lists must be one of that key's values (a study
- * may list fewer).  Returns 0, or -1 with err set ("STUDY: key
- * \"params.X\": not one of the tune_params of 'FILE'").  Binding again
- * replaces the previous study.
+ * Ties the replay to a study, by spec_fit_file's rule: every parameter
+ * of the study must be a tune_params key and every key a parameter (the
+ * order may differ), and every value the study lists must be one of that
+ * key's values (a study may list fewer).  Returns 0, or -1 with err set
+ * ("STUDY: key \"params.X\": not one of the tune_params of 'FILE'").
+ * Binding again replaces the previous study.
  */
 int replay_bind(struct replay *r, const struct spec *s, struct ar_err *err);
 

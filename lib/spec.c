@@ -12,7 +12,7 @@
 
 #include "hash.h"
 #include "jsonw.h"
-#include "replay.h"
+#include "ktcache.h"
 
 /*
  * The keys a study may have at its top level and their types.  Anything
@@ -231,6 +231,71 @@ spec_param_index(const struct spec *s, const char *name)
 		if (strcmp(s->params[i].name, name) == 0)
 			return (int)i;
 	return -1;
+}
+
+/*
+ * Study parameter i against a file's params: the key it is (*key) and,
+ * when valmap is given, the file's index of each of its values.
+ */
+static int
+fit_param(const char *path, json_t *fparams, const struct spec *s,
+    size_t i, size_t *key, uint32_t *valmap, struct ar_err *err)
+{
+	const struct spec_param *p = &s->params[i];
+	json_t *vals = NULL, *v;
+	const char *name;
+	size_t j = 0, k, f;
+
+	json_object_foreach(fparams, name, v) {
+		if (strcmp(name, p->name) == 0) {
+			vals = v;
+			break;
+		}
+		j++;
+	}
+	if (vals == NULL) {
+		ar_errf(err, "%s: key \"params.%s\": not one of the "
+		    "tune_params of '%s'", s->path, p->name, path);
+		return -1;
+	}
+	*key = j;
+	for (k = 0; k < p->n; k++) {
+		json_array_foreach(vals, f, v)
+			if (values_equal(v, p->values[k]))
+				break;
+		if (f == json_array_size(vals)) {
+			ar_errf(err, "%s: key \"params.%s\": value %s is not "
+			    "one of its values in '%s'", s->path, p->name,
+			    p->text[k], path);
+			return -1;
+		}
+		if (valmap != NULL)
+			valmap[k] = (uint32_t)f;
+	}
+	return 0;
+}
+
+int
+spec_fit_file(const struct spec *s, json_t *fparams, const char *path,
+    size_t *map, uint32_t *const *valmap, struct ar_err *err)
+{
+	const char *name;
+	size_t i, key;
+	json_t *v;
+
+	for (i = 0; i < s->nparams; i++)
+		if (fit_param(path, fparams, s, i, map != NULL ? &map[i] :
+		    &key, map != NULL ? valmap[i] : NULL, err) != 0)
+			return -1;
+	/* Every tune_params key must be a parameter of the study. */
+	json_object_foreach(fparams, name, v)
+		if (spec_param_index(s, name) < 0) {
+			ar_errf(err, "%s: key \"params\": the study lacks "
+			    "\"%s\", one of the tune_params of '%s'", s->path,
+			    name, path);
+			return -1;
+		}
+	return 0;
 }
 
 size_t
@@ -1148,7 +1213,7 @@ load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
 	 * of the file (its tune_params) tells, so this stays quick.
 	 */
 	if (strcmp(s->backend, "replay") == 0 &&
-	    (fparams = replay_params(s->source, err)) == NULL) {
+	    (fparams = ktcache_params(s->source, err)) == NULL) {
 		char msg[sizeof(err->msg)];
 
 		snprintf(msg, sizeof(msg), "%s", err->msg);
@@ -1166,7 +1231,8 @@ load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
 	}
 	rc = load_params(s, v, err);
 	if (rc == 0 && fparams != NULL)
-		rc = replay_check(s, fparams, s->source, err);
+		rc = spec_fit_file(s, fparams, s->source, NULL, NULL,
+		    err);
 	json_decref(fparams);
 	if (rc != 0 ||
 	    load_problem(s, json_object_get(s->root, "problem"), err) != 0 ||

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "expr.h"
 #include "util.h"
@@ -104,6 +105,23 @@ int spec_param_index(const struct spec *s, const char *name);
  * carry no type.
  */
 long spec_value_index(const struct spec_param *p, json_t *v);
+
+/*
+ * Whether the params of study s fit a Kernel Tuner cache file's, fparams
+ * ({name: [values]} in tune_params_keys order, as ktcache_params gives
+ * them; path names the file in messages): every parameter of the study
+ * must be one of the file's keys and every key a parameter (the order may
+ * differ), and every value the study lists must be one of that key's
+ * values (a study may list fewer).  spec_load checks it for every replay
+ * study, so that a study that does not fit its file is refused by every
+ * stage.  With map not NULL, map[i] receives the file's index of the key
+ * parameter i is, and valmap[i][k] (s->params[i].n entries each) the
+ * index among that key's values of its value k.  Returns 0, or -1 with
+ * err set ("STUDY: key \"params.X\": not one of the tune_params of
+ * 'FILE'").
+ */
+int spec_fit_file(const struct spec *s, json_t *fparams, const char *path,
+    size_t *map, uint32_t *const *valmap, struct ar_err *err);
 
 /*
  * Parses an expression of the study given as a string, or as a number
