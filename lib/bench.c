@@ -453,23 +453,6 @@ bench_fail(struct bench_outcome *o, const char *status, const char *fmt,
 	o->status = status;
 }
 
-/*
- * "1.23 ms", as progress_fmt_time writes it, which sits a layer above
- * (tool support): the message must read as the progress lines do.
- */
-static void
-fmt_time(double s, char *buf, size_t cap)
-{
-	if (s >= 1)
-		snprintf(buf, cap, "%.3g s", s);
-	else if (s >= 1e-3)
-		snprintf(buf, cap, "%.3g ms", s * 1e3);
-	else if (s >= 1e-6)
-		snprintf(buf, cap, "%.3g us", s * 1e6);
-	else
-		snprintf(buf, cap, "%.3g ns", s * 1e9);
-}
-
 /* The fastest run is compared, since any one run below the bound is
  * impossible. */
 void
@@ -486,8 +469,8 @@ bench_check_bound(struct bench *b, struct bench_outcome *o)
 		return;
 	}
 	if (o->st.min < val_num(&v)) {
-		fmt_time(o->st.min, t1, sizeof(t1));
-		fmt_time(val_num(&v), t2, sizeof(t2));
+		ar_fmt_time(o->st.min, t1, sizeof(t1));
+		ar_fmt_time(val_num(&v), t2, sizeof(t2));
 		bench_fail(o, "suspicious", "a run took %s, less than the "
 		    "bound of %s the machine needs at least", t1, t2);
 	}

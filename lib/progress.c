@@ -43,7 +43,7 @@ progress_pace(const struct progress *p, const char *unit, struct ar_buf *t)
 			    el / (double)p->done, unit);
 	}
 	if (p->best != NULL) {
-		progress_fmt_time(p->best_s, best, sizeof(best));
+		ar_fmt_time(p->best_s, best, sizeof(best));
 		buf_printf(t, " | fastest %s: %s", best, p->best);
 	}
 }
@@ -66,17 +66,4 @@ progress_label(const struct spec *s, const space_idx *cfg)
 		buf_printf(&t, "%s%s=%s", k ? " " : "", s->params[k].name,
 		    s->params[k].text[cfg[k]]);
 	return t.buf;
-}
-
-void
-progress_fmt_time(double s, char *buf, size_t cap)
-{
-	if (s >= 1)
-		snprintf(buf, cap, "%.3g s", s);
-	else if (s >= 1e-3)
-		snprintf(buf, cap, "%.3g ms", s * 1e3);
-	else if (s >= 1e-6)
-		snprintf(buf, cap, "%.3g us", s * 1e6);
-	else
-		snprintf(buf, cap, "%.3g ns", s * 1e9);
 }

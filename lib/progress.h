@@ -4,7 +4,7 @@
  * the time left at the mean pace so far when the number of candidates is
  * known, else the mean time a candidate took, and the fastest candidate
  * measured ok.  Also the texts both lines use: a configuration as
- * "TI=32 TJ=64" and a time as "1.23 ms".
+ * "TI=32 TJ=64" (a time is util.h's ar_fmt_time).
  *
  * Ownership: a struct progress owns the label of its fastest candidate;
  * progress_release frees it.  progress_label returns a new string.
@@ -43,7 +43,5 @@ void progress_release(struct progress *p);
 
 /* "TI=32 TJ=64": a configuration of s as -D spells its values. */
 char *progress_label(const struct spec *s, const space_idx *cfg);
-/* "1.23 ms": a time in seconds, three digits, in s, ms, us or ns. */
-void progress_fmt_time(double s, char *buf, size_t cap);
 
 #endif

@@ -400,3 +400,16 @@ ar_strv_free(char **v)
 		free(v[i]);
 	free(v);
 }
+
+void
+ar_fmt_time(double s, char *buf, size_t cap)
+{
+	if (s >= 1)
+		snprintf(buf, cap, "%.3g s", s);
+	else if (s >= 1e-3)
+		snprintf(buf, cap, "%.3g ms", s * 1e3);
+	else if (s >= 1e-6)
+		snprintf(buf, cap, "%.3g us", s * 1e6);
+	else
+		snprintf(buf, cap, "%.3g ns", s * 1e9);
+}

@@ -54,6 +54,8 @@ void ar_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ar_status_clear(void);
 /* A duration for people: "45s", "12m05s", "3h20m". */
 void ar_fmt_duration(double s, char *buf, size_t cap);
+/* A measured time for people, to three digits: "1.23 ms", "45 us". */
+void ar_fmt_time(double s, char *buf, size_t cap);
 
 void *emalloc(size_t n);
 void *ecalloc(size_t n, size_t size);

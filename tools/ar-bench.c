@@ -165,7 +165,7 @@ progress(const struct bench *b, size_t i, const char *label,
 	ar_status_clear();
 	fprintf(stderr, "[%zu/%zu] %s %s", i + 1, b->nitems, label, o->status);
 	if (!isnan(o->time_s) || o->st.n > 0) {
-		progress_fmt_time(!isnan(o->time_s) ? o->time_s :
+		ar_fmt_time(!isnan(o->time_s) ? o->time_s :
 		    o->st.median, t, sizeof(t));
 		fprintf(stderr, " %s", t);
 	}
