@@ -254,25 +254,10 @@ is_hexid(const char *s)
 static int
 check_record(struct bench *b, struct bench_item *it, struct ar_err *err)
 {
-	const struct spec *s = &b->spec;
-	json_t *rec = it->rec, *study = json_object_get(rec, "study");
-	json_t *params = json_object_get(rec, "params"), *id, *comp;
+	json_t *rec = it->rec, *id, *comp;
 	char want[SPACE_IDLEN + 1];
 
-	if (study != NULL && (!json_is_string(study) ||
-	    strcmp(json_string_value(study), s->name) != 0)) {
-		ar_errf(err, "a record of another study (%s%s%s), not of '%s'",
-		    json_is_string(study) ? "'" : "",
-		    json_is_string(study) ? json_string_value(study) :
-		    "not a string", json_is_string(study) ? "'" : "", s->name);
-		return AR_EXIT_USAGE;
-	}
-	if (!json_is_object(params)) {
-		ar_errf(err, "%s", params == NULL ? "no \"params\" object" :
-		    "\"params\" is not an object");
-		return AR_EXIT_USAGE;
-	}
-	if (space_from_json(&b->space, params, it->cfg, err) != 0)
+	if (space_from_record(&b->space, rec, it->cfg, err) != 0)
 		return AR_EXIT_USAGE;
 	id = json_object_get(rec, "id");
 	if (json_is_string(id) && is_hexid(json_string_value(id))) {

@@ -573,6 +573,30 @@ space_params_from_json(struct space *sp, json_t *params, space_idx *cfg,
 }
 
 int
+space_from_record(struct space *sp, json_t *rec, space_idx *cfg,
+    struct ar_err *err)
+{
+	const struct spec *s = sp->spec;
+	json_t *study = json_object_get(rec, "study");
+	json_t *params = json_object_get(rec, "params");
+
+	if (study != NULL && (!json_is_string(study) ||
+	    strcmp(json_string_value(study), s->name) != 0)) {
+		ar_errf(err, "a record of another study (%s%s%s), not of '%s'",
+		    json_is_string(study) ? "'" : "",
+		    json_is_string(study) ? json_string_value(study) :
+		    "not a string", json_is_string(study) ? "'" : "", s->name);
+		return -1;
+	}
+	if (!json_is_object(params)) {
+		ar_errf(err, "%s", params == NULL ? "no \"params\" object" :
+		    "\"params\" is not an object");
+		return -1;
+	}
+	return space_from_json(sp, params, cfg, err);
+}
+
+int
 space_from_json(struct space *sp, json_t *params, space_idx *cfg,
     struct ar_err *err)
 {

@@ -130,6 +130,15 @@ int space_from_json(struct space *sp, json_t *params, space_idx *cfg,
     struct ar_err *err);
 
 /*
+ * A record of this study read into cfg, as ar-compile and ar-bench take
+ * one: its "study", when it has one, is the study's name, and its
+ * "params" an object that space_from_json reads.  Returns 0, or -1 with
+ * err set.
+ */
+int space_from_record(struct space *sp, json_t *rec, space_idx *cfg,
+    struct ar_err *err);
+
+/*
  * As space_from_json, but the constraints are not checked: a record of
  * the history may break one the study gained since it was measured.
  * params may be NULL (the record has none): an error too.

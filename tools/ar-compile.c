@@ -234,24 +234,9 @@ static struct job *
 make_job(struct space *sp, json_t *rec, space_idx *cfg, struct ar_err *err)
 {
 	const struct spec *s = sp->spec;
-	json_t *study = json_object_get(rec, "study");
-	json_t *params = json_object_get(rec, "params");
 	struct job *j;
 
-	if (study != NULL && (!json_is_string(study) ||
-	    strcmp(json_string_value(study), s->name) != 0)) {
-		ar_errf(err, "a record of another study (%s%s%s), not of '%s'",
-		    json_is_string(study) ? "'" : "",
-		    json_is_string(study) ? json_string_value(study) :
-		    "not a string", json_is_string(study) ? "'" : "", s->name);
-		return NULL;
-	}
-	if (!json_is_object(params)) {
-		ar_errf(err, "%s", params == NULL ? "no \"params\" object" :
-		    "\"params\" is not an object");
-		return NULL;
-	}
-	if (space_from_json(sp, params, cfg, err) != 0)
+	if (space_from_record(sp, rec, cfg, err) != 0)
 		return NULL;
 	j = ecalloc(1, sizeof(*j));
 	j->defines = variant_defines(s, cfg);
