@@ -85,7 +85,10 @@ struct scan {
 				 * says */
 };
 
-/* What jscan finds wrong, in this reader's words. */
+/*
+ * What jscan finds wrong, in this reader's words (the failures of strict
+ * mode and of jscan_peek never happen here).
+ */
 static const char *const scan_why[] = {
 	[JSCAN_OK] = "",
 	[JSCAN_E_END] = "unexpected end of text",
