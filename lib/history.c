@@ -81,7 +81,7 @@ history_has(const struct history *h, enum history_field f)
 int
 history_is_null(const struct history *h, enum history_field f)
 {
-	const struct rec_span *sp = &h->span[f];
+	const struct jscan_span *sp = &h->span[f];
 
 	if (!h->jsonl)
 		return json_is_null(field_json(h, f));
@@ -92,7 +92,7 @@ history_is_null(const struct history *h, enum history_field f)
 const char *
 history_string(struct history *h, enum history_field f, size_t *len)
 {
-	const struct rec_span *sp = &h->span[f];
+	const struct jscan_span *sp = &h->span[f];
 	struct ar_buf *b = &h->str[f];
 	json_t *v;
 	long n;
@@ -118,7 +118,7 @@ history_string(struct history *h, enum history_field f, size_t *len)
 
 /* A span rec_peek found is valid JSON: a number starts so. */
 static int
-span_is_number(const struct rec_span *sp)
+span_is_number(const struct jscan_span *sp)
 {
 	return sp->start != NULL && (*sp->start == '-' ||
 	    (*sp->start >= '0' && *sp->start <= '9'));
@@ -147,7 +147,7 @@ int
 history_integer(const struct history *h, enum history_field f,
     json_int_t *v)
 {
-	const struct rec_span *sp = &h->span[f];
+	const struct jscan_span *sp = &h->span[f];
 	json_t *j;
 	size_t i;
 

@@ -41,7 +41,7 @@ struct history {
 	 * row parsed (rec; for a JSON line, parsed by history_json). */
 	const char *line;
 	size_t len;
-	struct rec_span span[HISTORY_NFIELDS];
+	struct jscan_span span[HISTORY_NFIELDS];
 	json_t *rec;
 	struct ar_buf str[HISTORY_NFIELDS];	/* decoded strings */
 };

@@ -32,7 +32,7 @@ struct node {
 	struct node *kids;
 	size_t nkids;
 	const char **keys;	/* the kids' keys, for rec_peek */
-	struct rec_span *spans;
+	struct jscan_span *spans;
 };
 
 struct metric {
@@ -892,7 +892,7 @@ metric_score_json(struct metric_set *ms, json_t *rec, struct ar_err *err)
 
 /* The string a span holds, into b (NUL-terminated); -1 if not a string. */
 static long
-span_string(const struct rec_span *sp, struct ar_buf *b)
+span_string(const struct jscan_span *sp, struct ar_buf *b)
 {
 	buf_grow(b, sp->len + 1);
 	return rec_span_string(sp, b->buf, sp->len + 1);
@@ -900,7 +900,7 @@ span_string(const struct rec_span *sp, struct ar_buf *b)
 
 /* A slot's value from the raw JSON text of a field. */
 static void
-span_val(struct slot *sl, const struct rec_span *sp, struct val *out)
+span_val(struct slot *sl, const struct jscan_span *sp, struct val *out)
 {
 	const char *p = sp->start;
 	char num[64], *t;
@@ -955,7 +955,7 @@ node_absent(struct metric_set *ms, const struct node *n)
 
 /* Fills the slots under n, whose value is the text sp. */
 static void
-node_fill(struct metric_set *ms, struct node *n, const struct rec_span *sp)
+node_fill(struct metric_set *ms, struct node *n, const struct jscan_span *sp)
 {
 	struct ar_err err;
 	size_t i;
@@ -1004,7 +1004,7 @@ is_ws(char c)
  * escaped: so the key's quotes are the two before the colon.
  */
 static struct edit
-drop_member(const struct rec_span *sp, const char *end)
+drop_member(const struct jscan_span *sp, const char *end)
 {
 	struct edit e = { NULL, sp->start + sp->len, NULL };
 	const char *p = sp->start;
@@ -1031,7 +1031,7 @@ drop_member(const struct rec_span *sp, const char *end)
 
 /* The record's status as a string; NULL when it has none or another type. */
 static const char *
-span_status(struct metric_set *ms, const struct rec_span *sp)
+span_status(struct metric_set *ms, const struct jscan_span *sp)
 {
 	long n;
 
@@ -1056,7 +1056,7 @@ metric_score_line(struct metric_set *ms, const char *line, size_t len,
     struct ar_buf *out, struct ar_err *err)
 {
 	struct node *root = &ms->root;
-	const struct rec_span *sp = root->spans;
+	const struct jscan_span *sp = root->spans;
 	struct edit ed[6], t;
 	json_t *vals[3], *stv = NULL, *erv = NULL;
 	const char *start, *end, *p, *status;

@@ -71,7 +71,7 @@ static const char *const peek_why[] = {
  */
 int
 rec_peek(const char *line, size_t len, const char *const *keys,
-    size_t nkeys, struct rec_span *spans, struct ar_err *err)
+    size_t nkeys, struct jscan_span *spans, struct ar_err *err)
 {
 	struct jscan s = { .flags = JSCAN_STRICT };
 
@@ -89,7 +89,7 @@ rec_peek(const char *line, size_t len, const char *const *keys,
 }
 
 long
-rec_span_string(const struct rec_span *s, char *buf, size_t cap)
+rec_span_string(const struct jscan_span *s, char *buf, size_t cap)
 {
 	return jscan_span_string(s, buf, cap);
 }

@@ -87,15 +87,14 @@ const char *rec_reader_name(const struct rec_reader *r);
  * them).  It is several times faster than parsing with jansson; jscan
  * (jscan_peek) does the scanning, and a span is its span.
  */
-#define rec_span jscan_span
 int rec_peek(const char *line, size_t len, const char *const *keys,
-    size_t nkeys, struct rec_span *spans, struct ar_err *err);
+    size_t nkeys, struct jscan_span *spans, struct ar_err *err);
 /*
  * The string a span holds, unescaped into buf (cap bytes, NUL-terminated).
  * Returns its length, or -1 if the span is not a JSON string or does not
  * fit.
  */
-long rec_span_string(const struct rec_span *s, char *buf, size_t cap);
+long rec_span_string(const struct jscan_span *s, char *buf, size_t cap);
 
 /*
  * Writes records to the file descriptor fd, as JSONL or as CSV.

@@ -653,7 +653,7 @@ static int
 params_peek(struct space *sp, const char *text, size_t len, space_idx *cfg)
 {
 	const char *keys[PEEK_MAX], *t;
-	struct rec_span spans[PEEK_MAX];
+	struct jscan_span spans[PEEK_MAX];
 	struct ar_err err;
 	size_t d, k, n;
 

@@ -17,7 +17,7 @@ scan(const uint8_t *data, size_t size)
 {
 	static const char *const keys[] = { "id", "study", "params", "score",
 	    "status", "round", "strategy", "times" };
-	struct rec_span sp[sizeof(keys) / sizeof(keys[0])];
+	struct jscan_span sp[sizeof(keys) / sizeof(keys[0])];
 	struct rec_reader *r;
 	struct ar_err err;
 	const char *line;

@@ -1098,7 +1098,7 @@ test_peek_spans(void)
 	static const char *const two[] = { "a", "a" };
 	static const char *const one[] = { "a" };
 	static const char *const odd[] = { "", "b\"c", "\xc3\xa9" };
-	struct rec_span sp[7];
+	struct jscan_span sp[7];
 	struct ar_err err;
 	char buf[64];
 	const char *t;
@@ -1171,7 +1171,7 @@ test_peek_spans(void)
 static void
 test_span_string(void)
 {
-	struct rec_span sp;
+	struct jscan_span sp;
 	char buf[32];
 	const char *t;
 
