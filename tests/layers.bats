@@ -60,7 +60,7 @@ copy_lib() {
 	# layer 4 (cli, progress) are the exceptions; hash.c ends the program
 	# only when OpenSSL cannot hash, which is out of resources too.
 	cd "$ROOT/lib"
-	run grep -nE '\b(ar_die|ar_warn|exit|fprintf\(stderr|perror)\(' \
+	run grep -nE '\b(ar_die|ar_warn|exit|abort|perror|printf|puts|putchar)\(|\bf(printf|puts|putc|write)\([^)]*\bstd(err|out)\b' \
 	    $(ls *.c | grep -vxE 'util.c|cli.c|progress.c')
 	# Out of memory is said and ends the program wherever it happens.
 	# Comments that speak of exit(3) are no calls.
