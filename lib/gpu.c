@@ -1,5 +1,5 @@
 /*
- * gpu: the CUDA driver and NVML, loaded at run time (gpu.h, cudarun.h).
+ * gpu: the CUDA driver and NVML, loaded at run time (gpu.h).
  *
  * The probe runs in a child process: initialising CUDA here would leave
  * this process unable to give a working CUDA to the children it forks,
@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cudarun.h"
 #include "proc.h"
 
 /* How long the probe may take: a driver without persistence mode can
