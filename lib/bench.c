@@ -126,6 +126,8 @@ bench_prepare(struct bench *b, const struct bench_backend *be,
 	}
 	if (space_init(&b->space, s, err) != 0)
 		return AR_EXIT_USAGE;
+	if (be->load != NULL && (rc = be->load(b, err)) != 0)
+		return rc;
 
 	b->warmup = op->warmup >= 0 ? (size_t)op->warmup :
 	    (size_t)study_num(s, "bench", "warmup", DEFAULT_WARMUP);

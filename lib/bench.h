@@ -110,6 +110,10 @@ struct bench_backend {
 	char *const *const *ref_flags;
 	/* Checks the study before anything else is read of it. */
 	int (*open)(struct bench *b, struct ar_err *err);
+	/* Reads the study's own data (a replay's cache file) once its
+	 * space is known, before the bench settings: what is wrong with
+	 * the data is said before what is wrong with a setting. */
+	int (*load)(struct bench *b, struct ar_err *err);
 	/* Loads what the backend needs of the study, after its bench
 	 * settings. */
 	int (*prepare)(struct bench *b, struct ar_err *err);

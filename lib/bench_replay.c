@@ -16,7 +16,7 @@
  * out "invalid", which is not what they would have measured.
  */
 static int
-rp_prepare(struct bench *b, struct ar_err *err)
+rp_load(struct bench *b, struct ar_err *err)
 {
 	struct replay *r;
 	struct ar_buf t = { 0 };
@@ -84,7 +84,7 @@ const struct bench_backend bench_replay = {
 	.name = "replay",
 	.columns = bench_command_columns,
 	.lookup = 1,
-	.prepare = rp_prepare,
+	.load = rp_load,
 	.start = rp_start,
 	.measure = rp_measure,
 	.release = rp_release,
