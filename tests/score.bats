@@ -259,6 +259,15 @@ rec() {
 	[ "$a" = "$b" ]
 }
 
+@test "--csv: a field the header lacks is left out, and said once" {
+	# The library hands the warning to the program, which says it.
+	{ rec; rec '{"extra": 1}'; rec '{"extra": 2}'; } >"$BATS_TEST_TMPDIR/in.jsonl"
+	run --separate-stderr ar-score -s "$S" --csv "$BATS_TEST_TMPDIR/in.jsonl"
+	assert_success
+	assert_equal "$stderr" 'ar-score: field "extra" is not a column of the CSV header, left out'
+	assert_equal "$(wc -l <<<"$output")" 4
+}
+
 @test "--csv writes the contract's columns, and reads back to the same records" {
 	run --separate-stderr ar-score -s "$S" --csv "$BENCH"
 	assert_success
