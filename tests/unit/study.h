@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "space.h"
 #include "spec.h"
@@ -43,6 +44,23 @@ load(struct spec *s, struct space *sp, const char *json)
 		fprintf(stderr, "load: %s\n", err.msg);
 		exit(1);
 	}
+}
+
+/* Removes the files name[0..n) that a test wrote besides load's, then
+ * load's and dir itself. */
+static void
+unload_dir(const char *const *name, size_t n)
+{
+	static const char *const own[] = { "k.c", "s.json" };
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < n + 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir,
+		    i < n ? name[i] : own[i - n]);
+		unlink(path);
+	}
+	rmdir(dir);
 }
 
 #endif

@@ -608,14 +608,6 @@ main(void)
 	RUN(test_bo_is_deterministic);
 	RUN(test_bo_starts_from_the_prior);
 	RUN(test_bo_large_spaces);
-	{
-		char path[256];
-
-		snprintf(path, sizeof(path), "%s/k.c", dir);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/s.json", dir);
-		unlink(path);
-		rmdir(dir);
-	}
+	unload_dir(NULL, 0);
 	return check_done("test_bo");
 }

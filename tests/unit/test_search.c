@@ -534,10 +534,7 @@ test_auto_shares(void)
 int
 main(void)
 {
-	static const char *const files[] = { "k.c", "s.json", "h.jsonl",
-	    "h.csv" };
-	char path[256];
-	size_t i;
+	static const char *const files[] = { "h.jsonl", "h.csv" };
 
 	if (mkdtemp(dir) == NULL)
 		return 1;
@@ -550,10 +547,6 @@ main(void)
 	RUN(test_auto_shares);
 	RUN(test_finds_optimum);
 	RUN(test_failures_steer);
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	rmdir(dir);
+	unload_dir(files, sizeof(files) / sizeof(files[0]));
 	return check_done("test_search");
 }

@@ -296,8 +296,6 @@ test_idset(void)
 int
 main(void)
 {
-	char path[256];
-
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	RUN(test_prune_matches_plain);
@@ -309,10 +307,6 @@ main(void)
 	RUN(test_encode);
 	RUN(test_ids_and_json);
 	RUN(test_idset);
-	snprintf(path, sizeof(path), "%s/k.c", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/s.json", dir);
-	unlink(path);
-	rmdir(dir);
+	unload_dir(NULL, 0);
 	return check_done("test_space");
 }

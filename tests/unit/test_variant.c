@@ -163,8 +163,6 @@ test_stats(void)
 int
 main(void)
 {
-	char path[256];
-
 	ar_setprogname("test_variant");
 	if (mkdtemp(dir) == NULL)
 		return 1;
@@ -174,10 +172,6 @@ main(void)
 	RUN(test_cache);
 	RUN(test_slurp);
 	RUN(test_stats);
-	snprintf(path, sizeof(path), "%s/k.c", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/s.json", dir);
-	unlink(path);
-	rmdir(dir);
+	unload_dir(NULL, 0);
 	return check_done("test_variant");
 }
