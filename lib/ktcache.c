@@ -741,6 +741,54 @@ scan_times(struct scan *s, double **t, size_t *cap, size_t *nt)
 }
 
 /*
+ * A record's "time": a number (ms; *status KTCACHE_HUGE for the mark of a
+ * configuration that could not run) or the name of a failure.  Returns 0,
+ * or -1 with err or the scanner's state set.
+ */
+static int
+scan_time(const struct ktcache *r, struct scan *s, const char *key,
+    size_t klen, int *status, double *time, struct ar_err *err)
+{
+	const char *fs;
+	size_t flen;
+	int esc;
+
+	if (s->j.p < s->j.end && *s->j.p == '"') {
+		if (jscan_string(&s->j, &fs, &flen, &esc) != 0)
+			return -1;
+		if (SPAN_IS(fs, flen, "CompilationFailedConfig"))
+			*status = KTCACHE_COMPILE;
+		else if (SPAN_IS(fs, flen, "RuntimeFailedConfig"))
+			*status = KTCACHE_CRASH;
+		else if (SPAN_IS(fs, flen, "InvalidConfig"))
+			*status = KTCACHE_INVALID;
+		else {
+			ar_errf(err, "%s: record \"%.*s\": \"time\" is "
+			    "\"%.*s\", neither a number nor a failure Kernel "
+			    "Tuner writes", r->path, (int)klen, key,
+			    (int)flen, fs);
+			return -1;
+		}
+		return 0;
+	}
+	if (!jscan_number_next(&s->j)) {
+		ar_errf(err, "%s: record \"%.*s\": \"time\" is neither a "
+		    "number nor a string", r->path, (int)klen, key);
+		return -1;
+	}
+	if (jscan_number(&s->j, time) != 0)
+		return -1;
+	if (isnan(*time) || *time >= INVALID_TIME)
+		*status = KTCACHE_HUGE;
+	else if (*time < 0) {
+		ar_errf(err, "%s: record \"%.*s\": \"time\" is negative",
+		    r->path, (int)klen, key);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * One record, after its key: kept only once its closing brace is read.
  * Returns 0, or -1 with err set (bad content) or the scanner's state set
  * (bad JSON, or the end of the text).
@@ -749,7 +797,7 @@ static int
 scan_record(struct ktcache *r, struct scan *s, const char *key, size_t klen,
     struct ar_err *err)
 {
-	const char *f, *fs, *ts = NULL, *tend = NULL;
+	const char *f, *ts = NULL, *tend = NULL;
 	size_t flen, j, nt = 0, c;
 	int esc, have_time = 0, status = KTCACHE_OK, rc;
 	double time = 0, cost = 0, d;
@@ -785,51 +833,9 @@ scan_record(struct ktcache *r, struct scan *s, const char *key, size_t klen,
 					return -1;
 			} else if (!esc && SPAN_IS(f, flen, "time")) {
 				have_time = 1;
-				if (s->j.p < s->j.end && *s->j.p == '"') {
-					if (jscan_string(&s->j, &fs, &flen,
-					    &esc) != 0)
-						return -1;
-					if (SPAN_IS(fs, flen,
-					    "CompilationFailedConfig"))
-						status = KTCACHE_COMPILE;
-					else if (SPAN_IS(fs, flen,
-					    "RuntimeFailedConfig"))
-						status = KTCACHE_CRASH;
-					else if (SPAN_IS(fs, flen,
-					    "InvalidConfig"))
-						status = KTCACHE_INVALID;
-					else {
-						ar_errf(err, "%s: record "
-						    "\"%.*s\": \"time\" is "
-						    "\"%.*s\", neither a "
-						    "number nor a failure "
-						    "Kernel Tuner writes",
-						    r->path, (int)klen, key,
-						    (int)flen, fs);
-						return -1;
-					}
-				} else {
-					if (!jscan_number_next(&s->j)) {
-						ar_errf(err, "%s: record "
-						    "\"%.*s\": \"time\" is "
-						    "neither a number nor a "
-						    "string", r->path,
-						    (int)klen, key);
-						return -1;
-					}
-					if (jscan_number(&s->j, &time) != 0)
-						return -1;
-					if (isnan(time) || time >=
-					    INVALID_TIME)
-						status = KTCACHE_HUGE;
-					else if (time < 0) {
-						ar_errf(err, "%s: record "
-						    "\"%.*s\": \"time\" is "
-						    "negative", r->path,
-						    (int)klen, key);
-						return -1;
-					}
-				}
+				if (scan_time(r, s, key, klen, &status, &time,
+				    err) != 0)
+					return -1;
 			} else if (!esc && SPAN_IS(f, flen, "times")) {
 				if (s->j.p < s->j.end && *s->j.p == 'n') {
 					/* null: no times */
