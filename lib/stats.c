@@ -22,7 +22,7 @@ stats_summary(const double *t, size_t n, struct stats *st)
 	memset(st, 0, sizeof(*st));
 	if (n == 0)
 		return;
-	s = ecalloc(n, sizeof(*s));
+	s = ereallocarray(NULL, n, sizeof(*s));
 	memcpy(s, t, n * sizeof(*s));
 	qsort(s, n, sizeof(*s), dbl_cmp);
 	for (i = 0; i < n; i++)
