@@ -114,6 +114,7 @@ bench_prepare(struct bench *b, const struct bench_backend *be,
 	const char *e;
 	char msg[256];
 	json_t *v;
+	size_t trials;
 	int rc;
 
 	b->be = be;
@@ -141,7 +142,7 @@ bench_prepare(struct bench *b, const struct bench_backend *be,
 	 * that kept its answers by input would otherwise give them back,
 	 * right, over 40 times faster (pipelines/bench/memo.sh).
 	 */
-	b->trials = (size_t)study_num(s, "bench", "trials",
+	trials = (size_t)study_num(s, "bench", "trials",
 	    (double)(b->warmup + b->repeat));
 	b->cpu_s = study_num(s, "bench", "cpu_s", 0);
 	b->as_bytes = (size_t)(study_num(s, "bench", "memory_mb", 0) * MIB);
@@ -151,7 +152,7 @@ bench_prepare(struct bench *b, const struct bench_backend *be,
 	b->atol = study_num(s, "verify", "atol", DEFAULT_ATOL);
 	/* Run k uses input set k % nsets: more sets than runs would go
 	 * unused. */
-	b->nsets = b->trials < b->warmup + b->repeat ? b->trials :
+	b->nsets = trials < b->warmup + b->repeat ? trials :
 	    b->warmup + b->repeat;
 	v = json_object_get(json_object_get(s->root, "bench"), "inputs");
 	b->per_variant = json_is_string(v) &&
@@ -241,16 +242,11 @@ bench_load_entry(struct bench *b, struct ar_err *err)
 	return 0;
 }
 
+/* Whether s is exactly len lowercase hex digits. */
 static int
-is_hexid(const char *s)
+is_hex(const char *s, size_t len)
 {
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return i == SPACE_IDLEN;
+	return strlen(s) == len && strspn(s, "0123456789abcdef") == len;
 }
 
 static int
@@ -262,7 +258,7 @@ check_record(struct bench *b, struct bench_item *it, struct ar_err *err)
 	if (space_from_record(&b->space, rec, it->cfg, err) != 0)
 		return AR_EXIT_USAGE;
 	id = json_object_get(rec, "id");
-	if (json_is_string(id) && is_hexid(json_string_value(id))) {
+	if (json_is_string(id) && is_hex(json_string_value(id), SPACE_IDLEN)) {
 		space_id(&b->space, it->cfg, want);
 		if (strcmp(want, json_string_value(id)) != 0) {
 			ar_errf(err, "id '%s' is not the id of these params in "
@@ -355,8 +351,7 @@ bench_check_artifact(struct bench *b, struct bench_item *it,
 	}
 	/* Its content, checked again just before it runs. */
 	path = json_string_value(json_object_get(comp, "sha256"));
-	if (path == NULL || strlen(path) != HASH_HEXLEN ||
-	    strspn(path, "0123456789abcdef") != HASH_HEXLEN) {
+	if (path == NULL || !is_hex(path, HASH_HEXLEN)) {
 		ar_errf(err, "%s (the SHA-256 of the artifact that ar-compile "
 		    "records)", path == NULL ? "no \"compile.sha256\"" :
 		    "\"compile.sha256\" is not 64 hex digits");
@@ -475,7 +470,7 @@ bench_seal(struct bench_item *it, struct bench_outcome *o,
     struct ar_err *err)
 {
 	char hex[HASH_HEXLEN + 1], buf[65536];
-	ssize_t got, put, off;
+	ssize_t got;
 	int in, fd;
 
 	it->sealed = -1;
@@ -500,18 +495,13 @@ bench_seal(struct bench_item *it, struct bench_outcome *o,
 			close(fd);
 			return 0;
 		}
-		for (off = 0; off < got; off += put)
-			if ((put = write(fd, buf + off,
-			    (size_t)(got - off))) < 0) {
-				if (errno != EINTR) {
-					ar_errf(err, "writing the sealed "
-					    "artifact: %s", strerror(errno));
-					close(in);
-					close(fd);
-					return AR_EXIT_FAIL;
-				}
-				put = 0;
-			}
+		if (compile_write_all(fd, buf, (size_t)got) != 0) {
+			ar_errf(err, "writing the sealed artifact: %s",
+			    strerror(errno));
+			close(in);
+			close(fd);
+			return AR_EXIT_FAIL;
+		}
 	}
 	close(in);
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
@@ -590,8 +580,8 @@ bench_take_result(struct bench *b, struct bench_outcome *o,
  * bench.inputs "variant" --seed and the configuration together, so that
  * no variant meets the inputs another one saw.
  */
-uint64_t
-bench_inputs_seed(const struct bench *b, const struct bench_item *it)
+static uint64_t
+inputs_seed(const struct bench *b, const struct bench_item *it)
 {
 	struct rng r;
 
@@ -623,7 +613,7 @@ bench_data(struct bench *b, const struct bench_item *it,
     struct ar_err *err)
 {
 	if ((*d = measure_cache_get(&b->mc, &b->args, sh, b->nsets,
-	    bench_inputs_seed(b, it), err)) == NULL)
+	    inputs_seed(b, it), err)) == NULL)
 		return AR_EXIT_FAIL;
 	return 0;
 }

@@ -145,7 +145,7 @@ struct bench {
 	const struct bench_backend *be;
 	struct spec spec;
 	struct space space;
-	size_t warmup, repeat, trials, nsets;
+	size_t warmup, repeat, nsets;
 	int per_variant;	/* bench.inputs "variant" */
 	int sandbox;		/* bench.sandbox */
 	double timeout_s, rtol, atol;
@@ -235,8 +235,6 @@ void bench_take_result(struct bench *b, struct bench_outcome *o,
     const struct measure_result *res);
 /* How the study measures a candidate: runs, timeout, tolerances, limits. */
 void bench_proto(const struct bench *b, struct measure_proto *p);
-/* The seed of the item's inputs. */
-uint64_t bench_inputs_seed(const struct bench *b, const struct bench_item *it);
 
 /* c, cuda: the args, the entry and the reference of the study. */
 int bench_load_args(struct bench *b, struct ar_err *err);
