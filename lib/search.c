@@ -187,6 +187,30 @@ search_kind(const char *status, int has_score, double score)
 }
 
 /*
+ * The record's round: an integer, and in a JSON line any whole number
+ * below 1e15 (3.0, 1e1), as searching read a round before the history
+ * module; 0 when it has none.
+ */
+static int
+record_round(const struct history *h, long *round)
+{
+	json_int_t n;
+	double v;
+
+	if (!h->jsonl) {
+		if (!history_integer(h, HISTORY_ROUND, &n))
+			return 0;
+		*round = (long)n;
+		return 1;
+	}
+	if (!history_number(h, HISTORY_ROUND, &v) || v != floor(v) ||
+	    fabs(v) >= 1e15)
+		return 0;
+	*round = (long)v;
+	return 1;
+}
+
+/*
  * Takes one record into the history: its id (or the id of its params
  * when it has none) joins those never proposed, and its params, when
  * they are a valid configuration of today's space (cfg), an observation.
@@ -196,9 +220,9 @@ take_record(struct search *s, struct history *h, const space_idx *cfg)
 {
 	struct search_priv *p = s->priv;
 	struct space *sp = s->sp;
-	const char *id = NULL, *status, *strategy;
+	const char *id, *status, *strategy;
 	int inspace = space_valid(sp, cfg), has_score, has_round;
-	json_int_t round = -1;
+	long round = -1;
 	double score = NAN;
 	size_t idlen;
 
@@ -208,9 +232,9 @@ take_record(struct search *s, struct history *h, const space_idx *cfg)
 		idset_add(&p->hist, hash_id_key(id, idlen));
 	else if (inspace)
 		idset_add(&p->hist, cfg_key(sp, cfg));
-	has_round = history_integer(h, HISTORY_ROUND, &round);
+	has_round = record_round(h, &round);
 	if (has_round && round > s->maxround)
-		s->maxround = (long)round;
+		s->maxround = round;
 	if (!inspace)
 		return;
 	has_score = history_number(h, HISTORY_SCORE, &score);
@@ -218,7 +242,7 @@ take_record(struct search *s, struct history *h, const space_idx *cfg)
 	strategy = history_string(h, HISTORY_STRATEGY, NULL);
 	push_obs(&s->obs, &s->nobs, &p->obscap, sp->np, cfg,
 	    search_kind(status, has_score, score), has_score ? score : NAN,
-	    has_round ? (long)round : -1,
+	    has_round ? round : -1,
 	    strategy != NULL ? search_arm(s, strategy) : -1);
 }
 
