@@ -495,7 +495,7 @@ bench_seal(struct bench_item *it, struct bench_outcome *o,
 			close(fd);
 			return 0;
 		}
-		if (compile_write_all(fd, buf, (size_t)got) != 0) {
+		if (ar_write_all(fd, buf, (size_t)got) != 0) {
 			ar_errf(err, "writing the sealed artifact: %s",
 			    strerror(errno));
 			close(in);

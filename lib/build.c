@@ -222,7 +222,7 @@ write_file(const char *path, const char *tmp, const char *data, size_t len,
 {
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 
-	if (fd < 0 || compile_write_all(fd, data, len) != 0 || close(fd) != 0 ||
+	if (fd < 0 || ar_write_all(fd, data, len) != 0 || close(fd) != 0 ||
 	    rename(tmp, path) != 0) {
 		ar_errf(err, "cannot write '%s': %s", path, strerror(errno));
 		if (fd >= 0)

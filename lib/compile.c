@@ -178,20 +178,3 @@ compile_argv(char *prog, char *a, char *b, const struct build_req *req,
 	argv[n++] = estrdup(req->source);
 	return argv;
 }
-
-int
-compile_write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}

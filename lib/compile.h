@@ -122,8 +122,6 @@ int compile_exec(char *const *argv, const char *tmpout, double timeout_s,
 char **compile_argv(char *prog, char *a, char *b,
     const struct build_req *req, const char *tmpout);
 
-/* Writes n bytes at p to fd; returns -1 with errno set on failure. */
-int compile_write_all(int fd, const char *p, size_t n);
 
 /* The compiler's messages kept at most (the log beside an artifact). */
 #define COMPILE_LOG_CAPTURE	(256 * 1024)

@@ -134,7 +134,7 @@ run_nvrtc(const struct build_req *req, const char *tmpout,
 	if (out.ok) {
 		fd = open(tmpout, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		    0666);
-		if (fd < 0 || compile_write_all(fd, out.cubin, out.cubinlen) != 0 ||
+		if (fd < 0 || ar_write_all(fd, out.cubin, out.cubinlen) != 0 ||
 		    close(fd) != 0) {
 			ar_errf(err, "cannot write '%s': %s", tmpout,
 			    strerror(errno));

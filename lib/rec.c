@@ -784,21 +784,10 @@ write_failed(struct rec_writer *w, struct ar_err *err)
 static int
 drain(struct rec_writer *w, struct ar_err *err)
 {
-	const char *p = w->out.buf;
-	size_t n = w->out.len;
-	ssize_t k;
-
-	while (n > 0) {
-		k = write(w->fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			w->werrno = k < 0 ? errno : EIO;
-			w->out.len = 0;
-			return write_failed(w, err);
-		}
-		p += k;
-		n -= (size_t)k;
+	if (ar_write_all(w->fd, w->out.buf, w->out.len) != 0) {
+		w->werrno = errno;
+		w->out.len = 0;
+		return write_failed(w, err);
 	}
 	w->out.len = 0;
 	return 0;

@@ -391,6 +391,27 @@ ar_slurp(const char *path, size_t max, struct ar_buf *b, struct ar_err *err)
 	return 0;
 }
 
+int
+ar_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t k;
+
+	while (n > 0) {
+		k = write(fd, c, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			if (k == 0)
+				errno = EIO;
+			return -1;
+		}
+		c += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
 void
 ar_strv_free(char **v)
 {

@@ -107,6 +107,12 @@ void buf_printf(struct ar_buf *b, const char *fmt, ...)
 int ar_slurp(const char *path, size_t max, struct ar_buf *b,
     struct ar_err *err);
 
+/*
+ * Writes n bytes at p to fd, again after EINTR and after a short write.
+ * Returns 0, or -1 with errno set (EIO when write(2) wrote nothing).
+ */
+int ar_write_all(int fd, const void *p, size_t n);
+
 /* Frees a NULL-terminated array of strings and the strings. */
 void ar_strv_free(char **v);
 
