@@ -388,23 +388,6 @@ model_json(const struct model *m)
 	return root;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 model_save(const struct model *m, const char *path, struct ar_err *err)
 {
@@ -439,8 +422,8 @@ model_save(const struct model *m, const char *path, struct ar_err *err)
 		    dir.buf, strerror(errno));
 		goto out;
 	}
-	if (fchmod(fd, mode) != 0 || write_all(fd, text, strlen(text)) != 0 ||
-	    write_all(fd, "\n", 1) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, mode) != 0 || ar_write_all(fd, text, strlen(text)) != 0 ||
+	    ar_write_all(fd, "\n", 1) != 0 || fsync(fd) != 0) {
 		ar_errf(err, "cannot write '%s': %s", tmp.buf,
 		    strerror(errno));
 		goto out;
