@@ -39,9 +39,12 @@ static const struct {
 	{ "objective", JSON_STRING },
 	{ "params", JSON_OBJECT },
 	{ "problem", JSON_OBJECT },
+	{ "proposer", JSON_OBJECT },
 	{ "reference", JSON_OBJECT },
 	{ "require", JSON_ARRAY },
 	{ "source", JSON_STRING },
+	{ "transform", JSON_OBJECT },
+	{ "variant_max_bytes", JSON_INTEGER },
 	{ "verify", JSON_OBJECT },
 };
 
@@ -1179,6 +1182,15 @@ load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
 		return -1;
 	}
 	s->entry = json_string_value(json_object_get(s->root, "entry"));
+	s->variant_max = SPEC_VARIANT_MAX;
+	if ((v = json_object_get(s->root, "variant_max_bytes")) != NULL) {
+		if (json_integer_value(v) < 1) {
+			ar_errf(err, "%s: key \"variant_max_bytes\": must be "
+			    "a positive number of bytes", path);
+			return -1;
+		}
+		s->variant_max = (size_t)json_integer_value(v);
+	}
 
 	if ((v = json_object_get(s->root, "source")) != NULL) {
 		if (check_file(s, "source", json_string_value(v), &s->source,

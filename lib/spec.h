@@ -31,6 +31,9 @@ struct spec_param {
 	struct val *vals;	/* the same, for expressions */
 	char **text;		/* the same as -D would spell them: "8", "1.5", "avx2" */
 	int numeric;		/* every value is a number */
+	/* A transformation knob the study's "transform" made (xform.h),
+	 * not a -D define of the source. */
+	int xform;
 	/* rank[k]: position of value k when the values are sorted (numbers
 	 * ascending; strings keep the listed order). */
 	size_t *rank;
@@ -60,7 +63,12 @@ struct spec {
 	struct spec_const *consts;	/* the problem, -D overrides applied */
 	size_t nconstraints;
 	struct expr **constraints;
+	/* The largest source of a code variant, in bytes: the study's
+	 * "variant_max_bytes", else SPEC_VARIANT_MAX. */
+	size_t variant_max;
 };
+
+#define SPEC_VARIANT_MAX	((size_t)1 << 20)
 
 /*
  * Loads and checks path.  defs are "NAME=VALUE" overrides of problem

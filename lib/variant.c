@@ -14,6 +14,8 @@ variant_defines(const struct spec *s, const space_idx *cfg)
 	for (i = 0; cfg != NULL && i < s->nparams; i++) {
 		struct ar_buf b = { 0 };
 
+		if (s->params[i].xform)
+			continue;	/* in the variant's text, not a -D */
 		buf_printf(&b, "%s=%s", s->params[i].name,
 		    s->params[i].text[cfg[i]]);
 		d[n++] = b.buf;

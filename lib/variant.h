@@ -19,7 +19,8 @@
 
 /*
  * "NAME=VALUE" for every parameter of cfg (none when cfg is NULL, as
- * for the reference) and every problem constant, in the study's order;
+ * for the reference) but the transformation knobs (spec_param.xform),
+ * and every problem constant, in the study's order;
  * NULL-terminated, freed with ar_strv_free.
  */
 char **variant_defines(const struct spec *s, const space_idx *cfg);
