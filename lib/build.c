@@ -108,39 +108,6 @@ build_key(const struct build_req *req, char key[HASH_HEXLEN + 1],
 	return 0;
 }
 
-/* Creates path and the folders above it, as mkdir -p. */
-static int
-mkdirs(const char *path, struct ar_err *err)
-{
-	char *p = estrdup(path), *s;
-	struct stat st;
-
-	for (s = p + 1; ; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		if (s[-1] != '/') {
-			char c = *s;
-
-			*s = '\0';
-			if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-				ar_errf(err, "cannot create the cache folder "
-				    "'%s': %s", p, strerror(errno));
-				free(p);
-				return -1;
-			}
-			*s = c;
-		}
-		if (*s == '\0')
-			break;
-	}
-	free(p);
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		ar_errf(err, "the cache folder '%s' is not a folder", path);
-		return -1;
-	}
-	return 0;
-}
-
 /* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
 static size_t
 utf8_len(const unsigned char *s, size_t n)
@@ -281,7 +248,7 @@ build_so(const struct build_req *req, struct build_result *res,
 		return 0;
 
 	buf_printf(&dir, "%s/%.2s", req->cache, res->key);
-	if (mkdirs(dir.buf, err) != 0)
+	if (ar_mkdirs(dir.buf, "the cache folder", err) != 0)
 		goto fail;
 	/* Unique among the processes and threads that share the cache. */
 	buf_printf(&tmpout, "%s/.tmp-%s-%ld-%ld%s", dir.buf, res->key,

@@ -444,8 +444,8 @@ space_encode(const struct space *sp, const space_idx *cfg, double *x)
 }
 
 void
-space_id(const struct space *sp, const space_idx *cfg,
-    char id[SPACE_IDLEN + 1])
+space_id_variant(const struct space *sp, const space_idx *cfg,
+    const char *variant, char id[SPACE_IDLEN + 1])
 {
 	char buf[4096], hex[HASH_HEXLEN + 1];
 	struct ar_buf big = { 0 };
@@ -461,7 +461,10 @@ space_id(const struct space *sp, const space_idx *cfg,
 		d = sp->byname[i];
 		len += sp->idlinelen[d][cfg[d]];
 	}
-	if (len <= sizeof(buf)) {
+	/* A code variant's line, "variant=HASH\n", comes last. */
+	if (variant != NULL)
+		len += strlen("variant=\n") + strlen(variant);
+	if (len < sizeof(buf)) {
 		char *p = buf;
 
 		for (i = 0; i < sp->np; i++) {
@@ -469,6 +472,8 @@ space_id(const struct space *sp, const space_idx *cfg,
 			memcpy(p, sp->idline[d][cfg[d]], sp->idlinelen[d][cfg[d]]);
 			p += sp->idlinelen[d][cfg[d]];
 		}
+		if (variant != NULL)
+			sprintf(p, "variant=%s\n", variant);
 		hash_prefixed_hex(h, buf, len, hex);
 	} else {
 		for (i = 0; i < sp->np; i++) {
@@ -476,11 +481,20 @@ space_id(const struct space *sp, const space_idx *cfg,
 			buf_add(&big, sp->idline[d][cfg[d]],
 			    sp->idlinelen[d][cfg[d]]);
 		}
+		if (variant != NULL)
+			buf_printf(&big, "variant=%s\n", variant);
 		hash_prefixed_hex(h, big.buf, big.len, hex);
 		free(big.buf);
 	}
 	memcpy(id, hex, SPACE_IDLEN);
 	id[SPACE_IDLEN] = '\0';
+}
+
+void
+space_id(const struct space *sp, const space_idx *cfg,
+    char id[SPACE_IDLEN + 1])
+{
+	space_id_variant(sp, cfg, NULL, id);
 }
 
 json_t *

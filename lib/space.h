@@ -117,6 +117,14 @@ void space_encode(const struct space *sp, const space_idx *cfg, double *x);
  */
 void space_id(const struct space *sp, const space_idx *cfg,
     char id[SPACE_IDLEN + 1]);
+/*
+ * The id of a record that carries a code variant: as space_id, with the
+ * line "variant=HASH\n" after the parameters', HASH the variant's
+ * SHA-256 (ar-formats(7) "variant"), so that the same program is one id
+ * and two programs two.  variant NULL gives space_id's id.
+ */
+void space_id_variant(const struct space *sp, const space_idx *cfg,
+    const char *variant, char id[SPACE_IDLEN + 1]);
 
 /* The params object {"NAME": value, ...} in the spec's order. */
 json_t *space_params_json(const struct space *sp, const space_idx *cfg);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -433,4 +434,36 @@ ar_fmt_time(double s, char *buf, size_t cap)
 		snprintf(buf, cap, "%.3g us", s * 1e6);
 	else
 		snprintf(buf, cap, "%.3g ns", s * 1e9);
+}
+
+int
+ar_mkdirs(const char *path, const char *what, struct ar_err *err)
+{
+	char *p = estrdup(path), *s;
+	struct stat st;
+
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		if (s[-1] != '/') {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+				ar_errf(err, "cannot create %s '%s': %s",
+				    what, p, strerror(errno));
+				free(p);
+				return -1;
+			}
+			*s = c;
+		}
+		if (*s == '\0')
+			break;
+	}
+	free(p);
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		ar_errf(err, "%s '%s' is not a folder", what, path);
+		return -1;
+	}
+	return 0;
 }

@@ -113,6 +113,13 @@ int ar_slurp(const char *path, size_t max, struct ar_buf *b,
  */
 int ar_write_all(int fd, const void *p, size_t n);
 
+/*
+ * Creates the folder path and the folders above it, as mkdir -p.
+ * Returns 0, or -1 with err set: "cannot create WHAT 'P': why", or
+ * "WHAT 'PATH' is not a folder" (what: "the cache folder").
+ */
+int ar_mkdirs(const char *path, const char *what, struct ar_err *err);
+
 /* Frees a NULL-terminated array of strings and the strings. */
 void ar_strv_free(char **v);
 

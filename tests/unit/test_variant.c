@@ -5,12 +5,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "stats.h"
 #include "util.h"
 #include "variant.h"
+#include "varstore.h"
 
 static char dir[] = "/tmp/test_variant.XXXXXX";
 
@@ -160,6 +162,80 @@ test_stats(void)
 	CHECK_INT(st.n, 0);
 }
 
+/* The store: named by content, written once, and every check of a
+ * record's variant refusing what it must. */
+static void
+test_store(void)
+{
+	static const char text[] = "int f(void) { return 1; }\n";
+	char store[256], other[256], h[HASH_HEXLEN + 1], h2[HASH_HEXLEN + 1];
+	char *path = NULL, *path2 = NULL, *real = NULL, link[800];
+	struct ar_err err;
+	json_t *v;
+	FILE *f;
+
+	snprintf(store, sizeof(store), "%s/store/deep", dir);
+	snprintf(other, sizeof(other), "%s/other", dir);
+	CHECK_INT(varstore_put(store, ".c", text, strlen(text), h, &path,
+	    &err), 0);
+	CHECK(strstr(path, h) != NULL);
+	CHECK(strcmp(path + strlen(path) - 2, ".c") == 0);
+	/* Twice: the same file. */
+	CHECK_INT(varstore_put(store, ".c", text, strlen(text), h2, &path2,
+	    &err), 0);
+	CHECK_STR(h2, h);
+	CHECK_STR(path2, path);
+
+	v = varstore_json(h, path, NULL, "external", NULL);
+	CHECK_INT(varstore_check(store, ".c", v, 1000, &real, &err), 0);
+	free(real);
+	CHECK(json_is_null(json_object_get(v, "parent")));
+	/* Too big for the limit. */
+	CHECK_INT(varstore_check(store, ".c", v, 5, NULL, &err), -1);
+	CHECK(strstr(err.msg, "over the limit") != NULL);
+	/* Another language's extension. */
+	CHECK_INT(varstore_check(store, ".cu", v, 1000, NULL, &err), -1);
+	CHECK(strstr(err.msg, "not named by its hash") != NULL);
+	/* Outside the store, even through a link inside it. */
+	CHECK_INT(ar_mkdirs(other, "a folder", &err), 0);
+	snprintf(link, sizeof(link), "%s/%s.c", other, h);
+	f = fopen(link, "w");
+	fputs(text, f);
+	fclose(f);
+	json_object_set_new(v, "file", json_string(link));
+	CHECK_INT(varstore_check(store, ".c", v, 1000, NULL, &err), -1);
+	CHECK(strstr(err.msg, "outside the store") != NULL);
+	{
+		char in[700];
+
+		snprintf(in, sizeof(in), "%s/%.10s.c", store, h);
+		CHECK_INT(symlink(link, in), 0);
+		snprintf(link, sizeof(link), "%s", in);
+	}
+	json_object_set_new(v, "file", json_string(link));
+	CHECK_INT(varstore_check(store, ".c", v, 1000, NULL, &err), -1);
+	unlink(link);
+	/* A file changed after it was stored. */
+	json_object_set_new(v, "file", json_string(path));
+	chmod(path, 0644);
+	f = fopen(path, "w");
+	fputs("int f(void) { return 2; }\n", f);
+	fclose(f);
+	CHECK_INT(varstore_check(store, ".c", v, 1000, NULL, &err), -1);
+	CHECK(strstr(err.msg, "does not match its hash") != NULL);
+	/* Bad hashes and parents. */
+	json_object_set_new(v, "hash", json_string("ABC"));
+	CHECK_INT(varstore_check(store, ".c", v, 1000, NULL, &err), -1);
+	CHECK(strstr(err.msg, "variant.hash") != NULL);
+	json_object_set_new(v, "hash", json_string(h));
+	json_object_set_new(v, "parent", json_integer(3));
+	CHECK_INT(varstore_check(store, ".c", v, 1000, NULL, &err), -1);
+	CHECK(strstr(err.msg, "variant.parent") != NULL);
+	json_decref(v);
+	free(path);
+	free(path2);
+}
+
 int
 main(void)
 {
@@ -172,6 +248,7 @@ main(void)
 	RUN(test_cache);
 	RUN(test_slurp);
 	RUN(test_stats);
+	RUN(test_store);
 	unload_dir(NULL, 0);
 	return check_done("test_variant");
 }
