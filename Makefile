@@ -53,7 +53,7 @@ MAN5 = $(wildcard man/man5/*.5)
 MAN7 = $(wildcard man/man7/*.7)
 
 # Debian packages the project needs to build and test (`make deps`).
-DEBS = build-essential clang libclang-rt-14-dev libjansson-dev libcsv-dev libssl-dev libffi-dev libseccomp-dev libopenblas-dev \
+DEBS = build-essential clang libclang-rt-14-dev libomp-dev libjansson-dev libcsv-dev libssl-dev libffi-dev libseccomp-dev libopenblas-dev \
 	liblapacke-dev zlib1g-dev gfortran bats bats-support bats-assert jq mandoc \
 	valgrind parallel xz-utils zstd
 
@@ -120,6 +120,15 @@ fuzz:
 	done
 	tests/fuzz/run $(FUZZ_O) $(FUZZ_SECONDS) $(FUZZ)
 
+# CI's third leg: the clang build with warnings as errors, and the C
+# unit tests under it (the bats suites ran under gcc and the sanitizers).
+clang-check:
+	$(MAKE) O=build/clang CC=clang all units
+	@for u in build/clang/obj/tests/test_*; do \
+		"$$u" >build/clang/unit.log 2>&1 || { cat build/clang/unit.log; exit 1; }; \
+		tail -n 1 build/clang/unit.log; \
+	done
+
 demo: all
 	pipelines/demo.sh
 
@@ -155,4 +164,4 @@ uninstall:
 clean:
 	rm -rf bin obj build
 
-.PHONY: all units test check fuzz valgrind demo static deps install uninstall clean
+.PHONY: all units test check clang-check fuzz valgrind demo static deps install uninstall clean
