@@ -473,14 +473,16 @@ type_cell(struct rec_reader *r, const char *s, size_t n)
 
 /*
  * The fields of the record contract that are strings stay strings
- * whatever their text: an id of sixteen decimal digits is still an id.
+ * whatever their text: an id of sixteen decimal digits is still an id,
+ * and a variant's hash of sixty-four still a hash.
  */
 static int
 is_string_field(const char *col)
 {
 	static const char *const names[] = {
 		"artifact", "compile.log", "compile.status", "device", "error",
-		"host", "id", "status", "strategy", "study"
+		"host", "id", "status", "strategy", "study", "variant.by",
+		"variant.file", "variant.hash", "variant.parent"
 	};
 	size_t i;
 
@@ -514,7 +516,11 @@ cell_cb(void *s, size_t n, void *data)
 	}
 	if (i >= r->ncols || s == NULL || r->cellbad)
 		return;
-	if (is_string_field(r->cols[i]))
+	/* A variant's parent is a hash or null, which no hash reads as. */
+	if (n == 4 && memcmp(s, "null", 4) == 0 && r->cols[i] != NULL &&
+	    strcmp(r->cols[i], "variant.parent") == 0)
+		v = json_null();
+	else if (is_string_field(r->cols[i]))
 		v = json_stringn(s, n);
 	else
 		v = type_cell(r, s, n);
