@@ -276,6 +276,54 @@ test_ids_and_json(void)
 	spec_release(&s);
 }
 
+/*
+ * The id of a record with a code variant (ar-formats(7)): with no hash
+ * it is space_id's, so that no existing id changes; with one it is the
+ * first 16 hex digits of the SHA-256 of the id's prefix, the params'
+ * lines in name order and the line "variant=HASH", so that two programs
+ * with the same params have two ids and the same program one.
+ */
+static void
+test_id_variant(void)
+{
+	static const char h1[] = "0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef";
+	static const char h2[] = "1123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef";
+	struct spec s;
+	struct space sp;
+	space_idx cfg[3] = { 1, 0, 2 };
+	char plain[SPACE_IDLEN + 1], v1[SPACE_IDLEN + 1], v2[SPACE_IDLEN + 1];
+	char again[SPACE_IDLEN + 1], hex[HASH_HEXLEN + 1];
+	struct ar_buf text = { 0 };
+	size_t i, d;
+
+	load(&s, &sp, spaces[1]);
+	space_id(&sp, cfg, plain);
+	space_id_variant(&sp, cfg, NULL, v1);
+	CHECK_STR(v1, plain);
+	space_id_variant(&sp, cfg, h1, v1);
+	space_id_variant(&sp, cfg, h1, again);
+	space_id_variant(&sp, cfg, h2, v2);
+	CHECK_STR(v1, again);
+	CHECK(strcmp(v1, plain) != 0);
+	CHECK(strcmp(v1, v2) != 0);
+	/* The rule, computed the long way. */
+	buf_add(&text, sp.idprefix.buf, sp.idprefix.len);
+	for (i = 0; i < sp.np; i++) {
+		d = sp.byname[i];
+		buf_add(&text, sp.idline[d][cfg[d]], sp.idlinelen[d][cfg[d]]);
+	}
+	hash_sha256_hex(text.buf, text.len, hex);
+	CHECK(strncmp(hex, plain, SPACE_IDLEN) == 0);
+	buf_printf(&text, "variant=%s\n", h1);
+	hash_sha256_hex(text.buf, text.len, hex);
+	CHECK(strncmp(hex, v1, SPACE_IDLEN) == 0);
+	free(text.buf);
+	space_release(&sp);
+	spec_release(&s);
+}
+
 static void
 test_idset(void)
 {
@@ -306,6 +354,7 @@ main(void)
 	RUN(test_neighbours);
 	RUN(test_encode);
 	RUN(test_ids_and_json);
+	RUN(test_id_variant);
 	RUN(test_idset);
 	unload_dir(NULL, 0);
 	return check_done("test_space");
