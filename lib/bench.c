@@ -12,6 +12,7 @@
 #include "jsonw.h"
 #include "rng.h"
 #include "sandbox.h"
+#include "varstore.h"
 
 #define DEFAULT_WARMUP	1
 #define DEFAULT_REPEAT	5
@@ -179,6 +180,7 @@ bench_prepare(struct bench *b, const struct bench_backend *be,
 		}
 	}
 	b->cache = variant_cache(op->cache);
+	b->store = varstore_dir(op->variants);
 	b->slots = ecalloc(spec_nslots(s) + 1, sizeof(*b->slots));
 	b->max_bytes = memory_limit();
 	b->mc.max_bytes = b->max_bytes / 2;
@@ -249,24 +251,22 @@ is_hex(const char *s, size_t len)
 	return strlen(s) == len && strspn(s, "0123456789abcdef") == len;
 }
 
+/*
+ * A variant is checked as ar-compile checked it, and no less: nothing
+ * about it is trusted for where it came from.  Its file is read again
+ * for the build key (bench_check_artifact), so a file changed after this
+ * check gives another key and the artifact is refused.
+ */
 static int
 check_record(struct bench *b, struct bench_item *it, struct ar_err *err)
 {
-	json_t *rec = it->rec, *id, *comp;
-	char want[SPACE_IDLEN + 1];
+	json_t *rec = it->rec, *comp;
 
 	if (space_from_record(&b->space, rec, it->cfg, err) != 0)
 		return AR_EXIT_USAGE;
-	id = json_object_get(rec, "id");
-	if (json_is_string(id) && is_hex(json_string_value(id), SPACE_IDLEN)) {
-		space_id(&b->space, it->cfg, want);
-		if (strcmp(want, json_string_value(id)) != 0) {
-			ar_errf(err, "id '%s' is not the id of these params in "
-			    "this study ('%s'): proposed for another source or "
-			    "problem?", json_string_value(id), want);
-			return AR_EXIT_USAGE;
-		}
-	}
+	if (variant_check_record(&b->space, b->store, rec, it->cfg, 1,
+	    &it->source, err) != 0)
+		return AR_EXIT_USAGE;
 	comp = json_object_get(rec, "compile");
 	if (json_is_string(json_object_get(comp, "status")) &&
 	    strcmp(json_string_value(json_object_get(comp, "status")),
@@ -292,6 +292,7 @@ bench_add(struct bench *b, json_t *rec, char *where, struct ar_err *err)
 	it.cfg = ecalloc(b->space.np ? b->space.np : 1, sizeof(*it.cfg));
 	if ((rc = check_record(b, &it, err)) != 0) {
 		free(it.cfg);
+		free(it.source);
 		free(it.artifact);
 		free(it.arch);
 		return rc;
@@ -317,9 +318,10 @@ bench_artifact(const struct bench_item *it, struct ar_err *err)
 }
 
 /*
- * The artifact built from exactly this source, these params and
- * constants, these flags and this compiler (for cuda, this architecture
- * and NVRTC or nvcc, as the record's compile says), inside the cache.
+ * The artifact built from exactly this source (the record's variant, or
+ * the study's), these params and constants, these flags and this
+ * compiler (for cuda, this architecture and NVRTC or nvcc, as the
+ * record's compile says), inside the cache.
  */
 int
 bench_check_artifact(struct bench *b, struct bench_item *it,
@@ -333,6 +335,8 @@ bench_check_artifact(struct bench *b, struct bench_item *it,
 
 	defs = variant_defines(&b->spec, it->cfg);
 	variant_request(&b->vc, &b->spec, defs, b->cache, arch, nvcc, &req);
+	if (it->source != NULL)
+		req.source = it->source;
 	rc = build_key(&req, key, NULL, err);
 	ar_strv_free(defs);
 	if (rc != 0)
@@ -761,6 +765,7 @@ bench_release(struct bench *b)
 		json_decref(b->items[i].rec);
 		free(b->items[i].where);
 		free(b->items[i].cfg);
+		free(b->items[i].source);
 		free(b->items[i].artifact);
 		free(b->items[i].arch);
 	}
@@ -772,6 +777,7 @@ bench_release(struct bench *b)
 	variant_compile_release(&b->vc);
 	expr_free(b->bound);
 	free(b->cache);
+	free(b->store);
 	free(b->ref_source);
 	free(b->ref_so);
 	free(b->host);

@@ -45,6 +45,7 @@
 struct bench_opts {
 	const char *study;	/* the study's path */
 	const char *cache;	/* --cache; NULL: build_default_cache()'s */
+	const char *variants;	/* --variants; NULL: varstore_dir's */
 	char **defs;		/* -D NAME=VALUE */
 	size_t ndefs;
 	long warmup, repeat;	/* -1: the study's */
@@ -59,6 +60,8 @@ struct bench_item {
 	char *where;		/* "FILE:LINE" */
 	space_idx *cfg;
 	int compile_error;
+	char *source;		/* c, cuda: the variant's file (its real
+				 * path), NULL: the study's source */
 	char *artifact;		/* c, cuda: the artifact's real path */
 	char sha256[HASH_HEXLEN + 1];	/* c, cuda: its content, as built */
 	char *arch;		/* cuda: what it was built for */
@@ -155,6 +158,7 @@ struct bench {
 	size_t as_bytes, file_bytes;
 	struct expr *bound;
 	char *cache;		/* absolute (variant_cache) */
+	char *store;		/* the variants store (varstore_dir) */
 	struct val *slots;	/* the item being measured's */
 	uint64_t max_bytes;	/* what one measurement's buffers may take */
 	char *host;		/* the machine; replay: NULL */
@@ -188,8 +192,9 @@ int bench_prepare(struct bench *b, const struct bench_backend *be,
     struct ar_err *err);
 /*
  * Checks a record and adds it to b->items: of this study, params in its
- * space, the id of those params (when it has one of ar-propose's), and
- * what the backend checks.  Takes rec and where on success; returns
+ * space, its code variant (variant_check_record: in the store, its
+ * content its hash), the id of those params and that variant (when it
+ * has one of ar-propose's), and what the backend checks.  Takes rec and where on success; returns
  * AR_EXIT_USAGE for a bad record, err saying why.
  */
 int bench_add(struct bench *b, json_t *rec, char *where, struct ar_err *err);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "variant.h"
+#include "varstore.h"
 
 char **
 variant_defines(const struct spec *s, const space_idx *cfg)
@@ -69,9 +70,12 @@ variant_compile_load(struct variant_compile *vc, const struct spec *s)
 {
 	json_t *c = json_object_get(s->root, "compile");
 	json_t *fl = json_object_get(c, "flags"), *v;
+	json_t *t = json_object_get(c, "timeout_s");
 	size_t i;
 
 	memset(vc, 0, sizeof(*vc));
+	vc->timeout_s = json_is_number(t) ? json_number_value(t) :
+	    VARIANT_COMPILE_TIMEOUT;
 	if (strcmp(s->backend, "cuda") != 0 &&
 	    json_is_string(json_object_get(c, "cc")))
 		vc->cc = estrdup(json_string_value(json_object_get(c, "cc")));
@@ -101,4 +105,70 @@ variant_request(const struct variant_compile *vc, const struct spec *s,
 	req->cache = cache;
 	req->arch = arch;
 	req->nvcc = arch != NULL && nvcc;
+}
+
+/* Whether the study has transformation knobs: a study with "transform". */
+static int
+has_xform(const struct spec *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nparams; i++)
+		if (s->params[i].xform)
+			return 1;
+	return 0;
+}
+
+int
+variant_check_record(const struct space *sp, const char *store,
+    json_t *rec, const space_idx *cfg, int plain_id, char **source,
+    struct ar_err *err)
+{
+	const struct spec *s = sp->spec;
+	json_t *v = json_object_get(rec, "variant"), *idv;
+	const char *id, *hash = NULL;
+	char want[SPACE_IDLEN + 1];
+
+	*source = NULL;
+	if (v != NULL && strcmp(s->backend, "c") != 0 &&
+	    strcmp(s->backend, "cuda") != 0 &&
+	    strcmp(s->backend, "opencl") != 0) {
+		ar_errf(err, "\"variant\": a variant is the source of a study "
+		    "of backend c, cuda or opencl, not '%s'", s->backend);
+		return -1;
+	}
+	if (cfg == NULL)
+		return 0;
+	if (v == NULL && has_xform(s)) {
+		ar_errf(err, "no \"variant\": ar-propose writes the variant of "
+		    "a study with \"transform\"");
+		return -1;
+	}
+	if (v != NULL) {
+		if (varstore_check(store, varstore_ext(s->backend), v,
+		    s->variant_max, source, err) != 0)
+			return -1;
+		hash = json_string_value(json_object_get(v, "hash"));
+	} else if (!plain_id) {
+		return 0;
+	}
+	idv = json_object_get(rec, "id");
+	id = json_string_value(idv);
+	if (id == NULL || strlen(id) != SPACE_IDLEN ||
+	    strspn(id, "0123456789abcdef") != SPACE_IDLEN)
+		return 0;	/* not one of ar-propose's: a name */
+	space_id_variant(sp, cfg, hash, want);
+	if (strcmp(want, id) == 0)
+		return 0;
+	if (hash != NULL)
+		ar_errf(err, "id '%s' is not the id of these params and this "
+		    "variant in this study ('%s'): proposed for another "
+		    "variant, source or problem?", id, want);
+	else
+		ar_errf(err, "id '%s' is not the id of these params in this "
+		    "study ('%s'): proposed for another source or problem?",
+		    id, want);
+	free(*source);
+	*source = NULL;
+	return -1;
 }

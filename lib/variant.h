@@ -44,7 +44,11 @@ struct variant_compile {
 	char *cc;		/* compile.cc; NULL: build's default (and
 				 * always for cuda, built by NVRTC or nvcc) */
 	char **flags;		/* compile.flags, NULL-terminated */
+	double timeout_s;	/* compile.timeout_s, else
+				 * VARIANT_COMPILE_TIMEOUT; 0: none */
 };
+/* The default time a compile may take, in seconds. */
+#define VARIANT_COMPILE_TIMEOUT	300.0
 void variant_compile_load(struct variant_compile *vc, const struct spec *s);
 void variant_compile_release(struct variant_compile *vc);
 
@@ -56,5 +60,27 @@ void variant_compile_release(struct variant_compile *vc);
 void variant_request(const struct variant_compile *vc, const struct spec *s,
     char *const *defines, const char *cache, const char *arch, int nvcc,
     struct build_req *req);
+
+/*
+ * A record's code variant (ar-formats(7) "variant"), checked before
+ * anything of the record is built or run, by ar-compile and ar-bench
+ * alike.  cfg is the record's params (space_from_record); NULL for a
+ * record that is passed on unread (a command study's in ar-compile),
+ * which has only the first rule checked.  The rules:
+ *  - only a study of backend c, cuda or opencl has variants;
+ *  - a study with "transform" (params with spec_param.xform) builds
+ *    nothing but variants, which ar-propose writes;
+ *  - the variant passes varstore_check against the store, with the
+ *    study's variant_max;
+ *  - an id of 16 hex digits is space_id_variant's of the params and the
+ *    variant's hash, checked for a record without a variant too when
+ *    plain_id is set.
+ * Returns 0 with *source the variant file's real path (the caller frees
+ * it), or NULL when the record has no variant and the study's source is
+ * built; -1 with err saying what is wrong with the record.
+ */
+int variant_check_record(const struct space *sp, const char *store,
+    json_t *rec, const space_idx *cfg, int plain_id, char **source,
+    struct ar_err *err);
 
 #endif

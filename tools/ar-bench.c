@@ -36,7 +36,8 @@ static const char synopsis[] =
     "usage: ar-bench -s study [-D name=value] [--cache dir] [--warmup w]\n"
     "                [--repeat r] [--timeout seconds] [--seed k] "
     "[--energy]\n"
-    "                [--keep-going] [--progress] [--csv] [file ...]\n";
+    "                [--keep-going] [--progress] [--variants dir] [--csv]\n"
+    "                [file ...]\n";
 
 static const char help[] =
     "Measure each compiled variant of a study, checking its results "
@@ -64,6 +65,9 @@ static const char help[] =
     "      --progress        report each variant on stderr even when "
     "it is not a\n"
     "                        terminal\n"
+    "      --variants DIR    the store of code variants (default: "
+    "$AR_VARIANTS, else\n"
+    "                        variants/ in the default cache folder)\n"
     "      --csv             write CSV instead of JSON lines\n"
     "  -h, --help            print this help\n"
     "      --version         print the version\n";
@@ -306,6 +310,7 @@ main(int argc, char *argv[])
 		{ "seed", required_argument, NULL, 'S' },
 		{ "study", required_argument, NULL, 's' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "variants", required_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "warmup", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
@@ -355,6 +360,9 @@ main(int argc, char *argv[])
 			op.bo.timeout_s = cli_seconds(synopsis, "--timeout",
 			    optarg, 0);
 			break;
+		case 'v':
+			op.bo.variants = optarg;
+			break;
 		case 'V':
 			op.version = 1;
 			break;
@@ -376,6 +384,8 @@ main(int argc, char *argv[])
 		cli_bad_usage(synopsis, "no study given (-s)");
 	if (op.bo.cache != NULL && *op.bo.cache == '\0')
 		cli_bad_usage(synopsis, "--cache: the folder name is empty");
+	if (op.bo.variants != NULL && *op.bo.variants == '\0')
+		cli_bad_usage(synopsis, "--variants: the folder name is empty");
 	files = cli_inputs(synopsis, &argc, argv);
 
 	status = bench(&op, files, argc);

@@ -25,18 +25,17 @@
 #include "spec.h"
 #include "util.h"
 #include "variant.h"
+#include "varstore.h"
 
 /* The most records read ahead of the output, per job. */
 #define WINDOW_PER_JOB	4
 #define MAX_JOBS	256
-/* The default time a compile may take. */
-#define DEFAULT_TIMEOUT	300.0
 
 static const char synopsis[] =
     "usage: ar-compile -s study [-D name=value] [-j jobs] [--arch sm_XX]\n"
     "                  [--cache dir] [--nvcc] [--timeout seconds] "
     "[--keep-going]\n"
-    "                  [--progress] [--csv] [file ...]\n";
+    "                  [--progress] [--variants dir] [--csv] [file ...]\n";
 
 static const char help[] =
     "Build each proposed variant of a study into a content-addressed "
@@ -63,12 +62,15 @@ static const char help[] =
     "      --progress        report each variant on stderr even when "
     "it is not a\n"
     "                        terminal\n"
+    "      --variants DIR    the store of code variants (default: "
+    "$AR_VARIANTS, else\n"
+    "                        variants/ in the default cache folder)\n"
     "      --csv             write CSV instead of JSON lines\n"
     "  -h, --help            print this help\n"
     "      --version         print the version\n";
 
 struct opts {
-	const char *study, *cache, *arch;
+	const char *study, *cache, *arch, *variants;
 	char **defs;
 	size_t ndefs;
 	long jobs;
@@ -81,6 +83,7 @@ struct job {
 	struct pool_item item;	/* first: the pool's */
 	json_t *rec;		/* owned */
 	char **defines;		/* owned, NULL-terminated; NULL: pass through */
+	char *source;		/* owned: a variant's file; NULL: the study's */
 	char *label;		/* "TI=32 TJ=64" for progress */
 	int failed;		/* the machinery failed on it */
 	struct ar_err err;
@@ -96,6 +99,7 @@ struct stage {
 	const struct opts *op;
 	const struct compile_backend *be; /* NULL: records pass through */
 	struct build_req req;		/* all but the defines */
+	char *store;			/* the variants store */
 	struct rec_writer *w;
 	int show;			/* progress lines */
 	struct progress pace;		/* its done: the records written */
@@ -108,6 +112,7 @@ job_free(struct pool_item *it)
 
 	json_decref(j->rec);
 	ar_strv_free(j->defines);
+	free(j->source);
 	free(j->label);
 	build_result_release(&j->res);
 	free(j);
@@ -219,6 +224,8 @@ run(void *ctx, struct pool_item *it)
 	struct build_req req = p->req;
 
 	req.defines = j->defines;
+	if (j->source != NULL)
+		req.source = j->source;
 	if (build_so(&req, &j->res, &j->err) != 0)
 		j->failed = 1;
 }
@@ -226,22 +233,33 @@ run(void *ctx, struct pool_item *it)
 static const struct pool_ops ops = { run, emit, show_building, job_free };
 
 /*
- * Checks a record of a study built here and makes its job: the defines
- * are every parameter and every problem constant.  Returns NULL with err
- * set when the record is bad.
+ * Checks a record and makes its job: of a study built here, the defines
+ * are every parameter and every problem constant, and the source the
+ * record's variant, checked, or the study's; of another, it passes
+ * through.  Returns NULL with err set when the record is bad.
  */
 static struct job *
-make_job(struct space *sp, json_t *rec, space_idx *cfg, struct ar_err *err)
+make_job(struct stage *p, struct space *sp, json_t *rec, space_idx *cfg,
+    struct ar_err *err)
 {
 	const struct spec *s = sp->spec;
+	char *src = NULL;
 	struct job *j;
 
-	if (space_from_record(sp, rec, cfg, err) != 0)
+	if (p->be != NULL && space_from_record(sp, rec, cfg, err) != 0)
+		return NULL;
+	if (variant_check_record(sp, p->store, rec, p->be != NULL ? cfg :
+	    NULL, 0, &src, err) != 0)
 		return NULL;
 	j = ecalloc(1, sizeof(*j));
+	j->rec = json_incref(rec);
+	if (p->be == NULL) {
+		j->item.done = 1;
+		return j;
+	}
 	j->defines = variant_defines(s, cfg);
 	j->label = progress_label(s, cfg);
-	j->rec = json_incref(rec);
+	j->source = src;
 	return j;
 }
 
@@ -275,14 +293,7 @@ read_input(struct stage *p, struct space *sp, const char *path)
 			continue;
 		}
 		last[0] = '\0';
-		if (p->be == NULL) {
-			j = ecalloc(1, sizeof(*j));
-			j->rec = rec;
-			j->item.done = 1;
-			pool_add(&p->pool, &j->item);
-			continue;
-		}
-		if ((j = make_job(sp, rec, cfg, &err)) == NULL) {
+		if ((j = make_job(p, sp, rec, cfg, &err)) == NULL) {
 			ar_warn("%s:%zu: %s%s", rec_reader_name(r),
 			    rec_reader_line(r), err.msg,
 			    p->op->keep_going ? "; record dropped" : "");
@@ -318,14 +329,6 @@ compile(struct opts *op, char *const *files, int nfiles)
 
 	if (spec_load(&spec, op->study, op->defs, op->ndefs, &err) != 0)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);
-	/* --timeout, else the study's compile.timeout_s, else 300 s. */
-	if (op->timeout_s < 0) {
-		json_t *t = json_object_get(json_object_get(spec.root,
-		    "compile"), "timeout_s");
-
-		op->timeout_s = json_is_number(t) ? json_number_value(t) :
-		    DEFAULT_TIMEOUT;
-	}
 	if (strcmp(spec.backend, "opencl") == 0)
 		ar_die(AR_EXIT_USAGE, "%s: backend '%s' is not supported by "
 		    "ar-compile yet", op->study, spec.backend);
@@ -346,9 +349,11 @@ compile(struct opts *op, char *const *files, int nfiles)
 		arch = op->arch != NULL ? op->arch :
 		    p.be->target(target, sizeof(target));
 	cache = variant_cache(op->cache);
+	p.store = varstore_dir(op->variants);
 	variant_compile_load(&vc, &spec);
 	variant_request(&vc, &spec, NULL, cache, arch, op->nvcc, &p.req);
-	p.req.timeout_s = op->timeout_s;
+	/* --timeout, else the study's compile.timeout_s, else 300 s. */
+	p.req.timeout_s = op->timeout_s >= 0 ? op->timeout_s : vc.timeout_s;
 	p.req.backend = p.be;
 	p.show = op->progress || isatty(STDERR_FILENO);
 	progress_start(&p.pace, 0);
@@ -378,6 +383,7 @@ compile(struct opts *op, char *const *files, int nfiles)
 	}
 	progress_release(&p.pace);
 	free(cache);
+	free(p.store);
 	variant_compile_release(&vc);
 	space_release(&space);
 	spec_release(&spec);
@@ -407,6 +413,7 @@ main(int argc, char *argv[])
 		{ "progress", no_argument, NULL, 'p' },
 		{ "study", required_argument, NULL, 's' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "variants", required_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -454,6 +461,9 @@ main(int argc, char *argv[])
 			op.timeout_s = cli_seconds(synopsis, "--timeout",
 			    optarg, 1);
 			break;
+		case 'v':
+			op.variants = optarg;
+			break;
 		case 'V':
 			op.version = 1;
 			break;
@@ -471,6 +481,8 @@ main(int argc, char *argv[])
 		cli_bad_usage(synopsis, "no study given (-s)");
 	if (op.cache != NULL && *op.cache == '\0')
 		cli_bad_usage(synopsis, "--cache: the folder name is empty");
+	if (op.variants != NULL && *op.variants == '\0')
+		cli_bad_usage(synopsis, "--variants: the folder name is empty");
 	if (op.arch != NULL && !variant_real_arch(op.arch))
 		cli_bad_usage(synopsis, "--arch: '%s' is not a GPU "
 		    "architecture of the form sm_XX (sm_80, sm_90a)", op.arch);
