@@ -93,6 +93,7 @@ search_release(struct search *s)
 	free_obs(s->prior, s->nprior);
 	free(s->batch);
 	free(s->batch_arm);
+	free(s->batch_parent);
 	if (p != NULL) {
 		idset_release(&p->hist);
 		idset_release(&p->batch);
@@ -101,12 +102,41 @@ search_release(struct search *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/*
+ * The key of cfg's id.  In a study with "transform" the id hashes the
+ * variant the knobs render, as ar-propose writes it: the history's ids
+ * are those, and two configurations that render the same program (a
+ * knob of a loop the study leaves alone) are one.
+ */
 static uint64_t
 cfg_key(struct space *sp, const space_idx *cfg)
 {
-	char id[SPACE_IDLEN + 1];
+	const struct spec *spec = sp->spec;
+	char id[SPACE_IDLEN + 1], hash[HASH_HEXLEN + 1];
+	const char **names, **values;
+	struct ar_err err;
+	size_t i, n = 0, len;
+	char *text = NULL;
 
-	space_id(sp, cfg, id);
+	if (spec->xform != NULL) {
+		names = ecalloc(sp->np + 1, sizeof(*names));
+		values = ecalloc(sp->np + 1, sizeof(*values));
+		for (i = 0; i < sp->np; i++)
+			if (spec->params[i].xform) {
+				names[n] = spec->params[i].name;
+				values[n++] = spec->params[i].text[cfg[i]];
+			}
+		text = xform_render(spec->xform, names, values, n, &len,
+		    NULL, &err);
+		free(names);
+		free(values);
+	}
+	if (text != NULL) {
+		hash_sha256_hex(text, len, hash);
+		space_id_variant(sp, cfg, hash, id);
+		free(text);
+	} else
+		space_id(sp, cfg, id);
 	return hash_id_key(id, SPACE_IDLEN);
 }
 
@@ -426,6 +456,12 @@ search_seen(struct search *s, const space_idx *cfg)
 int
 search_offer(struct search *s, const space_idx *cfg)
 {
+	return search_offer_from(s, cfg, -1);
+}
+
+int
+search_offer_from(struct search *s, const space_idx *cfg, int parent)
+{
 	struct search_priv *p = s->priv;
 	uint64_t key;
 
@@ -440,9 +476,13 @@ search_offer(struct search *s, const space_idx *cfg)
 		    (s->sp->np ? s->sp->np : 1), sizeof(*s->batch));
 		s->batch_arm = ereallocarray(s->batch_arm, p->batchcap,
 		    sizeof(*s->batch_arm));
+		s->batch_parent = ereallocarray(s->batch_parent,
+		    p->batchcap, sizeof(*s->batch_parent));
 	}
 	memcpy(s->batch + s->nbatch * s->sp->np, cfg,
 	    s->sp->np * sizeof(*cfg));
+	s->batch_parent[s->nbatch] = parent >= 0 && (size_t)parent <
+	    s->nobs ? parent : -1;
 	s->batch_arm[s->nbatch++] = s->arm;
 	return 1;
 }

@@ -35,7 +35,12 @@
  * search_add must be given every configuration the batch held, with the
  * arm strategy_propose credited it to (s.batch_arm[i]: auto's credit is
  * read from there), before the next strategy_propose; the batch is
- * reused.
+ * reused.  s.batch_parent[i] is the observation it was derived from, or
+ * -1.
+ *
+ * In a study with "transform" (spec.h) a configuration is a program:
+ * its id, the one the history's records carry, hashes the source its
+ * knobs render (space_id_variant), and that is what "seen" compares.
  *
  * Nothing here prints or exits: a bad history record is an error
  * returned (or, under keep_going, a warning handed to s->warn), and a
@@ -124,9 +129,13 @@ struct search {
 	struct obs *prior;
 	size_t nprior;
 
-	/* The batch: cfgs of np indices each, and who proposed each. */
+	/* The batch: cfgs of np indices each, who proposed each, and the
+	 * observation each was derived from (an index in obs, or -1: a
+	 * strategy that transforms a program names the program it
+	 * transformed, search_offer_from). */
 	space_idx *batch;
 	int *batch_arm;
+	int *batch_parent;
 	size_t nbatch, want;
 	int arm;			/* the arm offers are credited to */
 
@@ -310,6 +319,8 @@ void search_surrogate_release(struct search_surrogate *m);
  * neither the history nor the batch), else 0.
  */
 int search_offer(struct search *s, const space_idx *cfg);
+/* As search_offer, cfg derived from observation parent (-1: none). */
+int search_offer_from(struct search *s, const space_idx *cfg, int parent);
 /* Whether cfg is in the history or the batch already. */
 int search_seen(struct search *s, const space_idx *cfg);
 /* How many more configurations the batch wants: 0 once s->failed. */

@@ -379,77 +379,99 @@ rank_values(struct spec_param *p)
 }
 
 static int
-load_params(struct spec *s, json_t *params, struct ar_err *err)
+load_param(struct spec *s, struct spec_param *p, const char *name,
+    json_t *list, struct ar_err *err)
+{
+	size_t k, j;
+
+	p->name = estrdup(name);
+	if (!is_ident(name)) {
+		ar_errf(err, "%s: key \"params.%s\": a parameter name must be "
+		    "a C identifier", s->path, name);
+		return -1;
+	}
+	if (is_reserved(name)) {
+		ar_errf(err, "%s: key \"params.%s\": '%s' is a word of the "
+		    "expression language", s->path, name, name);
+		return -1;
+	}
+	if (!json_is_array(list)) {
+		ar_errf(err, "%s: key \"params.%s\": expected an array of "
+		    "values, found %s", s->path, name, typename(list));
+		return -1;
+	}
+	p->n = json_array_size(list);
+	if (p->n == 0) {
+		ar_errf(err, "%s: key \"params.%s\": parameter has no values",
+		    s->path, name);
+		return -1;
+	}
+	if (p->n > SPEC_MAXVALUES) {
+		ar_errf(err, "%s: key \"params.%s\": more than %d values",
+		    s->path, name, SPEC_MAXVALUES);
+		return -1;
+	}
+	p->values = ecalloc(p->n, sizeof(*p->values));
+	p->vals = ecalloc(p->n, sizeof(*p->vals));
+	p->text = ecalloc(p->n, sizeof(*p->text));
+	p->numeric = 1;
+	for (k = 0; k < p->n; k++) {
+		json_t *v = json_array_get(list, k);
+
+		p->values[k] = v;
+		/* A knob's value is no -D: an order may be "i,k,j". */
+		if (p->xform && json_is_string(v))
+			p->text[k] = estrdup(json_string_value(v));
+		else if ((p->text[k] = value_text(v)) == NULL) {
+			ar_errf(err, "%s: key \"params.%s[%zu]\": %s",
+			    s->path, name, k, json_is_string(v) ?
+			    "a string value may hold only letters, digits and "
+			    "_ . + -" :
+			    "a value must be a number, a string or a boolean");
+			return -1;
+		}
+		p->vals[k] = value_val(v);
+		if (!is_number(v))
+			p->numeric = 0;
+		/* Two values that reach the code as the same -D text (1 and
+		 * true, 8 and "8") are the same value. */
+		for (j = 0; j < k; j++)
+			if (values_equal(p->values[j], v) ||
+			    strcmp(p->text[j], p->text[k]) == 0) {
+				ar_errf(err, "%s: key \"params.%s\": value %s "
+				    "is listed twice", s->path, name,
+				    p->text[k]);
+				return -1;
+			}
+	}
+	rank_values(p);
+	return 0;
+}
+
+/* The study's params, then the knobs of its "transform" (NULL: none). */
+static int
+load_params(struct spec *s, json_t *params, json_t *knobs,
+    struct ar_err *err)
 {
 	const char *name;
 	json_t *list;
-	size_t i = 0, k, j;
+	size_t i = 0;
 
-	s->nparams = json_object_size(params);
+	s->nparams = json_object_size(params) + json_object_size(knobs);
 	s->params = ecalloc(s->nparams, sizeof(*s->params));
-	json_object_foreach(params, name, list) {
-		struct spec_param *p = &s->params[i++];
-
-		p->name = estrdup(name);
-		if (!is_ident(name)) {
-			ar_errf(err, "%s: key \"params.%s\": a parameter name "
-			    "must be a C identifier", s->path, name);
+	json_object_foreach(knobs, name, list)
+		if (json_object_get(params, name) != NULL) {
+			ar_errf(err, "%s: key \"params.%s\": the name of a "
+			    "knob of \"transform\" too", s->path, name);
 			return -1;
 		}
-		if (is_reserved(name)) {
-			ar_errf(err, "%s: key \"params.%s\": '%s' is a word of "
-			    "the expression language", s->path, name, name);
+	json_object_foreach(params, name, list)
+		if (load_param(s, &s->params[i++], name, list, err) != 0)
 			return -1;
-		}
-		if (!json_is_array(list)) {
-			ar_errf(err, "%s: key \"params.%s\": expected an array "
-			    "of values, found %s", s->path, name,
-			    typename(list));
+	json_object_foreach(knobs, name, list) {
+		s->params[i].xform = 1;
+		if (load_param(s, &s->params[i++], name, list, err) != 0)
 			return -1;
-		}
-		p->n = json_array_size(list);
-		if (p->n == 0) {
-			ar_errf(err, "%s: key \"params.%s\": parameter has no "
-			    "values", s->path, name);
-			return -1;
-		}
-		if (p->n > SPEC_MAXVALUES) {
-			ar_errf(err, "%s: key \"params.%s\": more than %d "
-			    "values", s->path, name, SPEC_MAXVALUES);
-			return -1;
-		}
-		p->values = ecalloc(p->n, sizeof(*p->values));
-		p->vals = ecalloc(p->n, sizeof(*p->vals));
-		p->text = ecalloc(p->n, sizeof(*p->text));
-		p->numeric = 1;
-		for (k = 0; k < p->n; k++) {
-			json_t *v = json_array_get(list, k);
-
-			p->values[k] = v;
-			if ((p->text[k] = value_text(v)) == NULL) {
-				ar_errf(err, "%s: key \"params.%s[%zu]\": %s",
-				    s->path, name, k, json_is_string(v) ?
-				    "a string value may hold only letters, "
-				    "digits and _ . + -" :
-				    "a value must be a number, a string or a "
-				    "boolean");
-				return -1;
-			}
-			p->vals[k] = value_val(v);
-			if (!is_number(v))
-				p->numeric = 0;
-			/* Two values that reach the code as the same -D
-			 * text (1 and true, 8 and "8") are the same value. */
-			for (j = 0; j < k; j++)
-				if (values_equal(p->values[j], v) ||
-				    strcmp(p->text[j], p->text[k]) == 0) {
-					ar_errf(err, "%s: key \"params.%s\": "
-					    "value %s is listed twice",
-					    s->path, name, p->text[k]);
-					return -1;
-				}
-		}
-		rank_values(p);
 	}
 	return 0;
 }
@@ -611,15 +633,22 @@ check_expr_value(struct spec *s, const char *key, json_t *v, int strict,
 static int
 load_constraints(struct spec *s, json_t *list, struct ar_err *err)
 {
-	size_t i;
+	json_t *gen = s->xform != NULL ? s->xform->constraints : NULL;
+	size_t i, nown = list ? json_array_size(list) : 0;
 	char key[64];
 
-	s->nconstraints = list ? json_array_size(list) : 0;
+	/* The constraints of "transform" follow the study's own. */
+	s->nconstraints = nown + (gen != NULL ? json_array_size(gen) : 0);
 	s->constraints = ecalloc(s->nconstraints, sizeof(*s->constraints));
 	for (i = 0; i < s->nconstraints; i++) {
-		json_t *c = json_array_get(list, i);
+		json_t *c = i < nown ? json_array_get(list, i) :
+		    json_array_get(gen, i - nown);
 
-		snprintf(key, sizeof(key), "constraints[%zu]", i);
+		if (i < nown)
+			snprintf(key, sizeof(key), "constraints[%zu]", i);
+		else
+			snprintf(key, sizeof(key), "transform (constraint "
+			    "%zu)", i - nown);
 		if (!json_is_string(c)) {
 			ar_errf(err, "%s: key \"%s\": expected an expression "
 			    "(a string), found %s", s->path, key, typename(c));
@@ -1093,6 +1122,34 @@ check_file(struct spec *s, const char *key, const char *rel, char **out,
 	return 0;
 }
 
+/*
+ * Scans the source's marked loops and makes the menu of knobs that the
+ * study's "transform" asks for (xform.h).
+ */
+static int
+load_transform(struct spec *s, json_t *t, struct ar_err *err)
+{
+	char msg[sizeof(err->msg)];
+
+	if (s->source == NULL || strcmp(s->backend, "replay") == 0) {
+		ar_errf(err, "%s: key \"transform\": the study must have a "
+		    "source to transform (backend c, cuda or opencl)",
+		    s->path);
+		return -1;
+	}
+	if ((s->xform = xform_load(s->source, s->variant_max, err)) == NULL) {
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		ar_errf(err, "%s: key \"transform\": %s", s->path, msg);
+		return -1;
+	}
+	if (xform_menu(s->xform, t, err) != 0) {
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		ar_errf(err, "%s: %s", s->path, msg);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
     struct ar_err *err)
@@ -1207,6 +1264,9 @@ load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
 		ar_errf(err, "%s: key \"source\": missing", path);
 		return -1;
 	}
+	if ((v = json_object_get(s->root, "transform")) != NULL &&
+	    load_transform(s, v, err) != 0)
+		return -1;
 	if ((ref = json_object_get(s->root, "reference")) != NULL &&
 	    (v = json_object_get(ref, "source")) != NULL) {
 		if (!json_is_string(v)) {
@@ -1241,7 +1301,8 @@ load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
 		ar_errf(err, "%s: key \"params\": missing", path);
 		return -1;
 	}
-	rc = load_params(s, v, err);
+	rc = load_params(s, v, s->xform != NULL ? s->xform->knobs : NULL,
+	    err);
 	if (rc == 0 && fparams != NULL)
 		rc = spec_fit_file(s, fparams, s->source, NULL, NULL,
 		    err);
@@ -1311,6 +1372,7 @@ spec_release(struct spec *s)
 	for (i = 0; i < s->nconstraints; i++)
 		expr_free(s->constraints[i]);
 	free(s->constraints);
+	xform_free(s->xform);
 	free(s->source);
 	free(s->path);
 	free(s->dir);

@@ -20,6 +20,7 @@
 
 #include "expr.h"
 #include "util.h"
+#include "xform.h"
 
 /* A parameter may take at most this many values (indices are 16-bit). */
 #define SPEC_MAXVALUES 65535
@@ -66,6 +67,10 @@ struct spec {
 	/* The largest source of a code variant, in bytes: the study's
 	 * "variant_max_bytes", else SPEC_VARIANT_MAX. */
 	size_t variant_max;
+	/* The study's "transform": its source's marked loops and the menu
+	 * of knobs, which follow the study's own params (spec_param.xform)
+	 * and whose constraints follow its own; NULL without one. */
+	struct xform_src *xform;
 };
 
 #define SPEC_VARIANT_MAX	((size_t)1 << 20)

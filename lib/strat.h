@@ -10,6 +10,6 @@
 #include "search.h"
 
 search_fn strat_grid, strat_random, strat_anneal, strat_ga, strat_bo,
-    strat_rl, strat_auto;
+    strat_rl, strat_auto, strat_xform;
 
 #endif

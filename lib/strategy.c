@@ -14,6 +14,7 @@ const struct strategy strategy_table[] = {
 	{ "bo", strat_bo, 1 },
 	{ "rl", strat_rl, 1 },
 	{ "auto", strat_auto, 1 },
+	{ "xform", strat_xform, 1 },
 	{ NULL, NULL, 0 }
 };
 const size_t strategy_count = sizeof(strategy_table) /

@@ -24,7 +24,7 @@ extern const size_t strategy_count;
 /* The indices in strategy_table of the strategies the code names. */
 enum {
 	STRATEGY_GRID, STRATEGY_RANDOM, STRATEGY_ANNEAL, STRATEGY_GA,
-	STRATEGY_BO, STRATEGY_RL, STRATEGY_AUTO
+	STRATEGY_BO, STRATEGY_RL, STRATEGY_AUTO, STRATEGY_XFORM
 };
 
 /* The index of a strategy by name, or -1. */
