@@ -250,6 +250,8 @@ no_artifact() {
 	EOF
 	jq '.source = "t.c" | .params = {} | del(.constraints) |
 	    .transform = {}' "$T/study.json" >"$T/t.json"
+	# ar-propose writes the variant into the store: this test's.
+	export AR_VARIANTS=$STORE
 	r=$(ar-propose -s "$T/t.json" -n 1 --seed 1 2>/dev/null) ||
 	    skip "ar-propose cannot propose for a study with \"transform\" yet"
 	jq -e '.params | length > 0' <<<"$r" >/dev/null ||
