@@ -10,7 +10,8 @@ SMALL=$FIX/small/study.json
 	assert_success
 	assert_output --partial "usage: ar-propose -s study"
 	assert_output --partial "--strategy"
-	assert_output --partial "grid, random, anneal, ga, bo, rl or auto (default auto)"
+	assert_output --partial "grid, random, anneal, ga, bo, rl, xform or auto
+                        (default auto), or external: run the study's proposer"
 	assert_output --partial "-m, --model FILE"
 	assert_output --partial "--keep-going"
 	[ -z "$stderr" ]
@@ -64,7 +65,7 @@ $synopsis"
 @test "an unknown strategy is a usage error" {
 	run --separate-stderr ar-propose -s "$SMALL" --strategy magic
 	assert_failure 2
-	[[ $stderr == *"unknown strategy 'magic' (grid, random, anneal, ga, bo, rl or auto)"* ]]
+	[[ $stderr == *"unknown strategy 'magic' (grid, random, anneal, ga, bo, rl, xform, auto or external)"* ]]
 }
 
 @test "an operand is a usage error" {
@@ -441,4 +442,81 @@ bad_from() { # bad_from INPUT EXPECTED-STDERR
 	[ "${#lines[@]}" -eq 8 ]
 	run jq -n --slurpfile h "$BATS_TEST_TMPDIR/inf.jsonl" '[inputs.id] - [$h[].id] | length' <<<"$output"
 	assert_output 8
+}
+
+# A study whose source marks its loops, with transformation knobs.
+xform_study() {
+	cat >"$BATS_TEST_TMPDIR/mm.c" <<'C'
+void mm(int n, const float *a, const float *b, float *c)
+{
+#pragma ar loop i
+	for (int i = 0; i < n; i++)
+#pragma ar loop j
+		for (int j = 0; j < n; j++)
+#pragma ar loop k
+			for (int k = 0; k < n; k++)
+				c[i * n + j] += a[i * n + k] * b[k * n + j];
+}
+C
+	write_study xf.json '{"name": "xf", "backend": "c", "source": "mm.c", "entry": "mm",
+  "params": {"A": [1, 2]},
+  "transform": {"ops": ["tile", "order"], "tile": [8, 16], "orders": [["i", "k", "j"]]}}'
+}
+
+@test "transform: every record carries its rendered variant, stored by hash, in its id" {
+	xform_study
+	S=$BATS_TEST_TMPDIR/xf.json
+	run --separate-stderr ar-propose -s "$S" -n 4 --strategy random --variants "$BATS_TEST_TMPDIR/st"
+	assert_success
+	[ "${#lines[@]}" -eq 4 ]
+	for l in "${lines[@]}"; do
+		f=$(jq -r .variant.file <<<"$l")
+		h=$(jq -r .variant.hash <<<"$l")
+		[ "$f" = "$BATS_TEST_TMPDIR/st/$h.c" ]
+		[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "$h" ]
+		[ "$(jq -c '[.variant.by, .variant.parent]' <<<"$l")" = '["transform",null]' ]
+		! grep -q '#pragma ar loop' "$f"
+		# The ops say what the knobs applied.
+		t=$(jq -r .params.tile_k <<<"$l")
+		if [ "$t" != 0 ]; then
+			jq -e --argjson t "$t" '.variant.ops | index([{"loop": "k", "op": "tile", "arg": $t}])' <<<"$l" >/dev/null
+			grep -Eq "#pragma omp tile sizes\(([0-9]+,)*$t\)" "$f"
+		fi
+	done
+	# --from renders too, and the id is not the plain one.
+	one=$(jq -c .params <<<"${lines[0]}")
+	run --separate-stderr ar-propose -s "$S" --from - --variants "$BATS_TEST_TMPDIR/st" <<<"$one"
+	assert_success
+	[ "$(jq -r .id <<<"$output")" = "$(jq -r .id <<<"${lines[0]}")" ]
+	[ "$(jq -r .strategy <<<"$output")" = from ]
+	# The same configuration measured is never proposed again.
+	run --separate-stderr ar-propose -s "$S" --from - --variants "$BATS_TEST_TMPDIR/st" -H <(echo "${lines[0]}") <<<"$one"
+	assert_success
+	assert_output ''
+}
+
+@test "transform: a child of the xform strategy names its parent's hash" {
+	xform_study
+	S=$BATS_TEST_TMPDIR/xf.json
+	cd "$BATS_TEST_TMPDIR"
+	ar-propose -s "$S" -n 3 --strategy random --variants st |
+	    jq -c '.status = "ok" | .time_s = 1 | .score = .params.tile_k' >h.jsonl
+	run --separate-stderr ar-propose -s "$S" -n 3 --strategy xform --variants st -H h.jsonl
+	assert_success
+	hashes=$(jq -r .variant.hash h.jsonl)
+	n=0
+	for p in $(jq -r '.variant.parent // empty' <<<"$output"); do
+		grep -qx "$p" <<<"$hashes" || fail "parent $p is not measured"
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ]
+}
+
+@test "transform: nothing is written when the store cannot be" {
+	xform_study
+	echo x >"$BATS_TEST_TMPDIR/file"
+	run --separate-stderr ar-propose -s "$BATS_TEST_TMPDIR/xf.json" -n 2 --variants "$BATS_TEST_TMPDIR/file/st"
+	assert_failure 1
+	assert_output ''
+	[[ $stderr == *"proposal 1: "* ]]
 }

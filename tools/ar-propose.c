@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "external.h"
 #include "hash.h"
 #include "model.h"
 #include "rec.h"
@@ -19,13 +20,14 @@
 #include "spec.h"
 #include "strategy.h"
 #include "util.h"
+#include "varstore.h"
 
 static const char synopsis[] =
     "usage: ar-propose -s study [-D name=value] [-H history] [-m model]\n"
     "                  [-n number] [--strategy name] [--seed k] [--round r]\n"
-    "                  [--keep-going] [--csv]\n"
+    "                  [--variants dir] [--keep-going] [--csv]\n"
     "       ar-propose -s study [-D name=value] [-H history] [--keep-going]\n"
-    "                  --from file [--csv]\n"
+    "                  [--variants dir] --from file [--csv]\n"
     "       ar-propose -s study [-D name=value] [-H history] [--keep-going]\n"
     "                  --count\n";
 
@@ -39,8 +41,10 @@ static const char help[] =
     "  -m, --model FILE      the model ar-learn(1) fitted, and its prior\n"
     "  -n, --number N        propose at most N configurations "
     "(default 10)\n"
-    "      --strategy S      grid, random, anneal, ga, bo, rl or auto "
-    "(default auto)\n"
+    "      --strategy S      grid, random, anneal, ga, bo, rl, xform or "
+    "auto\n"
+    "                        (default auto), or external: run the "
+    "study's proposer\n"
     "      --seed K          seed of every random choice (default 0)\n"
     "      --round R         the round number to record (default: one "
     "past the\n"
@@ -51,6 +55,8 @@ static const char help[] =
     "      --count           print the number of valid configurations "
     "(with -H, of\n"
     "                        those not in the history)\n"
+    "      --variants DIR    the store of code variants (default "
+    "$AR_VARIANTS)\n"
     "      --csv             write CSV instead of JSON lines\n"
     "      --keep-going      warn about a bad history record and skip it "
     "instead of\n"
@@ -58,8 +64,10 @@ static const char help[] =
     "  -h, --help            print this help\n"
     "      --version         print the version\n";
 
+#define STRATEGY_EXTERNAL	(-2)	/* not the table's: it runs no search */
+
 struct opts {
-	const char *study, *from, *model;
+	const char *study, *from, *model, *variants;
 	char **defs, **hists;
 	size_t ndefs, nhists;
 	long number, round;
@@ -70,30 +78,52 @@ struct opts {
 
 struct out {
 	struct search *s;
-	struct rec_writer *w;
+	const struct opts *op;
+	char *store;		/* the variants store; NULL: none */
+	struct idset known;	/* the ids of the history's records */
+	struct idset given;	/* the ids of the records to write */
+	struct ar_buf hist;	/* the histories' text, for the proposer */
+	json_t **recs;
+	size_t nrecs;
 };
 
-static void
-emit(struct out *o, const space_idx *cfg, int arm)
+/*
+ * The record of cfg, added to those to write with its variant: p's
+ * source when it has one, else cfg's rendering when the study has
+ * "transform".  Returns 1, or 0 when the record's id is in the history
+ * or among the records already (said with a warning naming where).
+ */
+static int
+add(struct out *o, const space_idx *cfg, const char *strategy,
+    const struct external_prop *p, const space_idx *parent, const char *where)
 {
-	struct search *s = o->s;
-	struct ar_err err;
 	char id[SPACE_IDLEN + 1];
-	json_t *rec = json_object();
+	const char *dup = NULL;
+	struct ar_err err;
+	json_t *rec;
+	uint64_t key;
+	int rc;
 
-	space_id(s->sp, cfg, id);
-	json_object_set_new(rec, "study", json_string(s->sp->spec->name));
-	json_object_set_new(rec, "id", json_string(id));
-	json_object_set_new(rec, "round", json_integer(s->round));
-	json_object_set_new(rec, "strategy", json_string(arm < 0 ? "from" :
-	    strategy_table[arm].name));
-	json_object_set_new(rec, "params", space_params_json(s->sp, cfg));
-	if (rec_write(o->w, rec, &err) != 0) {
-		if (errno == EPIPE)
-			exit(AR_EXIT_OK);
-		ar_die(AR_EXIT_FAIL, "%s", err.msg);
+	rc = external_record(o->s->sp, o->store, cfg, o->s->round, strategy,
+	    p, parent, &rec, id, &err);
+	if (rc < 0)
+		ar_die(AR_EXIT_FAIL, "%s: %s", where, err.msg);
+	key = hash_id_key(id, SPACE_IDLEN);
+	/* search_seen: a plain proposal of a record the history holds with
+	 * no id; the framework checked those of the strategies. */
+	if (idset_has(&o->known, key) || (p != NULL && rc == 0 &&
+	    search_seen(o->s, cfg)))
+		dup = "in the history already";
+	else if (!idset_add(&o->given, key))
+		dup = "proposed twice";
+	if (dup != NULL) {
+		ar_warn("%s: id %s is %s; skipped", where, id, dup);
+		json_decref(rec);
+		return 0;
 	}
-	json_decref(rec);
+	o->recs = ereallocarray(o->recs, o->nrecs + 1, sizeof(*o->recs));
+	o->recs[o->nrecs++] = rec;
+	return 1;
 }
 
 /*
@@ -105,42 +135,19 @@ propose_from(struct out *o, const char *path)
 {
 	struct space *sp = o->s->sp;
 	FILE *f = cli_open_input(path);
-	struct rec_reader *r = rec_reader_new(f, ar_fname(path));
 	struct idset given = { 0 };
-	space_idx *cfgs = NULL, *cfg;
-	size_t n = 0, cap = 0, i, nstride = sp->np ? sp->np : 1;
+	space_idx *cfgs, *cfg;
+	size_t n, i;
 	struct ar_err err;
-	json_t *rec, *params;
-	int rc;
 
-	while ((rc = rec_read(r, &rec, &err)) == 1) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			cfgs = ereallocarray(cfgs, cap * nstride,
-			    sizeof(*cfgs));
-		}
-		params = json_object_get(rec, "params");
-		if (!json_is_object(params))
-			params = rec;
-		if (space_from_json(sp, params, cfgs + n * nstride, &err)
-		    != 0)
-			ar_die(AR_EXIT_USAGE, "%s:%zu: %s", rec_reader_name(r),
-			    rec_reader_line(r), err.msg);
-		json_decref(rec);
-		n++;
-	}
-	if (rc < 0)
+	if (external_from(sp, f, ar_fname(path), &cfgs, &n, &err) != 0)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);
-	if (n == 0)
-		ar_die(AR_EXIT_USAGE, "%s: no configurations to read",
-		    ar_fname(path));
-	rec_reader_free(r);
 	cli_close_input(f);
 	search_begin(o->s, n, -1);
 	for (i = 0; i < n; i++) {
 		char id[SPACE_IDLEN + 1];
 
-		cfg = cfgs + i * nstride;
+		cfg = cfgs + i * (sp->np ? sp->np : 1);
 		space_id(sp, cfg, id);
 		if (!idset_add(&given, hash_id_key(id, SPACE_IDLEN)))
 			ar_warn("%s: configuration %zu (id %s) is given "
@@ -154,22 +161,54 @@ propose_from(struct out *o, const char *path)
 	free(cfgs);
 }
 
-static const char **
-csv_columns(const struct spec *s)
+/*
+ * --strategy external: the study's proposer, run once; every line of its
+ * output was checked before any record is made, and the first -n that
+ * are new are kept.
+ */
+static void
+propose_external(struct out *o)
 {
-	static const char *fixed[] = { "study", "id", "round", "strategy" };
-	const char **cols = ecalloc(4 + s->nparams + 1, sizeof(*cols));
-	size_t i;
+	const struct opts *op = o->op;
+	struct search *s = o->s;
+	const struct spec *spec = s->sp->spec;
+	const char *name = external_name(spec);
+	struct external_env env = { NULL, NULL, 0, o->store, op->number,
+	    op->seed, s->round };
+	struct external_batch b;
+	enum external_fail why;
+	struct ar_err err;
+	char where[256];
+	size_t i, kept = 0, extra = 0;
+	int rc;
 
-	for (i = 0; i < 4; i++)
-		cols[i] = fixed[i];
-	for (i = 0; i < s->nparams; i++) {
-		struct ar_buf b = { 0 };
-
-		buf_printf(&b, "params.%s", s->params[i].name);
-		cols[4 + i] = b.buf;
+	if (external_check(spec, &err) != 0)
+		ar_die(AR_EXIT_USAGE, "%s", err.msg);
+	if (external_env_paths(&env, op->study, op->hists, op->nhists,
+	    &o->hist, &err) != 0)
+		ar_die(AR_EXIT_FAIL, "%s", err.msg);
+	rc = external_run(spec, s->sp, &env, &b, &why, &err);
+	external_env_release(&env);
+	fwrite(b.err, 1, b.errlen, stderr);
+	if (rc != 0)
+		ar_die((int)why, "%s", err.msg);
+	for (i = 0; i < b.n; i++) {
+		if (kept == (size_t)op->number) {
+			extra++;
+			continue;
+		}
+		snprintf(where, sizeof(where), "proposer '%s' line %zu", name,
+		    b.p[i].line);
+		kept += (size_t)add(o, b.p[i].cfg, "external", &b.p[i], NULL,
+		    where);
 	}
-	return cols;
+	if (b.n == 0)
+		ar_warn("proposer '%s' proposed nothing", name);
+	else if (extra > 0)
+		ar_warn("proposer '%s' proposed %zu more than the %ld wanted; "
+		    "the first %ld are kept", name, extra, op->number,
+		    op->number);
+	external_batch_release(&b);
 }
 
 /* The model of -m, or NULL when there is no such file. */
@@ -197,12 +236,14 @@ load_model(const char *path, const struct spec *spec, struct model *m)
 /*
  * The histories of -H into s; a bad record ends the run with exit 2
  * (under --keep-going, once it was warned about and the reader cannot
- * go on).
+ * go on).  With o, and records with variants to write, their text is
+ * kept in o->hist and their ids in o->known too.
  */
 static void
-read_histories(struct search *s, const struct opts *op)
+read_histories(struct search *s, const struct opts *op, struct out *o)
 {
 	struct ar_err err;
+	const char *name;
 	size_t i;
 	FILE *f;
 	int rc;
@@ -210,8 +251,19 @@ read_histories(struct search *s, const struct opts *op)
 	s->keep_going = op->keep;
 	s->warn = cli_warn;
 	for (i = 0; i < op->nhists; i++) {
+		name = ar_fname(op->hists[i]);
 		f = cli_open_input(op->hists[i]);
-		rc = search_read_history(s, f, ar_fname(op->hists[i]), &err);
+		if (o != NULL && o->store != NULL) {
+			FILE *m = external_history(f, name, s->sp->spec->name,
+			    &o->hist, &o->known, &err);
+
+			cli_close_input(f);
+			if (m == NULL && err.msg[0] != '\0')
+				ar_die(AR_EXIT_FAIL, "%s", err.msg);
+			if ((f = m) == NULL)
+				continue;
+		}
+		rc = search_read_history(s, f, name, &err);
 		if (rc != 0 && err.msg[0] != '\0')
 			ar_die(AR_EXIT_USAGE, "%s", err.msg);
 		if (rc != 0)
@@ -232,7 +284,7 @@ count(struct space *sp, const struct opts *op)
 
 	if (op->nhists > 0) {
 		search_init(&s, sp, strategy_table, NULL, 0, 0);
-		read_histories(&s, op);
+		read_histories(&s, op, NULL);
 		n -= search_history_count(&s);
 		search_release(&s);
 	}
@@ -247,9 +299,11 @@ propose(const struct opts *op)
 	struct space space;
 	struct model mbuf, *model = NULL;
 	struct search s;
-	struct out o;
+	struct out o = { 0 };
+	struct rec_writer *w;
 	struct ar_err err;
 	const char **cols = NULL;
+	char where[64];
 	size_t i;
 	int status = AR_EXIT_OK;
 
@@ -263,35 +317,54 @@ propose(const struct opts *op)
 	}
 	model = load_model(op->model, &spec, &mbuf);
 	search_init(&s, &space, strategy_table, model, op->seed, 0);
-	read_histories(&s, op);
+	o.s = &s;
+	o.op = op;
+	if (op->strategy == STRATEGY_EXTERNAL || external_renders(&spec))
+		o.store = varstore_dir(op->variants);
+	read_histories(&s, op, &o);
 	search_read_prior(&s);
 	/* Each round draws its own sequence, so that a loop that keeps the
 	 * seed does not walk through the draws of the rounds before it;
 	 * the same seed and history still give the same output. */
 	s.round = op->round >= 0 ? op->round : s.maxround + 1;
 
-	o.s = &s;
 	if (op->from != NULL)
 		propose_from(&o, op->from);
+	else if (op->strategy == STRATEGY_EXTERNAL)
+		propose_external(&o);
 	else {
 		strategy_propose(&s, op->strategy, (size_t)op->number);
 		if (s.failed)
 			ar_die(AR_EXIT_FAIL, "%s", s.err.msg);
 	}
+	for (i = 0; i < s.nbatch; i++) {
+		snprintf(where, sizeof(where), "proposal %zu", i + 1);
+		add(&o, s.batch + i * space.np, s.batch_arm[i] < 0 ? "from" :
+		    strategy_table[s.batch_arm[i]].name, NULL,
+		    s.batch_parent[i] >= 0 ? s.obs[s.batch_parent[i]].cfg :
+		    NULL, where);
+	}
 
-	cols = csv_columns(&spec);
-	o.w = rec_writer_new(STDOUT_FILENO, op->csv ? REC_CSV : REC_JSONL,
+	cols = external_columns(&spec);
+	w = rec_writer_new(STDOUT_FILENO, op->csv ? REC_CSV : REC_JSONL,
 	    cols, 0);
-	rec_writer_on_warn(o.w, cli_warn);
-	for (i = 0; i < s.nbatch; i++)
-		emit(&o, s.batch + i * space.np, s.batch_arm[i]);
-	if (rec_writer_free(o.w, &err) != 0) {
+	rec_writer_on_warn(w, cli_warn);
+	for (i = 0; i < o.nrecs; i++) {
+		if (rec_write(w, o.recs[i], &err) != 0) {
+			if (errno == EPIPE)
+				exit(AR_EXIT_OK);
+			ar_die(AR_EXIT_FAIL, "%s", err.msg);
+		}
+		json_decref(o.recs[i]);
+	}
+	if (rec_writer_free(w, &err) != 0) {
 		/* A reader that left is no failure of ours. */
 		if (errno != EPIPE) {
 			ar_warn("%s", err.msg);
 			status = AR_EXIT_FAIL;
 		}
-	} else if (op->from == NULL && s.nbatch < (size_t)op->number)
+	} else if (op->from == NULL && op->strategy != STRATEGY_EXTERNAL &&
+	    s.nbatch < (size_t)op->number)
 		ar_warn("space exhausted: %zu of %ld configurations proposed "
 		    "(%s)", s.nbatch, op->number, op->nhists > 0 ?
 		    "every other valid one is in the history" :
@@ -299,10 +372,13 @@ propose(const struct opts *op)
 	search_release(&s);
 	if (model != NULL)
 		model_release(model);
+	free(o.recs);
+	free(o.store);
+	free(o.hist.buf);
+	idset_release(&o.known);
+	idset_release(&o.given);
 out:
-	for (i = 0; cols != NULL && i < spec.nparams; i++)
-		free((char *)cols[4 + i]);
-	free(cols);
+	external_columns_free(cols);
 	space_release(&space);
 	spec_release(&spec);
 	return status;
@@ -325,6 +401,7 @@ main(int argc, char *argv[])
 		{ "seed", required_argument, NULL, 'S' },
 		{ "strategy", required_argument, NULL, 't' },
 		{ "study", required_argument, NULL, 's' },
+		{ "variants", required_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -379,11 +456,16 @@ main(int argc, char *argv[])
 			op.study = optarg;
 			break;
 		case 't':
-			op.strategy = strategy_find(optarg);
-			if (op.strategy < 0)
+			op.strategy = strcmp(optarg, "external") == 0 ?
+			    STRATEGY_EXTERNAL : strategy_find(optarg);
+			if (op.strategy == -1)
 				cli_bad_usage(synopsis, "unknown strategy '%s' "
-				    "(grid, random, anneal, ga, bo, rl or auto)",
+				    "(grid, random, anneal, ga, bo, rl, xform, auto "
+				    "or external)",
 				    optarg);
+			break;
+		case 'v':
+			op.variants = optarg;
 			break;
 		case 'V':
 			op.version = 1;
