@@ -14,6 +14,7 @@
 #   SEED      --seed of ar-propose (0)       PRIOR   --prior of ar-learn
 #   JOBS      parallel compilations (2)      DEFS    e.g. DEFS='-D N=1024'
 #   CACHE     the build cache (OUT/cache)    BIN     the programs (bin/)
+#   VARIANTS  the store of code variants (OUT/variants)
 #   BENCH     extra ar-bench options, e.g. BENCH='--repeat 3'
 #
 # Round N is OUT/rounds/NNN.jsonl: bring OUT/model.json up to date with
@@ -97,6 +98,7 @@ SECONDS ?=
 PRIOR ?=
 OUT ?= runs/$(basename $(notdir $(STUDY)))
 CACHE ?= $(OUT)/cache
+VARIANTS ?= $(OUT)/variants
 BIN ?= $(HERE)/../bin
 MODEL := $(OUT)/model.json
 
@@ -250,9 +252,12 @@ $(call update-model,$$*); \
 echo "round $(1) of $(NROUNDS): $$n proposals ($(STRATEGY))" >&2; \
 h=(); for f; do h+=(-H "$$f"); done; \
 $(BIN)/ar-propose -s $(STUDY) $(DEFS) "$${h[@]}" -m $(MODEL) -n $$n \
-    --round $$((10#$(1))) --seed $(SEED) --strategy $(STRATEGY) | \
-$(BIN)/ar-compile -s $(STUDY) $(DEFS) -j $(JOBS) --cache $(CACHE) | \
-$(BIN)/ar-bench -s $(STUDY) $(DEFS) --cache $(CACHE) $(BENCH) | \
+    --round $$((10#$(1))) --seed $(SEED) --strategy $(STRATEGY) \
+    --variants $(VARIANTS) | \
+$(BIN)/ar-compile -s $(STUDY) $(DEFS) -j $(JOBS) --cache $(CACHE) \
+    --variants $(VARIANTS) | \
+$(BIN)/ar-bench -s $(STUDY) $(DEFS) --cache $(CACHE) --variants $(VARIANTS) \
+    $(BENCH) | \
 $(BIN)/ar-score -s $(STUDY) $(DEFS) >$@.tmp; \
 read -r ok scored < <(jq -rn '[inputs] | [map(select(.status == "ok")), \
     map(select(.score | numbers))] | map(length) | @tsv' $@.tmp); \
