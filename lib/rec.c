@@ -482,7 +482,7 @@ is_string_field(const char *col)
 	static const char *const names[] = {
 		"artifact", "compile.log", "compile.status", "device", "error",
 		"host", "id", "status", "strategy", "study", "variant.by",
-		"variant.file", "variant.hash", "variant.parent"
+		"variant.file", "variant.sha256", "variant.parent"
 	};
 	size_t i;
 

@@ -52,7 +52,7 @@ void rec_reader_free(struct rec_reader *r);
  * its text: an integer, a number, true, false, null, a JSON array or
  * object ('[' or '{' that parses), else a string.  The string fields of
  * the record contract (id, study, strategy, status, host, device, artifact,
- * error, compile.status, compile.log, variant.hash, variant.file,
+ * error, compile.status, compile.log, variant.sha256, variant.file,
  * variant.parent, variant.by) are always strings, but for the text null
  * of variant.parent, which is null.
  * Dotted columns become nested objects again ("a.b" -> {"a": {"b": ..}}).

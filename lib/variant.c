@@ -148,7 +148,7 @@ variant_check_record(const struct space *sp, const char *store,
 		if (varstore_check(store, varstore_ext(s->backend), v,
 		    s->variant_max, source, err) != 0)
 			return -1;
-		hash = json_string_value(json_object_get(v, "hash"));
+		hash = json_string_value(json_object_get(v, "sha256"));
 	} else if (!plain_id) {
 		return 0;
 	}

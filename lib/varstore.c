@@ -116,9 +116,9 @@ varstore_check(const char *dir, const char *ext, json_t *variant,
 		ar_errf(err, "\"variant\" must be an object");
 		return -1;
 	}
-	hash = json_string_value(json_object_get(variant, "hash"));
+	hash = json_string_value(json_object_get(variant, "sha256"));
 	if (!is_hash(hash)) {
-		ar_errf(err, "variant.hash must be a SHA-256 as 64 lowercase "
+		ar_errf(err, "variant.sha256 must be a SHA-256 as 64 lowercase "
 		    "hex digits");
 		return -1;
 	}
@@ -193,7 +193,7 @@ varstore_json(const char *hash, const char *path, const char *parent,
 {
 	json_t *v = json_object();
 
-	json_object_set_new(v, "hash", json_string(hash));
+	json_object_set_new(v, "sha256", json_string(hash));
 	json_object_set_new(v, "file", json_string(path));
 	json_object_set_new(v, "parent", parent != NULL ?
 	    json_string(parent) : json_null());

@@ -8,7 +8,7 @@
  * same file.
  *
  * A record names its variant with the object
- *	{"hash": HASH, "file": PATH, "parent": HASH or null, "by": WHO,
+ *	{"sha256": HASH, "file": PATH, "parent": HASH or null, "by": WHO,
  *	 "ops": [...]}
  * where PATH is absolute.  Nothing about a variant is trusted for where
  * it came from: varstore_check is what every stage that reads a

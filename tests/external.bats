@@ -70,7 +70,7 @@ bad() {
 	run jq -c '[.study, .round, .strategy, .params, .variant]' <<<"$output"
 	assert_line --index 0 '["ext",7,"external",{"A":2,"B":4,"C":"y"},null]'
 	h=$(printf 'int k(void) { return 1; }\n' | sha256sum | cut -d' ' -f1)
-	assert_line --index 1 "[\"ext\",7,\"external\",{\"A\":1,\"B\":1,\"C\":\"x\"},{\"hash\":\"$h\",\"file\":\"$AR_VARIANTS/$h.c\",\"parent\":null,\"by\":\"me\"}]"
+	assert_line --index 1 "[\"ext\",7,\"external\",{\"A\":1,\"B\":1,\"C\":\"x\"},{\"sha256\":\"$h\",\"file\":\"$AR_VARIANTS/$h.c\",\"parent\":null,\"by\":\"me\"}]"
 	[ "$(cat "$AR_VARIANTS/$h.c")" = 'int k(void) { return 1; }' ]
 }
 
@@ -270,7 +270,7 @@ AR_VARIANTS=$BATS_TEST_TMPDIR/mystore"
 	proposer "$OK2"
 	ext --variants other
 	assert_success
-	[ "$(jq -r .variant.file <<<"$output")" = "$BATS_TEST_TMPDIR/other/$(jq -r .variant.hash <<<"$output").c" ]
+	[ "$(jq -r .variant.file <<<"$output")" = "$BATS_TEST_TMPDIR/other/$(jq -r .variant.sha256 <<<"$output").c" ]
 	[ ! -e "$AR_VARIANTS" ]
 	ext
 	[ "$(dirname "$(jq -r .variant.file <<<"$output")")" = "$AR_VARIANTS" ]
@@ -311,7 +311,7 @@ agent_round() {
 	agent_round 4
 	[ "$(jq -c '[.round, .status, [.variant.ops[]?.op]]' h.jsonl | tr -d '\n')" = \
 	    '[1,"ok",[]][1,"ok",["ikj"]][1,"ok",["restrict"]][1,"ok",["ivdep"]]' ]
-	best=$(jq -s -c 'map(select(.status == "ok")) | max_by(.score) | .variant.hash' h.jsonl)
+	best=$(jq -s -c 'map(select(.status == "ok")) | max_by(.score) | .variant.sha256' h.jsonl)
 	agent_round 3 -H h.jsonl
 	[ "$(wc -l <h.jsonl)" -eq 7 ]
 	[ "$(sed -n 5p h.jsonl | jq -c .variant.parent)" = "$best" ]
@@ -325,7 +325,7 @@ agent_round() {
 	for f in $(jq -r '.variant.file // empty' h.jsonl); do
 		[ "$(sha256sum <"$f" | cut -d' ' -f1).c" = "$(basename "$f")" ]
 	done
-	run jq -s -r '(map(.variant.hash) | map(select(.))) as $h
+	run jq -s -r '(map(.variant.sha256) | map(select(.))) as $h
 	    | .[] | .variant.parent // empty | . as $p | select($h | index([$p]) | not)' h.jsonl
 	assert_output ''
 }
@@ -361,7 +361,7 @@ agent_round() {
 	# prompt with a comment of its own on top.
 	ar-propose -s "$ROOT/examples/agent/study.json" --strategy external -n 2 |
 	    jq -c '.status = "ok" | .time_s = 1 | .score = (if .variant then 2 else 1 end)' >h.jsonl
-	best=$(jq -r 'select(.variant) | .variant.hash' h.jsonl)
+	best=$(jq -r 'select(.variant) | .variant.sha256' h.jsonl)
 	export AR_LLM_CMD='tee "$BATS_TEST_TMPDIR/prompt.txt" | sed -n "/^----- BEGIN SOURCE/,/^----- END SOURCE/{//!p}" | sed "1i /* by the model */"'
 	run --separate-stderr ar-propose -s "$S" --strategy external -n 1 -H h.jsonl
 	assert_success

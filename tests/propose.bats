@@ -471,7 +471,7 @@ C
 	[ "${#lines[@]}" -eq 4 ]
 	for l in "${lines[@]}"; do
 		f=$(jq -r .variant.file <<<"$l")
-		h=$(jq -r .variant.hash <<<"$l")
+		h=$(jq -r .variant.sha256 <<<"$l")
 		[ "$f" = "$BATS_TEST_TMPDIR/st/$h.c" ]
 		[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "$h" ]
 		[ "$(jq -c '[.variant.by, .variant.parent]' <<<"$l")" = '["transform",null]' ]
@@ -503,7 +503,7 @@ C
 	    jq -c '.status = "ok" | .time_s = 1 | .score = .params.tile_k' >h.jsonl
 	run --separate-stderr ar-propose -s "$S" -n 3 --strategy xform --variants st -H h.jsonl
 	assert_success
-	hashes=$(jq -r .variant.hash h.jsonl)
+	hashes=$(jq -r .variant.sha256 h.jsonl)
 	n=0
 	for p in $(jq -r '.variant.parent // empty' <<<"$output"); do
 		grep -qx "$p" <<<"$hashes" || fail "parent $p is not measured"

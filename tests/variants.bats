@@ -65,7 +65,7 @@ variant() {
 record() {
 	jq -cn --arg h "$1" --arg f "${2:-$STORE/$1.c}" \
 	    '{study: "vt", params: {A: 1},
-	      variant: {hash: $h, file: $f, parent: null, by: "external"}}'
+	      variant: {sha256: $h, file: $f, parent: null, by: "external"}}'
 }
 
 compile() {
@@ -190,9 +190,9 @@ no_artifact() {
 
 @test "a bad hash, a bad parent and a variant of a command study are refused" {
 	h=$(variant good 'y[i] = x[i] + x[i] + A;')
-	run --separate-stderr compile < <(record "$h" | jq -c '.variant.hash |= ascii_upcase')
+	run --separate-stderr compile < <(record "$h" | jq -c '.variant.sha256 |= ascii_upcase')
 	assert_failure 2
-	[[ $stderr == *"<stdin>:1: variant.hash must be a SHA-256"* ]]
+	[[ $stderr == *"<stdin>:1: variant.sha256 must be a SHA-256"* ]]
 	run --separate-stderr compile < <(record "$h" | jq -c '.variant.parent = "x"')
 	assert_failure 2
 	[[ $stderr == *"<stdin>:1: variant.parent must be null or a SHA-256"* ]]
@@ -210,7 +210,7 @@ no_artifact() {
 	h=$(variant good 'y[i] = x[i] + x[i] + A;')
 	run --separate-stderr compile < <(record "$h"; record "$h" "$T/k.c")
 	assert_failure 2
-	[ "$(jq -r .variant.hash <<<"$output")" = "$h" ]
+	[ "$(jq -r .variant.sha256 <<<"$output")" = "$h" ]
 	[[ $stderr == *"<stdin>:2: variant.file '$T/k.c' is outside the store"* ]]
 }
 
@@ -272,7 +272,7 @@ no_artifact() {
 	    .variant.ops = [{"loop": "i", "op": "tile", "arg": 32}, {"op": "order", "arg": "ikj"}]'
 	    record "$p")
 	csv=$(compile --csv <<<"$in")
-	[[ $(head -1 <<<"$csv") == *"variant.hash,variant.file,variant.parent,variant.by,variant.ops"* ]]
+	[[ $(head -1 <<<"$csv") == *"variant.sha256,variant.file,variant.parent,variant.by,variant.ops"* ]]
 	run --separate-stderr compile <<<"$csv"
 	assert_success
 	[ "$(jq -c .variant <<<"$output")" = "$(jq -c .variant <<<"$in")" ]

@@ -40,7 +40,7 @@ if [ -n "$hist" ] && [ -s "$hist" ]; then
 fi | jq -s -c 'sort_by(-.score)' >"$tmp/ok"
 
 # The parent: the best variant (its file in the store), else the source.
-parent=$(jq -r '.[0].variant.hash // empty' "$tmp/ok")
+parent=$(jq -r '.[0].variant.sha256 // empty' "$tmp/ok")
 pfile=$(jq -r '.[0].variant.file // empty' "$tmp/ok")
 [ -n "$pfile" ] && [ -r "$pfile" ] || pfile=$src
 

@@ -79,7 +79,7 @@ fi | jq -s -c --arg edits "$EDITS" --argjson n "$number" '
 	($edits | split(" ")) as $E
 	| def key: sort | join(",");
 	  def canon: . as $s | [$E[] | select(. as $e | $s | index([$e]))];
-	  map({ops: [(.variant.ops // [])[] | .op], hash: (.variant.hash // null),
+	  map({ops: [(.variant.ops // [])[] | .op], hash: (.variant.sha256 // null),
 	      ok: (.status == "ok" and (.score | type) == "number"), score})
 	| . as $r
 	| ($r | map(.ops | key)) as $measured

@@ -224,10 +224,10 @@ test_store(void)
 	CHECK_INT(varstore_check(store, ".c", v, 1000, NULL, &err), -1);
 	CHECK(strstr(err.msg, "does not match its hash") != NULL);
 	/* Bad hashes and parents. */
-	json_object_set_new(v, "hash", json_string("ABC"));
+	json_object_set_new(v, "sha256", json_string("ABC"));
 	CHECK_INT(varstore_check(store, ".c", v, 1000, NULL, &err), -1);
-	CHECK(strstr(err.msg, "variant.hash") != NULL);
-	json_object_set_new(v, "hash", json_string(h));
+	CHECK(strstr(err.msg, "variant.sha256") != NULL);
+	json_object_set_new(v, "sha256", json_string(h));
 	json_object_set_new(v, "parent", json_integer(3));
 	CHECK_INT(varstore_check(store, ".c", v, 1000, NULL, &err), -1);
 	CHECK(strstr(err.msg, "variant.parent") != NULL);
