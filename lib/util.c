@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -466,4 +467,21 @@ ar_mkdirs(const char *path, const char *what, struct ar_err *err)
 		return -1;
 	}
 	return 0;
+}
+
+char *
+ar_abspath(const char *path)
+{
+	struct ar_buf b = { 0 };
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL) {
+		buf_adds(&b, path);
+	} else {
+		while (path[0] == '.' && path[1] == '/')
+			path += 2;
+		buf_printf(&b, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "",
+		    path);
+	}
+	return b.buf;
 }

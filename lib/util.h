@@ -120,6 +120,13 @@ int ar_write_all(int fd, const void *p, size_t n);
  */
 int ar_mkdirs(const char *path, const char *what, struct ar_err *err);
 
+/*
+ * path as an absolute path: itself when it begins with '/', else joined
+ * to the working folder, a leading "./" dropped (the folder is not
+ * looked at).  The caller frees it.
+ */
+char *ar_abspath(const char *path);
+
 /* Frees a NULL-terminated array of strings and the strings. */
 void ar_strv_free(char **v);
 

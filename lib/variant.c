@@ -47,22 +47,11 @@ variant_real_arch(const char *a)
 char *
 variant_cache(const char *dir)
 {
-	struct ar_buf b = { 0 };
-	char cwd[PATH_MAX], *dflt = NULL;
-	const char *path = dir;
+	char *dflt = NULL, *abs;
 
-	if (path == NULL)
-		path = dflt = build_default_cache();
-	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL) {
-		buf_adds(&b, path);
-	} else {
-		while (path[0] == '.' && path[1] == '/')
-			path += 2;
-		buf_printf(&b, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "",
-		    path);
-	}
+	abs = ar_abspath(dir != NULL ? dir : (dflt = build_default_cache()));
 	free(dflt);
-	return b.buf;
+	return abs;
 }
 
 void

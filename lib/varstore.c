@@ -17,30 +17,21 @@ char *
 varstore_dir(const char *dir)
 {
 	struct ar_buf b = { 0 };
-	char cwd[PATH_MAX], *dflt = NULL;
-	const char *path = dir, *v;
+	const char *v;
+	char *abs;
 
-	if (path == NULL && (v = getenv("AR_VARIANTS")) != NULL && *v != '\0')
-		path = v;
-	if (path == NULL) {
+	if (dir == NULL && (v = getenv("AR_VARIANTS")) != NULL && *v != '\0')
+		dir = v;
+	if (dir == NULL) {
 		char *cache = build_default_cache();
 
 		buf_printf(&b, "%s/variants", cache);
 		free(cache);
-		path = dflt = b.buf;
-		b.buf = NULL;
-		b.len = b.cap = 0;
+		dir = b.buf;
 	}
-	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL) {
-		buf_adds(&b, path);
-	} else {
-		while (path[0] == '.' && path[1] == '/')
-			path += 2;
-		buf_printf(&b, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "",
-		    path);
-	}
-	free(dflt);
-	return b.buf;
+	abs = ar_abspath(dir);
+	free(b.buf);
+	return abs;
 }
 
 const char *
