@@ -2,7 +2,7 @@
  * matmul: C = A * B for n x n row-major single-precision matrices, the
  * naive triple loop with no tuning at all.  The agents of this folder
  * edit this text (propose.sh: loop order, pragmas, restrict; llm.sh:
- * whatever a model writes); every edit is verified against matmul_ref.c.
+ * whatever a model writes); every edit is verified against kernels/matmul/matmul_ref.c.
  */
 void
 matmul(const float *A, const float *B, float *C, int n)
