@@ -148,8 +148,11 @@ unexport AR_TUNE_LOCKED
 quiet-on-int = $(if $(1),trap 'rm -f $(1)' EXIT;) trap 'kill -INT $$PPID; exit 0' INT
 
 # What an interrupted or killed run left behind: this run holds the lock,
-# so no other is writing them.
+# so no other is writing them.  A variant half written to the store is a
+# hidden .HASH.EXT.PID.tmp there; the store may be shared with other
+# runs (VARIANTS=), so only one a minute old goes.
 $(shell rm -f $(OUT)/rounds/*.jsonl.tmp $(OUT)/history.jsonl.tmp)
+$(shell [ ! -d $(VARIANTS) ] || find $(VARIANTS) -maxdepth 1 -name '.*.tmp' -mmin +1 -delete)
 
 # The budgets must be numbers: jq would take some other text for JSON.
 number = $(if $(shell echo '$($(1))' | grep -Ex '$(2)'),,$(error $(1)=$($(1)) is not $(3)))

@@ -107,3 +107,64 @@ same_as_clean() {
 	assert_output 0
 	diff "$BATS_TEST_TMPDIR/a.out" "$BATS_TEST_TMPDIR/b.out"
 }
+
+# A study whose candidates are code variants (ar-formats(7) "variant"):
+# the naive matmul at N=16, its loops tiled, unrolled and vectorised, no
+# parallel loop (a race would make a status that differs run to run), by
+# random, whose proposals do not depend on measured times.  The build
+# cache is shared, so each variant is compiled once whatever the kills.
+variant_study() {
+	jq -n --arg k "$ROOT/kernels/matmul" '{name: "crash-variants",
+	    backend: "c", source: ($k + "/naive.c"), entry: "matmul",
+	    problem: {N: 16}, params: {},
+	    transform: {ops: ["tile", "unroll", "vec"], tile: [4, 8],
+	        unroll: [2, 4], vec: [4, 8]},
+	    args: [
+	        {name: "A", type: "float32[]", size: "N * N", init: "random"},
+	        {name: "B", type: "float32[]", size: "N * N", init: "random"},
+	        {name: "C", type: "float32[]", size: "N * N", init: "zero", output: true},
+	        {name: "n", type: "int32", value: "N"}],
+	    reference: {source: ($k + "/matmul_ref.c"), entry: "matmul_ref"},
+	    verify: {rtol: 1e-4, atol: 1e-4}, objective: "minimize time_s",
+	    compile: {cc: "clang", flags: ["-O2", "-fopenmp", "-fopenmp-version=51"]},
+	    bench: {warmup: 0, repeat: 1}}' >"$BATS_TEST_TMPDIR/v.json"
+}
+
+tune_variants() {
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS setsid make -s \
+	    -f "$ROOT/pipelines/tune.mk" BIN="${AR_BIN:-$ROOT/bin}" \
+	    STUDY="$BATS_TEST_TMPDIR/v.json" OUT="$1" EVALS=12 BATCH=4 SEED=5 \
+	    JOBS=1 STRATEGY=random CACHE="$BATS_TEST_TMPDIR/cache"
+}
+
+@test "a study of code variants killed with SIGKILL resumes: the same history, every variant in the store" {
+	local t0 t1 span k o pid
+	command -v clang >/dev/null || skip "no clang"
+	variant_study
+	t0=$EPOCHREALTIME
+	tune_variants "$BATS_TEST_TMPDIR/vclean" >/dev/null 2>&1
+	t1=$EPOCHREALTIME
+	span=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", (b - a) * 1000 }')
+	[ "$(jq -s 'map(select(.variant)) | length' "$BATS_TEST_TMPDIR/vclean/history.jsonl")" -eq 12 ]
+	for k in 1 2 3 4 5 6; do
+		o=$BATS_TEST_TMPDIR/vkill$k
+		tune_variants "$o" >/dev/null 2>&1 &
+		pid=$!
+		sleep "$(awk -v s="$span" -v k="$k" 'BEGIN { printf "%.3f", s * k / 6 / 1000 }')"
+		kill -KILL -- "-$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		tune_variants "$o" >/dev/null 2>&1
+		diff <(jq -c '[.id, .status, .round, .variant.sha256, .variant.ops]' "$BATS_TEST_TMPDIR/vclean/history.jsonl") \
+		    <(jq -c '[.id, .status, .round, .variant.sha256, .variant.ops]' "$o/history.jsonl") ||
+		    fail "kill $k: not the history of the clean run"
+		# Every record's variant is whole in the store, under its hash.
+		while read -r h f; do
+			[ "$f" = "$o/variants/$h.c" ] || fail "kill $k: $f is not in the run's store"
+			[ "$(sha256sum <"$f" | cut -c1-64)" = "$h" ] || fail "kill $k: $f does not hash to its name"
+		done < <(jq -r '.variant | "\(.sha256) \(.file)"' "$o/history.jsonl")
+		# (A kill in the middle of storing one may leave a hidden
+		# temporary there, which a later run removes once it is old.)
+		[ -z "$(find "$o" -name '*.tmp' -not -path "$o/variants/*")" ] ||
+		    fail "kill $k: a .tmp is left"
+	done
+}
