@@ -82,11 +82,15 @@ EOF
 }
 
 @test "a race planted by par on the reduction loop comes out wrong, never ok" {
-	mm_params '.par_k = 2' >"$T/from.jsonl"
+	# k outermost and parallel: both threads add into all of C for
+	# milliseconds, so that the lost updates show even on a loaded
+	# machine (with k innermost each parallel region is shorter than a
+	# thread's wake-up, and the race may hide).
+	mm_params '.par_k = 2 | .order = "kij"' >"$T/from.jsonl"
 	mm_params '.par_i = 2 | .order = "ikj"' >>"$T/from.jsonl"
-	run bash -c "ar-propose -s '$MM' -D N=64 --from '$T/from.jsonl' |
-	    ar-compile -s '$MM' -D N=64 --cache '$T/cache' |
-	    ar-bench -s '$MM' -D N=64 --cache '$T/cache' | jq -r .status"
+	run bash -c "ar-propose -s '$MM' -D N=512 --from '$T/from.jsonl' |
+	    ar-compile -s '$MM' -D N=512 --cache '$T/cache' |
+	    ar-bench -s '$MM' -D N=512 --cache '$T/cache' | jq -r .status"
 	assert_success
 	assert_output "$(printf 'wrong\nok')"
 }
