@@ -46,7 +46,7 @@ BINS = $(addprefix $(O)/bin/,$(TOOLS))
 UNITBINS = $(addprefix $(O)/obj/tests/,$(UNITS))
 # The fuzz targets (tests/fuzz/fuzz_NAME.c), each also built as a program
 # that runs it on files, for the regression inputs in `make test`.
-FUZZ = jsonl csv expr spec
+FUZZ = jsonl csv expr spec xform
 FUZZBINS = $(addprefix $(O)/obj/fuzz/fuzz_,$(FUZZ))
 MAN1 = $(wildcard man/man1/*.1)
 MAN5 = $(wildcard man/man5/*.5)

@@ -381,6 +381,16 @@ xform_scan(const char *name, const char *text, size_t len,
 		    name);
 		goto fail;
 	}
+	/* A header that runs past the next mark (an unterminated string
+	 * or bracket in it) would make that mark part of this header. */
+	for (i = 0; i + 1 < xs->nloops; i++)
+		if (xs->loops[i].head_end > xs->loops[i + 1].mark) {
+			ar_errf(err, "%s:%zu: the header of the for of loop "
+			    "'%s' runs past the mark of loop '%s'", name,
+			    xs->loops[i].line, xs->loops[i].name,
+			    xs->loops[i + 1].name);
+			goto fail;
+		}
 	nest(xs);
 	return xs;
 fail:
