@@ -64,11 +64,11 @@ static void
 test_registry(void)
 {
 	static const char *const names[] = { "grid", "random", "anneal",
-	    "ga", "bo", "rl", "auto" };
+	    "ga", "bo", "rl", "auto", "xform" };
 	size_t k;
 
-	CHECK_INT(strategy_count, 7);
-	for (k = 0; k < 7; k++) {
+	CHECK_INT(strategy_count, 8);
+	for (k = 0; k < 8; k++) {
 		CHECK_STR(strategy_table[k].name, names[k]);
 		CHECK_INT(strategy_find(names[k]), k);
 	}
