@@ -320,6 +320,30 @@ space_count(struct space *sp, int prune)
 	return n;
 }
 
+double
+space_count_estimate(struct space *sp, int *estimated)
+{
+	space_idx *cfg;
+	struct rng r;
+	size_t i, d, valid = 0;
+
+	*estimated = 0;
+	if (sp->list != NULL || sp->product <= SPACE_COUNT_MAX)
+		return (double)space_count(sp, 1);
+	/* Uniform draws of the Cartesian product, always the same ones. */
+	*estimated = 1;
+	cfg = ecalloc(sp->np ? sp->np : 1, sizeof(*cfg));
+	rng_seed(&r, 0x636f756e74ull);
+	for (i = 0; i < SPACE_COUNT_DRAWS; i++) {
+		for (d = 0; d < sp->np; d++)
+			cfg[d] = (space_idx)rng_below(&r,
+			    sp->spec->params[d].n);
+		valid += space_valid(sp, cfg) != 0;
+	}
+	free(cfg);
+	return sp->product * (double)valid / SPACE_COUNT_DRAWS;
+}
+
 struct collect {
 	struct space *sp;
 	size_t max, cap;

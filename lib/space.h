@@ -78,6 +78,16 @@ typedef int space_visit(void *ctx, const space_idx *cfg);
 int space_enumerate(struct space *sp, int prune, space_visit *visit,
     void *ctx);
 uint64_t space_count(struct space *sp, int prune);
+/*
+ * The valid configurations, as ar-propose --count gives them: counted
+ * by space_count (pruned) when the space has at most SPACE_COUNT_MAX
+ * combinations; else estimated, *estimated set, from SPACE_COUNT_DRAWS
+ * uniform draws of the combinations (always the same draws), since a
+ * space of transformation knobs can hold 10^20 and more.
+ */
+#define SPACE_COUNT_MAX		1e9
+#define SPACE_COUNT_DRAWS	100000
+double space_count_estimate(struct space *sp, int *estimated);
 
 /*
  * Keeps the list of valid configurations in memory, unless there are

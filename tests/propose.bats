@@ -80,6 +80,17 @@ $synopsis"
 	assert_output 18
 }
 
+@test "--count estimates a space too large to count, and says so" {
+	# The knobs of the naive matmul: 10^11 combinations and more, which
+	# an enumeration would take days over.
+	run --separate-stderr timeout 20 ar-propose -s "$ROOT/kernels/matmul/naive.json" --count
+	assert_success
+	[[ $output =~ ^[0-9.]+e\+[0-9]+$ ]]
+	[[ $stderr == *"combinations: estimated from 100000 draws"* ]]
+	# The same draws every time.
+	[ "$(ar-propose -s "$ROOT/kernels/matmul/naive.json" --count 2>/dev/null)" = "$output" ]
+}
+
 @test "grid proposes the first valid configurations in the spec's order" {
 	run ar-propose -s "$SMALL" --strategy grid -n 4
 	assert_success

@@ -72,8 +72,7 @@ struct opts {
 	size_t ndefs, nhists;
 	long number, round;
 	uint64_t seed;
-	int strategy;
-	int csv, count, keep, version;
+	int strategy, csv, count, keep, version;
 };
 
 struct out {
@@ -216,17 +215,12 @@ static struct model *
 load_model(const char *path, const struct spec *spec, struct model *m)
 {
 	struct ar_err err;
+	int rc;
 
-	if (path == NULL)
+	if (path == NULL || (rc = model_load(m, path, &err)) == MODEL_ABSENT)
 		return NULL;
-	switch (model_load(m, path, &err)) {
-	case MODEL_LOADED:
-		break;
-	case MODEL_ABSENT:
-		return NULL;
-	default:
+	if (rc != MODEL_LOADED)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);
-	}
 	if (m->study == NULL || strcmp(m->study, spec->name) != 0)
 		ar_die(AR_EXIT_USAGE, "%s: the model is of study '%s', not "
 		    "'%s'", path, m->study ? m->study : "", spec->name);
@@ -273,22 +267,26 @@ read_histories(struct search *s, const struct opts *op, struct out *o)
 }
 
 /*
- * --count: the valid configurations, less those the history holds, so
- * that with -H it says how many more there are to propose.
+ * --count: the valid configurations (estimated, and said so, in a space
+ * too large to count), less those the history holds: what is left.
  */
 static void
 count(struct space *sp, const struct opts *op)
 {
-	uint64_t n = space_count(sp, 1);
+	int est;
+	double n = space_count_estimate(sp, &est);
 	struct search s;
 
 	if (op->nhists > 0) {
 		search_init(&s, sp, strategy_table, NULL, 0, 0);
 		read_histories(&s, op, NULL);
-		n -= search_history_count(&s);
+		n -= (double)search_history_count(&s);
 		search_release(&s);
 	}
-	printf("%llu\n", (unsigned long long)n);
+	if (est)
+		ar_warn("%.3g combinations: estimated from %d draws",
+		    sp->product, SPACE_COUNT_DRAWS);
+	printf(est ? "%.3g\n" : "%.0f\n", n);
 }
 
 /* The work, once the options are checked; returns the exit status. */
