@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # summary.sh OUT: what a study in OUT (pipelines/tune.mk) found so far: the
 # best configuration, its objective and metrics, and the file and line of
-# its record in OUT/history.jsonl, and what the study spent; or, when no
-# record has a score, why not.
+# its record in OUT/history.jsonl, its code variant when it is a program,
+# and what the study spent; or, when no record has a score, why not.
 set -euo pipefail
 out=${1:?usage: summary.sh OUT}
 model=$out/model.json hist=$out/history.jsonl
@@ -48,4 +48,8 @@ jq -r --arg where "$hist:$line" "$defs"'
 	    {} then "" else "  " + (.best.metrics | to_entries |
 	    map("\(.key) \(.value)") | join("  ")) end),
 	"  id \(.best.id), record at \($where)"' "$model"
+# A program for a candidate: where its source is, and what it came from.
+[ -z "$line" ] || sed -n "${line}p" "$hist" | jq -r 'select(.variant) |
+	.variant | "  variant \(.file) (by \(.by)" + (if .parent then
+	", from \(.parent[:12])" else "" end) + ")"'
 spent

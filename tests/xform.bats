@@ -126,3 +126,17 @@ EOF
 	    <(ar-propose -s "$MM" -H "$T/h.jsonl" -n 5 --strategy xform --seed 3)
 	assert_success
 }
+
+@test "tune.mk's summary names the best program's file in the store, and its parent" {
+	run --separate-stderr env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s \
+	    -f "$ROOT/pipelines/tune.mk" BIN="${AR_BIN:-$ROOT/bin}" STUDY="$MM" \
+	    DEFS='-D N=32' STRATEGY=xform EVALS=8 BATCH=4 OUT="$T/out"
+	assert_success
+	best=$(jq -r .best.id "$T/out/model.json")
+	v=$(jq -r --arg id "$best" 'select(.id == $id) | .variant' "$T/out/history.jsonl")
+	want="  variant $T/out/variants/$(jq -r .sha256 <<<"$v").c (by transform"
+	if [ "$(jq -r .parent <<<"$v")" != null ]; then
+		want+=", from $(jq -r '.parent[:12]' <<<"$v")"
+	fi
+	assert_line "$want)"
+}
