@@ -36,3 +36,14 @@ replay() {
 @test "fuzz_spec: the study loader survives its corpus and regressions" {
 	replay spec
 }
+
+@test "fuzz_xform: the reading and rendering of marked loops survive their corpus and regressions" {
+	replay xform
+}
+
+@test "every fuzz target of the Makefile is replayed here" {
+	local t
+	for t in $(sed -n 's/^FUZZ = //p' Makefile); do
+		grep -q "^	replay $t\$" "$BATS_TEST_FILENAME" || fail "fuzz_$t is not replayed"
+	done
+}
