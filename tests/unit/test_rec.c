@@ -888,8 +888,8 @@ test_variant_roundtrip(void)
 	    "90123456789012345678901234\",\"file\":\"/s/v/0e.c\","
 	    "\"parent\":\"1111111111111111111111111111111111111111111111111111"
 	    "111111111111\",\"by\":\"null\"},\"status\":\"wrong\"}",
-	    "{\"study\":\"mm\",\"id\":\"0000000000000000\","
-	    "\"params\":{\"tile_i\":0,\"order\":\"ijk\"},\"status\":\"ok\"}",
+	    ("{\"study\":\"mm\",\"id\":\"0000000000000000\","
+	    "\"params\":{\"tile_i\":0,\"order\":\"ijk\"},\"status\":\"ok\"}"),
 	};
 	struct ar_err err;
 	json_t *a = json_array(), *b, *flat;
