@@ -244,13 +244,6 @@ bench_load_entry(struct bench *b, struct ar_err *err)
 	return 0;
 }
 
-/* Whether s is exactly len lowercase hex digits. */
-static int
-is_hex(const char *s, size_t len)
-{
-	return strlen(s) == len && strspn(s, "0123456789abcdef") == len;
-}
-
 /*
  * A variant is checked as ar-compile checked it, and no less: nothing
  * about it is trusted for where it came from.  Its file is read again
@@ -355,7 +348,7 @@ bench_check_artifact(struct bench *b, struct bench_item *it,
 	}
 	/* Its content, checked again just before it runs. */
 	path = json_string_value(json_object_get(comp, "sha256"));
-	if (path == NULL || !is_hex(path, HASH_HEXLEN)) {
+	if (path == NULL || !hash_is_hex(path, HASH_HEXLEN)) {
 		ar_errf(err, "%s (the SHA-256 of the artifact that ar-compile "
 		    "records)", path == NULL ? "no \"compile.sha256\"" :
 		    "\"compile.sha256\" is not 64 hex digits");

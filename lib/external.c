@@ -15,7 +15,6 @@
 #include "proc.h"
 #include "rec.h"
 #include "varstore.h"
-#include "xform.h"
 
 /* What stdout may hold, whatever the number wanted. */
 #define EXTERNAL_MAX_OUTPUT	((size_t)256 << 20)
@@ -93,12 +92,6 @@ is_token(const char *s, size_t len)
 	return len > 0 && len <= EXTERNAL_MAX_BY && strspn(s, ok) == len;
 }
 
-static int
-is_hash(const char *s, size_t len)
-{
-	return len == HASH_HEXLEN && strspn(s, "0123456789abcdef") == len;
-}
-
 /*
  * One line of the proposer's output into p: 0, or -1 with what is wrong
  * in msg (the caller says which line).
@@ -173,8 +166,9 @@ read_line(const struct spec *s, struct space *sp, const char *line,
 		goto out;
 	}
 	if ((v = json_object_get(o, "parent")) != NULL && !json_is_null(v)) {
-		if (!json_is_string(v) || !is_hash(json_string_value(v),
-		    json_string_length(v))) {
+		if (!json_is_string(v) || json_string_length(v) !=
+		    HASH_HEXLEN || !hash_is_hex(json_string_value(v),
+		    HASH_HEXLEN)) {
 			ar_errf(msg, "\"parent\" must be a SHA-256 as 64 "
 			    "lowercase hex digits, or null");
 			goto out;
@@ -440,7 +434,7 @@ external_variant(const struct space *sp, const char *dir,
 	int rc = -1;
 
 	if (text == NULL) {
-		rendered = external_render(sp, cfg, &len, ops != NULL ? NULL :
+		rendered = space_render(sp, cfg, &len, ops != NULL ? NULL :
 		    &ops, err);
 		if (rendered == NULL)
 			goto out;
@@ -465,53 +459,6 @@ out:
 	free(rendered);
 	free(path);
 	return rc;
-}
-
-int
-external_renders(const struct spec *s)
-{
-	return s->xform != NULL;
-}
-
-char *
-external_render(const struct space *sp, const space_idx *cfg, size_t *len,
-    json_t **ops, struct ar_err *err)
-{
-	const struct spec *s = sp->spec;
-	const char **names, **values;
-	size_t i, n = 0;
-	char *text;
-
-	if (s->xform == NULL) {
-		ar_errf(err, "%s: the study has no \"transform\" to render",
-		    s->path);
-		return NULL;
-	}
-	names = ecalloc(s->nparams + 1, sizeof(*names));
-	values = ecalloc(s->nparams + 1, sizeof(*values));
-	for (i = 0; i < s->nparams; i++)
-		if (s->params[i].xform) {
-			names[n] = s->params[i].name;
-			values[n++] = s->params[i].text[cfg[i]];
-		}
-	text = xform_render(s->xform, names, values, n, len, ops, err);
-	free(names);
-	free(values);
-	return text;
-}
-
-int
-external_render_hash(const struct space *sp, const space_idx *cfg,
-    char hash[HASH_HEXLEN + 1], struct ar_err *err)
-{
-	size_t len;
-	char *text = external_render(sp, cfg, &len, NULL, err);
-
-	if (text == NULL)
-		return -1;
-	hash_sha256_hex(text, len, hash);
-	free(text);
-	return 0;
 }
 
 int
@@ -567,9 +514,9 @@ external_record(const struct space *sp, const char *dir,
 		    p->parent[0] != '\0' ? p->parent : NULL, p->by,
 		    p->ops != NULL ? json_incref(p->ops) : NULL, &variant, id,
 		    err);
-	else if (dir != NULL && external_renders(sp->spec)) {
+	else if (dir != NULL && sp->spec->xform != NULL) {
 		if (parent != NULL &&
-		    external_render_hash(sp, parent, hash, err) != 0)
+		    space_render_hash(sp, parent, hash, err) != 0)
 			return -1;
 		rc = external_variant(sp, dir, cfg, NULL, 0, parent != NULL ?
 		    hash : NULL, NULL, NULL, &variant, id, err);

@@ -162,20 +162,6 @@ void external_history_ids(const char *text, size_t len, const char *name,
     const char *study, struct idset *ids);
 
 /*
- * Whether the study's records carry a variant rendered from its marked
- * source (a study with "transform").
- */
-int external_renders(const struct spec *s);
-
-/*
- * The study's marked source rendered with the transformation knobs of
- * cfg: the text (malloc'd, *len bytes) and the ops applied (new
- * reference, when ops is not NULL), or NULL with err set.
- */
-char *external_render(const struct space *sp, const space_idx *cfg,
-    size_t *len, json_t **ops, struct ar_err *err);
-
-/*
  * The record ar-propose writes for cfg in *rec (new), with its id in id:
  * study, id, round, strategy, params, and the variant: p's source when
  * p is not NULL and has one (p's parent, by and ops), else with dir not
@@ -201,9 +187,5 @@ int external_variant(const struct space *sp, const char *dir,
     const space_idx *cfg, const char *text, size_t len, const char *parent,
     const char *by, json_t *ops, json_t **variant, char id[SPACE_IDLEN + 1],
     struct ar_err *err);
-
-/* The hash of cfg's rendering into hash: 0, or -1 with err set. */
-int external_render_hash(const struct space *sp, const space_idx *cfg,
-    char hash[HASH_HEXLEN + 1], struct ar_err *err);
 
 #endif

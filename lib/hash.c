@@ -201,3 +201,10 @@ idset_release(struct idset *s)
 	free(s->slots);
 	memset(s, 0, sizeof(*s));
 }
+
+int
+hash_is_hex(const char *s, size_t len)
+{
+	return s != NULL && strlen(s) == len &&
+	    strspn(s, "0123456789abcdef") == len;
+}

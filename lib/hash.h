@@ -37,6 +37,12 @@ void hash_prefixed_hex(const struct hash_prefixed *h, const void *buf,
     size_t len, char out[HASH_HEXLEN + 1]);
 void hash_prefixed_release(struct hash_prefixed *h);
 
+/*
+ * Whether s (NULL allowed: no) is exactly len lowercase hex digits, as a
+ * SHA-256 (HASH_HEXLEN) or a record id (16) is written.
+ */
+int hash_is_hex(const char *s, size_t len);
+
 /* FNV-1a, for hash tables (not for anything that must resist collisions). */
 uint64_t hash_fnv1a(const void *buf, size_t len);
 

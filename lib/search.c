@@ -111,31 +111,13 @@ search_release(struct search *s)
 static uint64_t
 cfg_key(struct space *sp, const space_idx *cfg)
 {
-	const struct spec *spec = sp->spec;
 	char id[SPACE_IDLEN + 1], hash[HASH_HEXLEN + 1];
-	const char **names, **values;
 	struct ar_err err;
-	size_t i, n = 0, len;
-	char *text = NULL;
 
-	if (spec->xform != NULL) {
-		names = ecalloc(sp->np + 1, sizeof(*names));
-		values = ecalloc(sp->np + 1, sizeof(*values));
-		for (i = 0; i < sp->np; i++)
-			if (spec->params[i].xform) {
-				names[n] = spec->params[i].name;
-				values[n++] = spec->params[i].text[cfg[i]];
-			}
-		text = xform_render(spec->xform, names, values, n, &len,
-		    NULL, &err);
-		free(names);
-		free(values);
-	}
-	if (text != NULL) {
-		hash_sha256_hex(text, len, hash);
+	if (sp->spec->xform != NULL && space_render_hash(sp, cfg, hash,
+	    &err) == 0)
 		space_id_variant(sp, cfg, hash, id);
-		free(text);
-	} else
+	else
 		space_id(sp, cfg, id);
 	return hash_id_key(id, SPACE_IDLEN);
 }

@@ -6,6 +6,7 @@
 #include "hash.h"
 #include "jsonw.h"
 #include "rec.h"
+#include "xform.h"
 
 static int
 level_of(const struct space *sp, const struct expr *e)
@@ -519,6 +520,47 @@ space_id(const struct space *sp, const space_idx *cfg,
     char id[SPACE_IDLEN + 1])
 {
 	space_id_variant(sp, cfg, NULL, id);
+}
+
+char *
+space_render(const struct space *sp, const space_idx *cfg, size_t *len,
+    json_t **ops, struct ar_err *err)
+{
+	const struct spec *s = sp->spec;
+	const char **names, **values;
+	size_t i, n = 0;
+	char *text;
+
+	if (s->xform == NULL) {
+		ar_errf(err, "%s: the study has no \"transform\" to render",
+		    s->path);
+		return NULL;
+	}
+	names = ecalloc(s->nparams + 1, sizeof(*names));
+	values = ecalloc(s->nparams + 1, sizeof(*values));
+	for (i = 0; i < s->nparams; i++)
+		if (s->params[i].xform) {
+			names[n] = s->params[i].name;
+			values[n++] = s->params[i].text[cfg[i]];
+		}
+	text = xform_render(s->xform, names, values, n, len, ops, err);
+	free(names);
+	free(values);
+	return text;
+}
+
+int
+space_render_hash(const struct space *sp, const space_idx *cfg,
+    char hash[HASH_HEXLEN + 1], struct ar_err *err)
+{
+	size_t len;
+	char *text = space_render(sp, cfg, &len, NULL, err);
+
+	if (text == NULL)
+		return -1;
+	hash_sha256_hex(text, len, hash);
+	free(text);
+	return 0;
 }
 
 json_t *

@@ -136,6 +136,18 @@ void space_id(const struct space *sp, const space_idx *cfg,
 void space_id_variant(const struct space *sp, const space_idx *cfg,
     const char *variant, char id[SPACE_IDLEN + 1]);
 
+/*
+ * A study with "transform" (spec->xform): its marked source rendered with
+ * the knobs of cfg (xform_render), the text (malloc'd, *len bytes) and
+ * the ops applied (new reference, when ops is not NULL); NULL with err
+ * set when the study has no "transform" or the rendering failed.
+ * space_render_hash gives the SHA-256 of that text: 0, or -1.
+ */
+char *space_render(const struct space *sp, const space_idx *cfg,
+    size_t *len, json_t **ops, struct ar_err *err);
+int space_render_hash(const struct space *sp, const space_idx *cfg,
+    char hash[HASH_HEXLEN + 1], struct ar_err *err);
+
 /* The params object {"NAME": value, ...} in the spec's order. */
 json_t *space_params_json(const struct space *sp, const space_idx *cfg);
 

@@ -96,18 +96,6 @@ variant_request(const struct variant_compile *vc, const struct spec *s,
 	req->nvcc = arch != NULL && nvcc;
 }
 
-/* Whether the study has transformation knobs: a study with "transform". */
-static int
-has_xform(const struct spec *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->nparams; i++)
-		if (s->params[i].xform)
-			return 1;
-	return 0;
-}
-
 int
 variant_check_record(const struct space *sp, const char *store,
     json_t *rec, const space_idx *cfg, int plain_id, char **source,
@@ -128,7 +116,7 @@ variant_check_record(const struct space *sp, const char *store,
 	}
 	if (cfg == NULL)
 		return 0;
-	if (v == NULL && has_xform(s)) {
+	if (v == NULL && s->xform != NULL) {
 		ar_errf(err, "no \"variant\": ar-propose writes the variant of "
 		    "a study with \"transform\"");
 		return -1;
@@ -143,8 +131,7 @@ variant_check_record(const struct space *sp, const char *store,
 	}
 	idv = json_object_get(rec, "id");
 	id = json_string_value(idv);
-	if (id == NULL || strlen(id) != SPACE_IDLEN ||
-	    strspn(id, "0123456789abcdef") != SPACE_IDLEN)
+	if (!hash_is_hex(id, SPACE_IDLEN))
 		return 0;	/* not one of ar-propose's: a name */
 	space_id_variant(sp, cfg, hash, want);
 	if (strcmp(want, id) == 0)

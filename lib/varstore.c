@@ -84,14 +84,6 @@ out:
 	return rc;
 }
 
-/* Whether s is exactly HASH_HEXLEN lowercase hex digits. */
-static int
-is_hash(const char *s)
-{
-	return s != NULL && strlen(s) == HASH_HEXLEN &&
-	    strspn(s, "0123456789abcdef") == HASH_HEXLEN;
-}
-
 int
 varstore_check(const char *dir, const char *ext, json_t *variant,
     size_t max, char **path, struct ar_err *err)
@@ -108,14 +100,14 @@ varstore_check(const char *dir, const char *ext, json_t *variant,
 		return -1;
 	}
 	hash = json_string_value(json_object_get(variant, "sha256"));
-	if (!is_hash(hash)) {
+	if (!hash_is_hex(hash, HASH_HEXLEN)) {
 		ar_errf(err, "variant.sha256 must be a SHA-256 as 64 lowercase "
 		    "hex digits");
 		return -1;
 	}
 	parent = json_object_get(variant, "parent");
 	if (parent != NULL && !json_is_null(parent) &&
-	    !is_hash(json_string_value(parent))) {
+	    !hash_is_hex(json_string_value(parent), HASH_HEXLEN)) {
 		ar_errf(err, "variant.parent must be null or a SHA-256 as 64 "
 		    "lowercase hex digits");
 		return -1;

@@ -317,7 +317,7 @@ propose(const struct opts *op)
 	search_init(&s, &space, strategy_table, model, op->seed, 0);
 	o.s = &s;
 	o.op = op;
-	if (op->strategy == STRATEGY_EXTERNAL || external_renders(&spec))
+	if (op->strategy == STRATEGY_EXTERNAL || spec.xform != NULL)
 		o.store = varstore_dir(op->variants);
 	read_histories(&s, op, &o);
 	search_read_prior(&s);
