@@ -3,25 +3,33 @@
  * configuration in its arguments (and, with "env", its environment too),
  * timed from outside unless it says its own "time_s" on the last line it
  * writes, a JSON object that becomes the record's "output".  Nothing is
- * compiled and nothing is checked against a reference.
+ * compiled; what the runs give is judged by the study's "check", a
+ * program of its own, when it has one.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "proc.h"
 
 /* Lines of a failed command's stderr kept in "error". */
 #define TAIL_LINES	3
+/* Of a study with a check, this much of a run's output is kept for it. */
+#define CHECK_CAPTURE	((size_t)1 << 20)
 
 /* A program that cannot be started would make every record a crash: the
  * study is wrong, and nothing is measured. */
 static int
 command_open(struct bench *b, struct ar_err *err)
 {
-	if (spec_check_program(&b->spec, err) != 0)
+	if (spec_check_program(&b->spec, "command", err) != 0 ||
+	    spec_check_program(&b->spec, "check", err) != 0)
 		return AR_EXIT_USAGE;
 	return 0;
 }
@@ -62,13 +70,13 @@ last_object(const char *text, json_t **obj, json_error_t *je)
 	return 0;
 }
 
-/* The command line of it: each "{NAME}" becomes the value's text.
- * Returns NULL with err set when it cannot be made. */
+/* The command line of key ("command" or "check"): each "{NAME}" becomes
+ * the value's text.  Returns NULL with err set when it cannot be made. */
 static char **
-command_argv(const struct spec *s, const struct bench_item *it,
-    struct ar_err *err)
+command_argv(const struct spec *s, const char *key,
+    const struct bench_item *it, struct ar_err *err)
 {
-	size_t n = json_array_size(json_object_get(s->root, "command")), i;
+	size_t n = json_array_size(json_object_get(s->root, key)), i;
 	char **argv = ecalloc(n + 1, sizeof(*argv));
 	const char **text = ecalloc(spec_nslots(s) + 1, sizeof(*text));
 
@@ -77,13 +85,79 @@ command_argv(const struct spec *s, const struct bench_item *it,
 	for (i = 0; i < s->nconsts; i++)
 		text[s->nparams + i] = s->consts[i].text;
 	for (i = 0; i < n; i++)
-		if ((argv[i] = spec_command_arg(s, i, text, err)) == NULL) {
+		if ((argv[i] = spec_argv_arg(s, key, i, text, err)) == NULL) {
 			ar_strv_free(argv);
 			argv = NULL;
 			break;
 		}
 	free(text);
 	return argv;
+}
+
+/*
+ * The study's check, run on what the last run wrote (out, len): exit 0
+ * leaves the outcome ok, 1 makes it wrong, anything else a crash (the
+ * check itself failed, which says nothing of the result).  Returns -1
+ * with err set when the machinery failed.
+ */
+static int
+command_check(struct bench *b, struct bench_item *it, const char *out,
+    size_t len, struct proc_opts *po, struct bench_outcome *o,
+    struct ar_err *err)
+{
+	struct proc_result pr;
+	char **argv, desc[256], *tail;
+	ssize_t w;
+	size_t off;
+	int fd, rc = 0;
+
+	if ((argv = command_argv(&b->spec, "check", it, err)) == NULL)
+		return -1;
+	if ((fd = memfd_create("ar-check-input", MFD_CLOEXEC)) < 0) {
+		ar_errf(err, "cannot make the check's input: %s",
+		    strerror(errno));
+		ar_strv_free(argv);
+		return -1;
+	}
+	for (off = 0; off < len; off += (size_t)w)
+		if ((w = write(fd, out + off, len - off)) < 0) {
+			if (errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			ar_errf(err, "cannot write the check's input: %s",
+			    strerror(errno));
+			rc = -1;
+			goto out;
+		}
+	(void)lseek(fd, 0, SEEK_SET);
+	po->stdin_from = fd;
+	po->capture_tail = 1;
+	po->max_capture = 0;
+	if (proc_run(argv, po, &pr, err) != 0) {
+		rc = -1;
+		goto out;
+	}
+	proc_describe(&pr, desc, sizeof(desc));
+	tail = measure_tail(pr.err, TAIL_LINES);
+	if (pr.end == PROC_TIMEOUT)
+		bench_fail(o, "timeout", "check: did not finish within %g s",
+		    b->timeout_s);
+	else if (pr.end == PROC_EXITED && pr.code == 1)
+		bench_fail(o, "wrong", "check: %s", *tail ? tail :
+		    "exited with status 1");
+	else if (pr.end == PROC_NOEXEC)
+		bench_fail(o, "crash", "check failed: %s", tail);
+	else if (pr.end != PROC_EXITED || pr.code != 0)
+		bench_fail(o, "crash", "check failed: %s%s%s", desc,
+		    *tail ? ": " : "", tail);
+	free(tail);
+	proc_result_release(&pr);
+out:
+	po->stdin_from = 0;
+	close(fd);
+	ar_strv_free(argv);
+	return rc;
 }
 
 static int
@@ -101,7 +175,7 @@ command_measure(struct bench *b, struct bench_item *it,
 	char desc[256], *tail;
 	int rc = 0;
 
-	if ((argv = command_argv(s, it, err)) == NULL)
+	if ((argv = command_argv(s, "command", it, err)) == NULL)
 		return AR_EXIT_FAIL;
 	t = ecalloc(nruns + 1, sizeof(*t));
 	if (json_is_true(json_object_get(s->root, "env")))
@@ -114,6 +188,8 @@ command_measure(struct bench *b, struct bench_item *it,
 	po.env = env;
 	/* The result is the last JSON line, however much came before it. */
 	po.capture_tail = 1;
+	if (json_object_get(s->root, "check") != NULL)
+		po.max_capture = CHECK_CAPTURE;
 
 	for (k = 0; k < nruns; k++) {
 		if (proc_run(argv, &po, &pr, err) != 0) {
@@ -154,7 +230,20 @@ command_measure(struct bench *b, struct bench_item *it,
 			break;
 		}
 		t[k] = pr.wall_s;
-		if ((ts = json_object_get(obj, "time_s")) != NULL) {
+		if (k + 1 == nruns && json_object_get(s->root, "check") !=
+		    NULL && command_check(b, it, pr.out, pr.outlen, &po, o,
+		    err) != 0) {
+			proc_result_release(&pr);
+			rc = AR_EXIT_FAIL;
+			break;
+		}
+		if (o->error != NULL && strcmp(o->status, "wrong") == 0) {
+			/* What it claimed, for whoever looks into it. */
+			o->output = obj;
+			obj = NULL;
+		}
+		if (o->error == NULL &&
+		    (ts = json_object_get(obj, "time_s")) != NULL) {
 			if (!json_is_number(ts) || !isfinite(
 			    json_number_value(ts)) || json_number_value(ts) < 0)
 				bench_fail(o, "crash", "the program's "

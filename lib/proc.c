@@ -198,7 +198,9 @@ child_setup(const struct proc_opts *o, int outfd, int errfd, int failfd,
 
 	outfd = above_std(outfd, failfd);
 	errfd = above_std(errfd, failfd);
-	if ((nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+	if (o->stdin_from >= 3)
+		nullfd = o->stdin_from;
+	else if ((nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
 		child_fail(failfd, STAGE_NULL);
 	if (dup2(nullfd, 0) < 0 || dup2(outfd, 1) < 0 || dup2(errfd, 2) < 0)
 		child_fail(failfd, STAGE_DUP);

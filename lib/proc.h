@@ -55,9 +55,12 @@ struct proc_opts {
 	 * artifact it loads), where it closes every other from 3 up; 0:
 	 * none. */
 	int keep_fd;
+	/* A descriptor of 3 or more that the child reads as its standard
+	 * input, from where its offset stands; 0: /dev/null. */
+	int stdin_from;
 };
 
-#define PROC_OPTS_INIT { 0, NULL, NULL, 0, 0, -1, 0, 0, 0, 0 }
+#define PROC_OPTS_INIT { 0, NULL, NULL, 0, 0, -1, 0, 0, 0, 0, 0 }
 
 struct proc_result {
 	enum proc_end end;
@@ -76,7 +79,7 @@ struct proc_result {
 
 /*
  * Runs argv[0] (looked up in PATH by execvp when it has no '/') with
- * argv, stdin from /dev/null, and waits for it.  Returns 0 with res
+ * argv, stdin from /dev/null (or o->stdin_from), and waits for it.  Returns 0 with res
  * filled, whatever the child did (a failure to exec is PROC_NOEXEC);
  * returns -1 with err set only when the machinery failed (fork, pipe).
  */

@@ -27,6 +27,7 @@ static const struct {
 	{ "backend", JSON_STRING },
 	{ "bench", JSON_OBJECT },
 	{ "bound", -1 },
+	{ "check", JSON_ARRAY },
 	{ "command", JSON_ARRAY },
 	{ "compile", JSON_OBJECT },
 	{ "constraints", JSON_ARRAY },
@@ -935,45 +936,54 @@ expand(const struct spec *s, const char *a, const char *const *text,
 }
 
 /*
- * The command of the command backend: an argument vector, never a shell
- * line.  "{NAME}" inside an argument stands for the value of a parameter
- * or problem constant; every such name must exist, and any other brace
- * is doubled.
+ * The command of the command backend, or its check: an argument vector,
+ * never a shell line.  "{NAME}" inside an argument stands for the value
+ * of a parameter or problem constant; every such name must exist, and
+ * any other brace is doubled.  A check belongs to the command backend
+ * alone: any other would judge nothing.
  */
 static int
-check_command(struct spec *s, struct ar_err *err)
+check_argv(struct spec *s, const char *key, struct ar_err *err)
 {
-	json_t *cmd = json_object_get(s->root, "command"), *a;
+	json_t *cmd = json_object_get(s->root, key), *a;
 	struct ar_buf b = { 0 };
 	char why[160];
 	size_t i;
 	int rc = 0;
 
 	if (cmd == NULL) {
-		if (strcmp(s->backend, "command") == 0) {
+		if (strcmp(key, "command") == 0 &&
+		    strcmp(s->backend, "command") == 0) {
 			ar_errf(err, "%s: key \"command\": missing (the "
 			    "command backend runs it)", s->path);
 			return -1;
 		}
 		return 0;
 	}
+	if (strcmp(key, "check") == 0 && strcmp(s->backend, "command") != 0) {
+		ar_errf(err, "%s: key \"check\": only the command backend "
+		    "runs a check (the %s backend verifies against the "
+		    "study's reference)", s->path, s->backend);
+		return -1;
+	}
 	if (json_array_size(cmd) == 0) {
-		ar_errf(err, "%s: key \"command\": expected a program and "
-		    "its arguments", s->path);
+		ar_errf(err, "%s: key \"%s\": expected a program and "
+		    "its arguments", s->path, key);
 		return -1;
 	}
 	json_array_foreach(cmd, i, a) {
 		if (!json_is_string(a) || (i == 0 &&
 		    json_string_length(a) == 0)) {
-			ar_errf(err, "%s: key \"command[%zu]\": expected a "
-			    "%sstring", s->path, i, i == 0 ? "non-empty " : "");
+			ar_errf(err, "%s: key \"%s[%zu]\": expected a "
+			    "%sstring", s->path, key, i,
+			    i == 0 ? "non-empty " : "");
 			return -1;
 		}
 		b.len = 0;
 		if (expand(s, json_string_value(a), NULL, &b, why,
 		    sizeof(why)) < 0) {
-			ar_errf(err, "%s: key \"command[%zu]\": %s", s->path,
-			    i, why);
+			ar_errf(err, "%s: key \"%s[%zu]\": %s", s->path,
+			    key, i, why);
 			rc = -1;
 			break;
 		}
@@ -983,17 +993,18 @@ check_command(struct spec *s, struct ar_err *err)
 }
 
 char *
-spec_command_arg(const struct spec *s, size_t i, const char *const *text,
-    struct ar_err *err)
+spec_argv_arg(const struct spec *s, const char *key, size_t i,
+    const char *const *text, struct ar_err *err)
 {
-	json_t *cmd = json_object_get(s->root, "command");
+	json_t *cmd = json_object_get(s->root, key);
 	struct ar_buf b = { 0 };
 	char why[160];
 
 	/* spec_load refused what this would refuse. */
 	if (expand(s, json_string_value(json_array_get(cmd, i)), text, &b,
 	    why, sizeof(why)) < 0) {
-		ar_errf(err, "%s: key \"command[%zu]\": %s", s->path, i, why);
+		ar_errf(err, "%s: key \"%s[%zu]\": %s", s->path, key, i,
+		    why);
 		free(b.buf);
 		return NULL;
 	}
@@ -1033,9 +1044,10 @@ runnable(const struct spec *s, const char *path)
 }
 
 int
-spec_check_program(const struct spec *s, struct ar_err *err)
+spec_check_program(const struct spec *s, const char *key,
+    struct ar_err *err)
 {
-	json_t *cmd = json_object_get(s->root, "command");
+	json_t *cmd = json_object_get(s->root, key);
 	struct ar_buf prog = { 0 }, b = { 0 };
 	const char *path, *end;
 	char why[160];
@@ -1062,8 +1074,8 @@ spec_check_program(const struct spec *s, struct ar_err *err)
 			    prog.buf[1] == '/' && strcmp(s->dir, ".") != 0 ?
 			    prog.buf + 2 : prog.buf);
 
-			ar_errf(err, "%s: key \"command[0]\": cannot run "
-			    "'%s': %s", s->path, p, strerror(e));
+			ar_errf(err, "%s: key \"%s[0]\": cannot run "
+			    "'%s': %s", s->path, key, p, strerror(e));
 			free(p);
 		}
 		free(prog.buf);
@@ -1094,8 +1106,8 @@ spec_check_program(const struct spec *s, struct ar_err *err)
 			break;
 	}
 	if (!found)
-		ar_errf(err, "%s: key \"command[0]\": cannot run '%s': %s",
-		    s->path, prog.buf, e != 0 ? strerror(e) :
+		ar_errf(err, "%s: key \"%s[0]\": cannot run '%s': %s",
+		    s->path, key, prog.buf, e != 0 ? strerror(e) :
 		    "not found in PATH");
 	free(prog.buf);
 	free(b.buf);
@@ -1317,17 +1329,24 @@ load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
 	    check_subkeys(s, "compile", err) != 0 ||
 	    check_subkeys(s, "reference", err) != 0 ||
 	    check_subkeys(s, "verify", err) != 0 ||
-	    check_command(s, err) != 0)
+	    check_argv(s, "command", err) != 0 ||
+	    check_argv(s, "check", err) != 0)
 		return -1;
 	if ((v = json_object_get(s->root, "command")) != NULL) {
 		/* What a command study runs is its command line as much as
-		 * any source, so both go into the ids. */
+		 * any source, so both go into the ids; and what judges its
+		 * results, when something does. */
 		char *t = json_dumps(v, JSON_COMPACT);
 		struct ar_buf b = { 0 };
 
 		buf_printf(&b, "%s\n%s", t, s->srchash);
-		hash_sha256_hex(b.buf, b.len, s->srchash);
 		free(t);
+		if ((v = json_object_get(s->root, "check")) != NULL) {
+			t = json_dumps(v, JSON_COMPACT);
+			buf_printf(&b, "\ncheck %s", t);
+			free(t);
+		}
+		hash_sha256_hex(b.buf, b.len, s->srchash);
 		free(b.buf);
 	}
 	return 0;

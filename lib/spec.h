@@ -86,22 +86,24 @@ int spec_load(struct spec *s, const char *path, char *const *defs,
 void spec_release(struct spec *s);
 
 /*
- * Argument i of the command (key "command"), "{NAME}" replaced by
- * text[slot], the text of the parameter or constant NAME, and "{{" and
- * "}}" by "{" and "}".  spec_load checked the braces and the names, so
- * NULL (err set) means a study changed since.  The caller frees the
- * result.
+ * Argument i of the argument vector under key ("command", or "check"),
+ * "{NAME}" replaced by text[slot], the text of the parameter or constant
+ * NAME, and "{{" and "}}" by "{" and "}".  spec_load checked the braces
+ * and the names, so NULL (err set) means a study changed since.  The
+ * caller frees the result.
  */
-char *spec_command_arg(const struct spec *s, size_t i,
+char *spec_argv_arg(const struct spec *s, const char *key, size_t i,
     const char *const *text, struct ar_err *err);
 /*
- * For a study of backend command: 0 when its program can be started as
- * the command backend starts it (execvp in the study's folder: a name
- * with a '/' from that folder, any other looked up in PATH), else -1
- * with err naming the file and the key.  Not part of spec_load, since a
- * study may be proposed or scored where its program is not.
+ * For a study of backend command: 0 when the program of key ("command"
+ * or "check") can be started as the command backend starts it (execvp
+ * in the study's folder: a name with a '/' from that folder, any other
+ * looked up in PATH), or the study has no such key; else -1 with err
+ * naming the file and the key.  Not part of spec_load, since a study may
+ * be proposed or scored where its program is not.
  */
-int spec_check_program(const struct spec *s, struct ar_err *err);
+int spec_check_program(const struct spec *s, const char *key,
+    struct ar_err *err);
 
 /* expr_lookup over the spec's slots. */
 int spec_lookup(void *spec, const char *name, size_t len);

@@ -56,6 +56,13 @@
 # so once the study is fixed the next run measures that round again (and
 # removes NNN.failed.jsonl when it has made NNN.jsonl).
 #
+# What a round's programs may read.  ar-bench runs a command study's
+# program with AR_HISTORY in its environment: the absolute path of a file
+# that holds the records of the rounds before this one (empty in round 1,
+# removed when the round ends), so that an experiment may build on what
+# the study found so far, as a search that starts from the best results
+# does (examples/discovery).
+
 # OUT/history.jsonl is the rounds concatenated, OUT/model.json what
 # ar-learn made of them, and `summary` (the default goal) names the best
 # configuration and the line of its record, and what the study spent.
@@ -151,7 +158,7 @@ quiet-on-int = $(if $(1),trap 'rm -f $(1)' EXIT;) trap 'kill -INT $$PPID; exit 0
 # so no other is writing them.  A variant half written to the store is a
 # hidden .HASH.EXT.PID.tmp there; the store may be shared with other
 # runs (VARIANTS=), so only one a minute old goes.
-$(shell rm -f $(OUT)/rounds/*.jsonl.tmp $(OUT)/history.jsonl.tmp)
+$(shell rm -f $(OUT)/rounds/*.jsonl.tmp $(OUT)/rounds/*.history.tmp $(OUT)/history.jsonl.tmp)
 $(shell [ ! -d $(VARIANTS) ] || find $(VARIANTS) -maxdepth 1 -name '.*.tmp' -mmin +1 -delete)
 
 # The budgets must be numbers: jq would take some other text for JSON.
@@ -243,7 +250,7 @@ $(MODEL): $(OUT)/history.jsonl
 # file); the model goes too, since it holds the objective of the broken
 # study, and the next run rebuilds it from the rounds.
 define run-round
-$(call quiet-on-int,$@.tmp); \
+$(call quiet-on-int,$@.tmp $(@:.jsonl=.history.tmp)); \
 set -- $(wordlist 1,$(2),$(ROUND_FILES)); \
 read -r evals cost n <<<"$$($(call budget,$$*))"; \
 if [ "$$n" = 0 ]; then \
@@ -254,11 +261,13 @@ mkdir -p $(@D); \
 $(call update-model,$$*); \
 echo "round $(1) of $(NROUNDS): $$n proposals ($(STRATEGY))" >&2; \
 h=(); for f; do h+=(-H "$$f"); done; \
+cat "$$@" /dev/null >$(@:.jsonl=.history.tmp); \
 $(BIN)/ar-propose -s $(STUDY) $(DEFS) "$${h[@]}" -m $(MODEL) -n $$n \
     --round $$((10#$(1))) --seed $(SEED) --strategy $(STRATEGY) \
     --variants $(VARIANTS) | \
 $(BIN)/ar-compile -s $(STUDY) $(DEFS) -j $(JOBS) --cache $(CACHE) \
     --variants $(VARIANTS) | \
+AR_HISTORY=$(abspath $(@:.jsonl=.history.tmp)) \
 $(BIN)/ar-bench -s $(STUDY) $(DEFS) --cache $(CACHE) --variants $(VARIANTS) \
     $(BENCH) | \
 $(BIN)/ar-score -s $(STUDY) $(DEFS) >$@.tmp; \
@@ -270,7 +279,7 @@ if [ "$$scored" = 0 ] && [ "$$ok" -gt 0 ]; then \
 	    "the objective or a metric names a field they lack (see ar-score's warning above)" >&2; \
 	exit 1; \
 fi; \
-rm -f $(@:.jsonl=.failed.jsonl); \
+rm -f $(@:.jsonl=.failed.jsonl) $(@:.jsonl=.history.tmp); \
 mv $@.tmp $@
 endef
 

@@ -514,6 +514,82 @@ cmd_records() {
 	assert_output "$(printf "crash\tcannot run './missing-json': No such file or directory")"
 }
 
+# A check beside the study: it reads the last run's output and agrees
+# when the ratio is its argument; "{MODE}" names how it behaves otherwise.
+check_study() {
+	command_study ". + {check: [\"./check.sh\", \"$1\", \"{X}\"]} | $2"
+	cat >"$BATS_TEST_TMPDIR/check.sh" <<'SH'
+#!/bin/sh
+case $1 in
+hang) exec sleep 10 ;;
+die) echo "check.sh: cannot read" >&2; exit 3 ;;
+esac
+r=$(tail -n 1 | jq .ratio)
+[ "$r" = "$2" ] && exit 0
+echo "check.sh: ratio $r, should be $2" >&2
+exit 1
+SH
+	chmod +x "$BATS_TEST_TMPDIR/check.sh"
+}
+
+@test "command: the study's check judges each result, and a result it rejects is wrong with what it claimed" {
+	check_study agree '.'
+	run --separate-stderr ar-bench -s "$CMD" < <(cmd_records json:2 json:4)
+	assert_success
+	run jq -c '[.status, .output.ratio, .error // null]' <<<"$output"
+	assert_output "$(printf '%s\n' '["ok",2,null]' '["ok",4,null]')"
+	# This one wants the ratio to be SCALE, 1.
+	command_study '. + {check: ["./check.sh", "x", "{SCALE}"]}'
+	run --separate-stderr ar-bench -s "$CMD" < <(cmd_records json:2 json:1)
+	assert_success
+	run jq -c '[.status, .output.ratio, .error // null, has("time_s")]' <<<"$output"
+	assert_output "$(printf '%s\n' \
+	    '["wrong",2,"check: check.sh: ratio 2, should be 1",false]' \
+	    '["ok",1,null,true]')"
+}
+
+@test "command: a check that fails is a crash, one that hangs a timeout, and the stream goes on" {
+	check_study die '.bench.timeout_s = 0.5'
+	run --separate-stderr ar-bench -s "$CMD" < <(cmd_records json:2 fail:1)
+	assert_success
+	run jq -r '[.status, .error] | @tsv' <<<"$output"
+	assert_output "$(printf '%s\n' \
+	    "crash	check failed: exited with status 3: check.sh: cannot read" \
+	    "crash	exited with status 3: prog: first complaint; prog: cannot go on")"
+	check_study hang '.bench.timeout_s = 0.5'
+	run --separate-stderr ar-bench -s "$CMD" < <(cmd_records json:4)
+	assert_success
+	run jq -r '[.status, .error] | @tsv' <<<"$output"
+	assert_output "$(printf 'timeout\tcheck: did not finish within 0.5 s')"
+}
+
+@test "command: a check that cannot be started makes ar-bench refuse the study; a check is the command backend's alone" {
+	command_study '. + {check: ["./nocheck", "{X}"]}'
+	run --separate-stderr ar-bench -s "$CMD" < <(cmd_records json:1)
+	assert_failure 2
+	assert_output ''
+	[ "$stderr" = "ar-bench: $CMD: key \"check[0]\": cannot run '$BATS_TEST_TMPDIR/nocheck': No such file or directory" ] ||
+	    fail "stderr is: $stderr"
+	command_study '. + {check: ["./check.sh", "{Y}"]}'
+	run --separate-stderr ar-propose -s "$CMD" -n 1
+	assert_failure 2
+	[[ $stderr == *"key \"check[1]\": unknown name 'Y'"* ]] || fail "stderr: $stderr"
+	jq --arg k "$FIX/small/k.c" '. + {check: ["./check.sh"], source: $k}' \
+	    "$FIX/small/study.json" >"$BATS_TEST_TMPDIR/c.json"
+	run --separate-stderr ar-propose -s "$BATS_TEST_TMPDIR/c.json" -n 1
+	assert_failure 2
+	[[ $stderr == *"key \"check\": only the command backend runs a check"* ]] || fail "stderr: $stderr"
+}
+
+@test "command: a check is part of the ids, and a study without one keeps its ids" {
+	command_study
+	a=$(ar-propose -s "$CMD" -n 3 --strategy grid | jq -r .id)
+	check_study agree '.'
+	b=$(ar-propose -s "$CMD" -n 3 --strategy grid | jq -r .id)
+	[ "$a" != "$b" ] || fail "same ids with and without a check"
+	[ "$(ar-propose -s "$B/cmd.json" -n 3 --strategy grid | jq -r .id)" = "$a" ]
+}
+
 # bad_program JQ-FILTER PROGRAM-AS-SAID ERROR: ar-bench refuses the command
 # study changed by the filter before it measures anything, with status 2,
 # nothing on stdout and one line naming the study and the key; ar-propose

@@ -47,6 +47,23 @@ tune() {
 	[ ! -e "$BATS_TEST_TMPDIR/out/rounds/001.jsonl" ]
 }
 
+@test "a command study's program reads the rounds before its own in AR_HISTORY" {
+	# seen.sh says how many records the history it was given holds.
+	printf '%s\n' '#!/bin/sh' \
+	    'printf "{\"seen\": %d, \"x\": %s}\n" "$(cat "$AR_HISTORY" | wc -l)" "$1"' \
+	    >"$BATS_TEST_TMPDIR/seen.sh"
+	chmod +x "$BATS_TEST_TMPDIR/seen.sh"
+	printf '%s\n' '{"name": "seen", "backend": "command", "command": ["./seen.sh", "{X}"],
+	    "params": {"X": [1, 2, 3, 4, 5, 6]}, "bench": {"warmup": 0, "repeat": 1},
+	    "objective": "maximize output.x"}' >"$BATS_TEST_TMPDIR/seen.json"
+	run --separate-stderr tune STUDY="$BATS_TEST_TMPDIR/seen.json" DEFS= ROUNDS=3 BATCH=2 STRATEGY=grid
+	assert_success
+	run jq -c '[.round, .output.seen]' "$BATS_TEST_TMPDIR/out/history.jsonl"
+	assert_output "$(printf '%s\n' '[1,0]' '[1,0]' '[2,2]' '[2,2]' '[3,4]' '[3,4]')"
+	run ls "$BATS_TEST_TMPDIR/out/rounds"
+	assert_output "$(printf '%s\n' 001.jsonl 002.jsonl 003.jsonl)"
+}
+
 @test "a finished run does nothing, and more rounds add to it" {
 	tune ROUNDS=1 BATCH=2 >/dev/null 2>&1
 	before=$(sha256sum "$BATS_TEST_TMPDIR/out/rounds/001.jsonl")
