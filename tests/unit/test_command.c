@@ -60,17 +60,17 @@ test_expand(void)
 
 	CHECK_INT(load(&s, "[\"p\", \"{{{X}}}\", \"}}{{\", \"{X}{Y}-{N}\", "
 	    "\"{{X}}\", \"plain\", \"\"]", XYN, &err), 0);
-	CHECK_STR(a = spec_command_arg(&s, 1, text, &err), "{8}");
+	CHECK_STR(a = spec_argv_arg(&s, "command", 1, text, &err), "{8}");
 	free(a);
-	CHECK_STR(a = spec_command_arg(&s, 2, text, &err), "}{");
+	CHECK_STR(a = spec_argv_arg(&s, "command", 2, text, &err), "}{");
 	free(a);
-	CHECK_STR(a = spec_command_arg(&s, 3, text, &err), "8a-3");
+	CHECK_STR(a = spec_argv_arg(&s, "command", 3, text, &err), "8a-3");
 	free(a);
-	CHECK_STR(a = spec_command_arg(&s, 4, text, &err), "{X}");
+	CHECK_STR(a = spec_argv_arg(&s, "command", 4, text, &err), "{X}");
 	free(a);
-	CHECK_STR(a = spec_command_arg(&s, 5, text, &err), "plain");
+	CHECK_STR(a = spec_argv_arg(&s, "command", 5, text, &err), "plain");
 	free(a);
-	CHECK_STR(a = spec_command_arg(&s, 6, text, &err), "");
+	CHECK_STR(a = spec_argv_arg(&s, "command", 6, text, &err), "");
 	free(a);
 	spec_release(&s);
 
@@ -94,7 +94,7 @@ static int
 check_with(struct spec *s, const char *path, struct ar_err *err)
 {
 	setenv("PATH", path, 1);
-	return spec_check_program(s, err);
+	return spec_check_program(s, "command", err);
 }
 
 static void
@@ -119,29 +119,29 @@ test_program(void)
 
 	/* A name with a slash is found from the study's folder. */
 	CHECK_INT(load(&s, "[\"./run.sh\"]", XYN, &err), 0);
-	CHECK_INT(spec_check_program(&s, &err), 0);
+	CHECK_INT(spec_check_program(&s, "command", &err), 0);
 	spec_release(&s);
 	CHECK_INT(load(&s, "[\"bin/tool\"]", XYN, &err), 0);
-	CHECK_INT(spec_check_program(&s, &err), 0);
+	CHECK_INT(spec_check_program(&s, "command", &err), 0);
 	spec_release(&s);
 	CHECK_INT(load(&s, "[\"./zrn.sh\"]", XYN, &err), 0);
-	CHECK_INT(spec_check_program(&s, &err), -1);
+	CHECK_INT(spec_check_program(&s, "command", &err), -1);
 	snprintf(msg, sizeof(msg), "%s/s.json: key \"command[0]\": cannot "
 	    "run '%s/zrn.sh': No such file or directory", dir, dir);
 	CHECK_STR(err.msg, msg);
 	spec_release(&s);
 	CHECK_INT(load(&s, "[\"./plain\"]", XYN, &err), 0);
-	CHECK_INT(spec_check_program(&s, &err), -1);
+	CHECK_INT(spec_check_program(&s, "command", &err), -1);
 	CHECK(strstr(err.msg, "/plain': Permission denied") != NULL);
 	spec_release(&s);
 	CHECK_INT(load(&s, "[\"./dir\"]", XYN, &err), 0);
-	CHECK_INT(spec_check_program(&s, &err), -1);
+	CHECK_INT(spec_check_program(&s, "command", &err), -1);
 	CHECK(strstr(err.msg, "/dir': Is a directory") != NULL);
 	spec_release(&s);
 	/* Braces are undone first. */
 	put("{b}", "#!/bin/sh\n", 0755);
 	CHECK_INT(load(&s, "[\"./{{b}}\"]", XYN, &err), 0);
-	CHECK_INT(spec_check_program(&s, &err), 0);
+	CHECK_INT(spec_check_program(&s, "command", &err), 0);
 	spec_release(&s);
 
 	/*
@@ -171,7 +171,7 @@ test_program(void)
 	/* A program named by a parameter, or looked up in a PATH that a
 	 * parameter sets, is left to its runs. */
 	CHECK_INT(load(&s, "[\"./prog-{X}\"]", XYN, &err), 0);
-	CHECK_INT(spec_check_program(&s, &err), 0);
+	CHECK_INT(spec_check_program(&s, "command", &err), 0);
 	spec_release(&s);
 	CHECK_INT(load(&s, "[\"tool\"]", "\"env\": true, \"params\": "
 	    "{\"PATH\": [\"bin\"]}", &err), 0);
