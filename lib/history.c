@@ -8,7 +8,8 @@
 #include "history.h"
 
 static const char *const field_keys[HISTORY_NFIELDS] = {
-	"study", "id", "round", "strategy", "status", "score", "params"
+	"study", "id", "round", "strategy", "status", "score", "params",
+	"objectives"
 };
 
 void
@@ -141,6 +142,31 @@ history_number(const struct history *h, enum history_field f, double *v)
 	/* The text goes on past the number, which ends where JSON's does. */
 	*v = strtod(h->span[f].start, NULL);
 	return 1;
+}
+
+int
+history_reals(const struct history *h, enum history_field f, double *v,
+    size_t n)
+{
+	const struct jscan_span *sp = &h->span[f];
+	json_t *a, *x;
+	size_t i;
+	int ok;
+
+	if (!h->jsonl)
+		a = json_incref(field_json(h, f));
+	else if (sp->start == NULL || *sp->start != '[')
+		return 0;
+	else
+		a = json_loadb(sp->start, sp->len, 0, NULL);
+	ok = json_array_size(a) == n;
+	for (i = 0; ok && i < n; i++) {
+		x = json_array_get(a, i);
+		if ((ok = json_is_number(x)))
+			v[i] = json_number_value(x);
+	}
+	json_decref(a);
+	return ok;
 }
 
 int

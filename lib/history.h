@@ -31,7 +31,8 @@
 
 enum history_field {
 	HISTORY_STUDY, HISTORY_ID, HISTORY_ROUND, HISTORY_STRATEGY,
-	HISTORY_STATUS, HISTORY_SCORE, HISTORY_PARAMS, HISTORY_NFIELDS
+	HISTORY_STATUS, HISTORY_SCORE, HISTORY_PARAMS, HISTORY_OBJECTIVES,
+	HISTORY_NFIELDS
 };
 
 struct history {
@@ -72,6 +73,10 @@ const char *history_string(struct history *h, enum history_field f,
 /* 1 with the field's value in *v when it is a number, else 0. */
 int history_number(const struct history *h, enum history_field f,
     double *v);
+/* 1 with the field's values in v[0..n) when it is an array of n
+ * numbers, else 0. */
+int history_reals(const struct history *h, enum history_field f,
+    double *v, size_t n);
 /* 1 with the field's value in *v when it is an integer, else 0. */
 int history_integer(const struct history *h, enum history_field f,
     json_int_t *v);

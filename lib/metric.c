@@ -1,6 +1,7 @@
 #include "metric.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,15 @@ struct metric_set {
 	struct expr *obj;
 	int maximize;
 	int given;		/* the objective came from --objective */
+
+	/* The study's "objectives" (nobj 0 without): the first is obj,
+	 * the others here, with their values for the last record and the
+	 * measured records each was not null for. */
+	size_t nobj;
+	struct expr *xobj[SPEC_MAX_OBJECTIVES];
+	struct val xv[SPEC_MAX_OBJECTIVES];
+	int xok[SPEC_MAX_OBJECTIVES];
+	size_t xset[SPEC_MAX_OBJECTIVES];
 
 	/* The study's require: a record measured ok must meet each. */
 	size_t nreq;
@@ -453,6 +463,20 @@ metric_new(const struct spec *s, const char *objective, struct ar_err *err)
 		what = s->path;
 		objective = json_string_value(json_object_get(s->root,
 		    "objective"));
+		if (s->nobjectives > 0) {
+			reqs = json_object_get(s->root, "objectives");
+			objective = json_string_value(json_array_get(reqs,
+			    0));
+			ms->nobj = s->nobjectives;
+			for (i = 1; i < ms->nobj; i++) {
+				snprintf(key, sizeof(key), "objectives[%zu]",
+				    i);
+				if ((ms->xobj[i] = parse(ms, ms->nmetrics,
+				    json_string_value(json_array_get(reqs, i))
+				    + 9, s->path, key, err)) == NULL)
+					goto fail;
+			}
+		}
 		if (objective == NULL)
 			objective = METRIC_DEFAULT_OBJECTIVE;
 	}
@@ -470,7 +494,8 @@ metric_new(const struct spec *s, const char *objective, struct ar_err *err)
 	ms->maximize = objective[0] == 'm' && objective[1] == 'a';
 	src = objective + 9;
 	if ((ms->obj = parse(ms, ms->nmetrics, src, what,
-	    given ? NULL : "objective", err)) == NULL)
+	    given ? NULL : ms->nobj > 0 ? "objectives[0]" : "objective",
+	    err)) == NULL)
 		goto fail;
 	ms->given = given;
 
@@ -517,6 +542,8 @@ metric_free(struct metric_set *ms)
 	}
 	free(ms->m);
 	expr_free(ms->obj);
+	for (i = 1; i < ms->nobj; i++)
+		expr_free(ms->xobj[i]);
 	free(ms->objective);
 	for (i = 0; i < ms->nreq; i++)
 		expr_free(ms->req[i]);
@@ -620,9 +647,16 @@ metric_nulls(const struct metric_set *ms, struct ar_buf *out)
 			n++;
 		}
 	if (ms->objset == 0) {
-		null_line(ms, ms->given ? NULL : "objective", ms->obj, out);
+		null_line(ms, ms->given ? NULL : ms->nobj > 0 ?
+		    "objectives[0]" : "objective", ms->obj, out);
 		n++;
 	}
+	for (i = 1; i < ms->nobj; i++)
+		if (ms->xset[i] == 0) {
+			snprintf(key, sizeof(key), "objectives[%zu]", i);
+			null_line(ms, key, ms->xobj[i], out);
+			n++;
+		}
 	for (i = 0; i < ms->nreq; i++)
 		if (ms->reqset[i] == 0) {
 			snprintf(key, sizeof(key), "require[%zu]", i);
@@ -669,6 +703,8 @@ evaluate(struct metric_set *ms, struct val *obj, int *objok)
 			}
 	}
 	*objok = eval(ms, ms->obj, obj);
+	for (i = 1; i < ms->nobj; i++)
+		ms->xok[i] = eval(ms, ms->xobj[i], &ms->xv[i]);
 }
 
 /* A value as a message shows it. */
@@ -745,6 +781,8 @@ judge(struct metric_set *ms, int objok)
 	for (i = 0; i < ms->nmetrics; i++)
 		ms->m[i].nset += ms->m[i].ok != 0;
 	ms->objset += objok != 0;
+	for (i = 1; i < ms->nobj; i++)
+		ms->xset[i] += ms->xok[i] != 0;
 	ms->failed.len = 0;
 	for (i = 0; i < ms->nreq; i++) {
 		n = expr_slots(ms->req[i], &sl);
@@ -803,7 +841,9 @@ score_json(const struct metric_set *ms, const struct val *obj, int objok,
 {
 	struct val s;
 
-	if (!objok || vd != V_OK)
+	/* With several objectives, the rank among the others is the score
+	 * (metric_rank). */
+	if (!objok || vd != V_OK || ms->nobj > 0)
 		return json_null();
 	if (ms->maximize)
 		return val_json(obj);
@@ -887,7 +927,45 @@ metric_score_json(struct metric_set *ms, json_t *rec, struct ar_err *err)
 	json_object_set_new(rec, "objective", objok ? val_json(&obj) :
 	    json_null());
 	json_object_set_new(rec, "score", score_json(ms, &obj, objok, vd));
+	if (ms->nobj > 0) {
+		json_t *a = json_array();
+
+		json_array_append_new(a, objok ? val_json(&obj) :
+		    json_null());
+		for (i = 1; i < ms->nobj; i++)
+			json_array_append_new(a, ms->xok[i] ?
+			    val_json(&ms->xv[i]) : json_null());
+		json_object_set_new(rec, "objectives", a);
+		json_object_set_new(rec, "pareto", json_null());
+	}
 	return 0;
+}
+
+size_t
+metric_nobjectives(const struct metric_set *ms)
+{
+	return ms->nobj;
+}
+
+int
+metric_costs(const struct metric_set *ms, json_t *rec, double *c)
+{
+	json_t *a = json_object_get(rec, "objectives"), *v;
+	const char *status = json_string_value(json_object_get(rec,
+	    "status"));
+	size_t i;
+
+	if (ms->nobj == 0 || status == NULL || strcmp(status, "ok") != 0 ||
+	    json_array_size(a) != ms->nobj)
+		return 0;
+	for (i = 0; i < ms->nobj; i++) {
+		if (!json_is_number(v = json_array_get(a, i)) ||
+		    !isfinite(json_number_value(v)))
+			return 0;
+		c[i] = ms->spec->objective_max[i] ? -json_number_value(v) :
+		    json_number_value(v);
+	}
+	return 1;
 }
 
 /* The string a span holds, into b (NUL-terminated); -1 if not a string. */
@@ -1051,6 +1129,36 @@ append_member(struct ar_buf *out, int *empty, const char *key, json_t *v)
 	put_json(out, v);
 }
 
+/*
+ * A line of a study with several objectives, whose records gain fields
+ * the scanning below does not place: parsed and scored whole.
+ */
+static int
+score_line_json(struct metric_set *ms, const char *line, size_t len,
+    struct ar_buf *out, struct ar_err *err)
+{
+	json_error_t je;
+	json_t *rec = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+
+	if (!json_is_object(rec)) {
+		if (rec == NULL)
+			ar_errf(err, "not valid JSON: %s at column %d",
+			    je.text, je.column);
+		else
+			ar_errf(err, "a record must be a JSON object");
+		json_decref(rec);
+		return -1;
+	}
+	if (metric_score_json(ms, rec, err) != 0) {
+		json_decref(rec);
+		return -1;
+	}
+	put_json(out, rec);
+	buf_add(out, "\n", 1);
+	json_decref(rec);
+	return 0;
+}
+
 int
 metric_score_line(struct metric_set *ms, const char *line, size_t len,
     struct ar_buf *out, struct ar_err *err)
@@ -1065,6 +1173,8 @@ metric_score_line(struct metric_set *ms, const char *line, size_t len,
 	enum verdict vd = V_KEEP;
 	int objok, measured = 0, wasinf = 0, ours = 0, empty;
 
+	if (ms->nobj > 0)
+		return score_line_json(ms, line, len, out, err);
 	if (rec_peek(line, len, root->keys, root->nkids, root->spans, err)
 	    != 0)
 		return -1;

@@ -96,6 +96,24 @@ int metric_score_line(struct metric_set *ms, const char *line, size_t len,
     struct ar_buf *out, struct ar_err *err);
 
 /*
+ * A study with several objectives (key "objectives", and no --objective
+ * given): how many, else 0.  Its records gain "objectives", the raw
+ * value of each in the study's order (null where it cannot be
+ * computed), and "pareto", null until ranked; their score is null until
+ * ranked too: the caller ranks the records it has together
+ * (stats_pareto_rank over metric_costs) and sets "pareto" to the rank
+ * and "score" to minus it.  The first objective is also "objective".
+ */
+size_t metric_nobjectives(const struct metric_set *ms);
+/*
+ * The costs of a scored record of such a study, each objective to be
+ * minimised (a maximised one negated), into c (metric_nobjectives
+ * doubles): 1 when the record is "ok" and every objective is a finite
+ * number, else 0.
+ */
+int metric_costs(const struct metric_set *ms, json_t *rec, double *c);
+
+/*
  * After the records: appends to out one line for each metric, the
  * objective and each requirement whose value was null for every record
  * measured ok that the set scored, naming the fields that none of them

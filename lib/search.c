@@ -140,6 +140,7 @@ push_obs(struct obs **v, size_t *n, size_t *cap, size_t np,
 	o->score = kind == OBS_OK ? score : NAN;
 	o->round = round;
 	o->arm = arm;
+	o->hasobj = 0;
 }
 
 void
@@ -256,6 +257,61 @@ take_record(struct search *s, struct history *h, const space_idx *cfg)
 	    search_kind(status, has_score, score), has_score ? score : NAN,
 	    has_round ? round : -1,
 	    strategy != NULL ? search_arm(s, strategy) : -1);
+	if (sp->spec->nobjectives > 0)
+		s->obs[s->nobs - 1].hasobj = history_reals(h,
+		    HISTORY_OBJECTIVES, s->obs[s->nobs - 1].obj,
+		    sp->spec->nobjectives);
+}
+
+/*
+ * ParEGO's scalarisation (Knowles, 2006): each objective as a cost
+ * scaled to [0, 1] over the history's ok records, and the score minus
+ * the augmented Chebyshev distance max_k w_k f_k + 0.05 sum_k w_k f_k
+ * under weights w drawn uniformly from the simplex, anew each round, so
+ * that the rounds aim at different parts of the front.
+ */
+void
+search_scalarise(struct search *s)
+{
+	const struct spec *sp = s->sp->spec;
+	double lo[SPEC_MAX_OBJECTIVES], hi[SPEC_MAX_OBJECTIVES];
+	double w[SPEC_MAX_OBJECTIVES], c, sum = 0, g, mx;
+	size_t m = sp->nobjectives, i, k;
+	struct rng r;
+
+	if (m == 0)
+		return;
+	for (k = 0; k < m; k++) {
+		lo[k] = INFINITY;
+		hi[k] = -INFINITY;
+	}
+	for (i = 0; i < s->nobs; i++)
+		for (k = 0; s->obs[i].kind == OBS_OK && s->obs[i].hasobj &&
+		    k < m; k++) {
+			c = sp->objective_max[k] ? -s->obs[i].obj[k] :
+			    s->obs[i].obj[k];
+			lo[k] = c < lo[k] ? c : lo[k];
+			hi[k] = c > hi[k] ? c : hi[k];
+		}
+	rng_seed(&r, s->seed ^ (uint64_t)s->round * 0x9e3779b97f4a7c15ULL ^
+	    0x70617265676fULL);
+	for (k = 0; k < m; k++)
+		sum += (w[k] = -log(1.0 - rng_unif(&r)));
+	for (k = 0; k < m; k++)
+		w[k] /= sum;
+	for (i = 0; i < s->nobs; i++) {
+		struct obs *o = &s->obs[i];
+
+		if (o->kind != OBS_OK || !o->hasobj)
+			continue;
+		for (g = 0, mx = 0, k = 0; k < m; k++) {
+			c = sp->objective_max[k] ? -o->obj[k] : o->obj[k];
+			c = hi[k] > lo[k] ? (c - lo[k]) / (hi[k] - lo[k]) : 0;
+			mx = w[k] * c > mx ? w[k] * c : mx;
+			g += w[k] * c;
+		}
+		o->score = -(mx + 0.05 * g);
+	}
 }
 
 /*

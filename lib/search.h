@@ -81,6 +81,10 @@ struct obs {
 	long round;		/* -1 when the record has none */
 	int arm;		/* the strategy that proposed it: an index in
 				 * s->strategies, or -1 (from, unknown) */
+	/* A study with several objectives: the record's raw values of
+	 * them (its "objectives"), when hasobj. */
+	int hasobj;
+	double obj[SPEC_MAX_OBJECTIVES];
 };
 
 struct search;
@@ -219,6 +223,14 @@ void search_rng(const struct search *s, int k, struct rng *r);
  * were ok.
  */
 size_t search_quality(const struct search *s, double *q);
+
+/*
+ * A study with several objectives: each ok observation's score becomes
+ * ParEGO's scalarisation of its objectives under weights drawn for
+ * s->round (see search.c); nothing for a study with one.  strategy_
+ * propose calls it, so every strategy ranks by it.
+ */
+void search_scalarise(struct search *s);
 
 /*
  * What a record's status says of its configuration: OBS_OK for "ok" with

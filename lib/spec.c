@@ -38,6 +38,7 @@ static const struct {
 	{ "metrics", JSON_OBJECT },
 	{ "name", JSON_STRING },
 	{ "objective", JSON_STRING },
+	{ "objectives", JSON_ARRAY },
 	{ "params", JSON_OBJECT },
 	{ "problem", JSON_OBJECT },
 	{ "proposer", JSON_OBJECT },
@@ -669,6 +670,27 @@ load_constraints(struct spec *s, json_t *list, struct ar_err *err)
  * dimensions, bound) are resolved; metrics may name measured fields and
  * are only parsed.
  */
+/* "minimize EXPR" or "maximize EXPR", under key. */
+static int
+check_objective(struct spec *s, const char *key, json_t *v,
+    struct ar_err *err)
+{
+	const char *o = json_string_value(v);
+
+	if (o == NULL) {
+		ar_errf(err, "%s: key \"%s\": expected \"minimize EXPR\" or "
+		    "\"maximize EXPR\", found %s", s->path, key, typename(v));
+		return -1;
+	}
+	if (strncmp(o, "minimize ", 9) != 0 &&
+	    strncmp(o, "maximize ", 9) != 0) {
+		ar_errf(err, "%s: key \"%s\": expected \"minimize EXPR\" or "
+		    "\"maximize EXPR\", found '%s'", s->path, key, o);
+		return -1;
+	}
+	return check_expr(s, key, o + 9, 0, NULL, err);
+}
+
 static int
 check_later_keys(struct spec *s, struct ar_err *err)
 {
@@ -754,18 +776,31 @@ check_later_keys(struct spec *s, struct ar_err *err)
 	if ((v = json_object_get(s->root, "bound")) != NULL &&
 	    check_expr_value(s, "bound", v, 1, err))
 		return -1;
-	if ((v = json_object_get(s->root, "objective")) != NULL) {
-		const char *o = json_string_value(v);
-
-		if (strncmp(o, "minimize ", 9) != 0 &&
-		    strncmp(o, "maximize ", 9) != 0) {
-			ar_errf(err, "%s: key \"objective\": expected "
-			    "\"minimize EXPR\" or \"maximize EXPR\", found "
-			    "'%s'", s->path, o);
+	if ((v = json_object_get(s->root, "objective")) != NULL &&
+	    check_objective(s, "objective", v, err) != 0)
+		return -1;
+	if ((v = json_object_get(s->root, "objectives")) != NULL) {
+		if (json_object_get(s->root, "objective") != NULL) {
+			ar_errf(err, "%s: key \"objectives\": a study has "
+			    "\"objective\" or \"objectives\", not both",
+			    s->path);
 			return -1;
 		}
-		if (check_expr(s, "objective", o + 9, 0, NULL, err))
+		if (json_array_size(v) < 2 ||
+		    json_array_size(v) > SPEC_MAX_OBJECTIVES) {
+			ar_errf(err, "%s: key \"objectives\": expected 2 to "
+			    "%d objectives, found %zu (one is \"objective\")",
+			    s->path, SPEC_MAX_OBJECTIVES, json_array_size(v));
 			return -1;
+		}
+		json_array_foreach(v, i, a) {
+			snprintf(key, sizeof(key), "objectives[%zu]", i);
+			if (check_objective(s, key, a, err) != 0)
+				return -1;
+			s->objective_max[i] = strncmp(json_string_value(a),
+			    "maximize ", 9) == 0;
+		}
+		s->nobjectives = json_array_size(v);
 	}
 	return 0;
 }

@@ -48,6 +48,9 @@ struct spec_const {
 	char *text;
 };
 
+/* The most objectives a study may have (key "objectives"). */
+#define SPEC_MAX_OBJECTIVES	4
+
 struct spec {
 	char *path;		/* as given */
 	char *dir;		/* its folder, for the paths inside */
@@ -67,6 +70,10 @@ struct spec {
 	/* The largest source of a code variant, in bytes: the study's
 	 * "variant_max_bytes", else SPEC_VARIANT_MAX. */
 	size_t variant_max;
+	/* Key "objectives": how many (0 without, else 2 to
+	 * SPEC_MAX_OBJECTIVES), and which are "maximize". */
+	size_t nobjectives;
+	int objective_max[SPEC_MAX_OBJECTIVES];
 	/* The study's "transform": its source's marked loops and the menu
 	 * of knobs, which follow the study's own params (spec_param.xform)
 	 * and whose constraints follow its own; NULL without one. */

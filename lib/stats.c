@@ -45,3 +45,66 @@ stats_median(const double *v, size_t n)
 	stats_summary(v, n, &st);
 	return st.median;
 }
+
+/* Whether a dominates b (m costs each). */
+static int
+dominates(const double *a, const double *b, size_t m)
+{
+	size_t k;
+	int better = 0;
+
+	for (k = 0; k < m; k++) {
+		if (a[k] > b[k])
+			return 0;
+		better |= a[k] < b[k];
+	}
+	return better;
+}
+
+/* The order of points for stats_pareto_rank: by their costs, first to
+ * last (ctx: the costs and m). */
+struct costs {
+	const double *c;
+	size_t m;
+};
+
+static int
+cost_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct costs *cs = ctx;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b, k;
+	const double *x = cs->c + i * cs->m, *y = cs->c + j * cs->m;
+
+	for (k = 0; k < cs->m; k++)
+		if (x[k] != y[k])
+			return x[k] < y[k] ? -1 : 1;
+	return (i > j) - (i < j);
+}
+
+void
+stats_pareto_rank(const double *c, size_t n, size_t m, int *rank)
+{
+	size_t *ord = ecalloc(n ? n : 1, sizeof(*ord)), i, j;
+	struct costs cs;
+	/*
+	 * A point's rank is one more than the highest rank of the points
+	 * that dominate it (the longest chain of them), which peeling the
+	 * fronts one by one gives too.  In the order of the costs a point
+	 * comes after every point that dominates it, so one pass does.
+	 */
+	for (i = 0; i < n; i++)
+		ord[i] = i;
+	cs.c = c;
+	cs.m = m;
+	qsort_r(ord, n, sizeof(*ord), cost_cmp, &cs);
+	for (i = 0; i < n; i++) {
+		int r = 1;
+
+		for (j = 0; j < i; j++)
+			if (rank[ord[j]] >= r && dominates(c + ord[j] * m,
+			    c + ord[i] * m, m))
+				r = rank[ord[j]] + 1;
+		rank[ord[i]] = r;
+	}
+	free(ord);
+}

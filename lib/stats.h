@@ -20,4 +20,13 @@ void stats_summary(const double *t, size_t n, struct stats *st);
 /* The median of v[0..n) (n > 0). */
 double stats_median(const double *v, size_t n);
 
+/*
+ * Non-dominated sorting: c holds n points of m costs each (row i at
+ * c[i * m], every cost to be minimised).  Point a dominates b when it
+ * is no worse in every cost and better in one.  rank[i] becomes 1 for
+ * the points no other dominates (the Pareto front), 2 for those only
+ * rank-1 points dominate, and so on; equal points share a rank.
+ */
+void stats_pareto_rank(const double *c, size_t n, size_t m, int *rank);
+
 #endif

@@ -36,6 +36,7 @@ strategy_propose(struct search *s, int k, size_t want)
 {
 	struct rng r;
 
+	search_scalarise(s);
 	search_begin(s, want, k);
 	search_rng(s, k, &r);
 	strategy_table[k].fn(s, &r);

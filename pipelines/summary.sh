@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# summary.sh OUT: what a study in OUT (pipelines/tune.mk) found so far: the
-# best configuration, its objective and metrics, and the file and line of
-# its record in OUT/history.jsonl, its code variant when it is a program,
-# and what the study spent; or, when no record has a score, why not.
+# summary.sh OUT [STUDY]: what a study in OUT (pipelines/tune.mk) found so
+# far: the best configuration, its objective and metrics, and the file and
+# line of its record in OUT/history.jsonl, its code variant when it is a
+# program, and what the study spent; or, when no record has a score, why
+# not.  A STUDY with several objectives has no one best: the summary is
+# its Pareto front over the whole history, every configuration measured ok
+# that no other beats in every objective, best first in the first one.
 set -euo pipefail
-out=${1:?usage: summary.sh OUT}
+out=${1:?usage: summary.sh OUT [STUDY]}
+study=${2:-}
 model=$out/model.json hist=$out/history.jsonl
 # "N things".  (jq writes each number as the shortest text that reads
 # back, as the stages do.)
@@ -35,6 +39,32 @@ if [ -z "$best" ]; then
 		    "requirement of the study not met: see their error)"
 		    else empty end] | join("; "))
 	    end' "$model"
+	spent
+	exit 0
+fi
+# The front, from the objectives of every record (the ranks ar-score wrote
+# were among the records before each; a later one may have beaten them).
+objs=$([ -z "$study" ] || jq -c '.objectives // empty' "$study")
+if [ -n "$objs" ]; then
+	jq -rn --arg hist "$hist" --argjson objs "$objs" "$defs"'
+	    ($objs | map(startswith("maximize "))) as $max |
+	    ($objs | map(.[9:])) as $names |
+	    def cost: [.objectives, $max] | transpose |
+		map(if .[1] then -.[0] else .[0] end);
+	    def beats($b): [cost, ($b | cost)] | transpose |
+		all(.[0] <= .[1]) and any(.[0] < .[1]);
+	    [inputs] | to_entries | map(.value + {line: (.key + 1)}) as $all |
+	    [$all[] | select(.status == "ok" and (.objectives | type) ==
+		"array" and (.objectives | length) == ($objs | length) and
+		(.objectives | all(type == "number")))] as $ok |
+	    [$ok[] | . as $a | select(any($ok[]; beats($a)) | not)] |
+	    sort_by(cost) | unique_by(.objectives) | sort_by(cost) |
+	    "Pareto front of \($all | length | n("evaluation")) (\(length |
+		n("point"))): \($objs | join(", "))",
+	    (.[] | "  " + ([$names, .objectives] | transpose |
+		map("\(.[0]) \(.[1])") | join("  ")) + "  " +
+		(.params | to_entries | map("\(.key)=\(.value)") |
+		join(" ")) + "  (\($hist):\(.line))")' "$hist"
 	spent
 	exit 0
 fi

@@ -61,7 +61,9 @@
 # that holds the records of the rounds before this one (empty in round 1,
 # removed when the round ends), so that an experiment may build on what
 # the study found so far, as a search that starts from the best results
-# does (examples/discovery).
+# does (examples/discovery).  ar-score ranks the records of a study with
+# several objectives among that same file's (--against), and the summary
+# is then the Pareto front of the whole history.
 
 # OUT/history.jsonl is the rounds concatenated, OUT/model.json what
 # ar-learn made of them, and `summary` (the default goal) names the best
@@ -209,7 +211,7 @@ PREVS := $(shell seq -f %03g 0 $$(( $(NROUNDS) - 1 )))
 ROUND_FILES := $(NUMS:%=$(OUT)/rounds/%.jsonl)
 
 summary: $(MODEL)
-	@$(quiet-on-int); $(HERE)/summary.sh $(OUT)
+	@$(quiet-on-int); $(HERE)/summary.sh $(OUT) $(STUDY)
 
 # A spent round leaves no file, so the history is the rounds that exist.
 $(OUT)/history.jsonl: $(ROUND_FILES)
@@ -270,7 +272,8 @@ $(BIN)/ar-compile -s $(STUDY) $(DEFS) -j $(JOBS) --cache $(CACHE) \
 AR_HISTORY=$(abspath $(@:.jsonl=.history.tmp)) \
 $(BIN)/ar-bench -s $(STUDY) $(DEFS) --cache $(CACHE) --variants $(VARIANTS) \
     $(BENCH) | \
-$(BIN)/ar-score -s $(STUDY) $(DEFS) >$@.tmp; \
+$(BIN)/ar-score -s $(STUDY) $(DEFS) --against $(@:.jsonl=.history.tmp) \
+    >$@.tmp; \
 read -r ok scored < <(jq -rn '[inputs] | [map(select(.status == "ok")), \
     map(select(.score | numbers))] | map(length) | @tsv' $@.tmp); \
 if [ "$$scored" = 0 ] && [ "$$ok" -gt 0 ]; then \

@@ -64,6 +64,33 @@ tune() {
 	assert_output "$(printf '%s\n' 001.jsonl 002.jsonl 003.jsonl)"
 }
 
+@test "a study of two objectives: each round is ranked among the rounds before it, and the summary is the front" {
+	# acc = 10 A - B, size = A^2 + B: every A with B = 1 is on the front.
+	printf '%s\n' '#!/bin/sh' 'echo "{\"acc\": $(($1 * 10 - $2)), \"size\": $(($1 * $1 + $2))}"' \
+	    >"$BATS_TEST_TMPDIR/two.sh"
+	chmod +x "$BATS_TEST_TMPDIR/two.sh"
+	printf '%s\n' '{"name": "two", "backend": "command", "command": ["./two.sh", "{A}", "{B}"],
+	    "params": {"A": [1, 2, 3, 4, 5, 6], "B": [1, 2, 3, 4, 5, 6]}, "bench": {"warmup": 0, "repeat": 1},
+	    "objectives": ["maximize output.acc", "minimize output.size"]}' >"$BATS_TEST_TMPDIR/two.json"
+	run --separate-stderr tune STUDY="$BATS_TEST_TMPDIR/two.json" DEFS= ROUNDS=3 BATCH=6 STRATEGY=bo SEED=3
+	assert_success
+	summary=$output
+	H=$BATS_TEST_TMPDIR/out/history.jsonl
+	# Ranked among what came before: a rank is never below the rank the
+	# whole history gives (re-scoring it in one go).
+	run bash -c "paste <(jq .pareto '$H') <(ar-score -s '$BATS_TEST_TMPDIR/two.json' '$H' | jq .pareto) | awk '\$1 > \$2'"
+	assert_output ''
+	# The summary's front is the rank-1 records of the whole history,
+	# and holds every record with B = 1 (optimal whatever else ran).
+	n=$(ar-score -s "$BATS_TEST_TMPDIR/two.json" "$H" | jq -s '[.[] | select(.pareto == 1)] | length')
+	b1=$(jq -s '[.[] | select(.params.B == 1)] | length' "$H")
+	run cat <<<"$summary"
+	assert_line --index 0 "Pareto front of 18 evaluations ($n points): maximize output.acc, minimize output.size"
+	run bash -c "sed -n '2,\$p' <<<'$summary' | grep -c ' B=1 '"
+	assert_output "$b1"
+	[ "$b1" -ge 2 ] || fail "the front has $b1 point(s) with B = 1"
+}
+
 @test "a finished run does nothing, and more rounds add to it" {
 	tune ROUNDS=1 BATCH=2 >/dev/null 2>&1
 	before=$(sha256sum "$BATS_TEST_TMPDIR/out/rounds/001.jsonl")

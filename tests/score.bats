@@ -672,3 +672,104 @@ summary() {
 	assert_success
 	assert_line --index 2 '  objective 0.002  gflops 1  spread 0.05  per_tile 0.125'
 }
+
+# Several objectives: the study minimises time and maximises TILE (as if
+# a larger tile were worth something of its own).
+mo_study() {
+	req_study 'del(.objective) | .objectives = ["minimize time_s", "maximize TILE"]'"${1:+ | $1}"
+}
+
+# mo_rec TILE TIME [MORE]: a record measured ok with those values.
+mo_rec() {
+	rec "$(jq -cn --argjson t "$1" --argjson s "$2" --argjson m "${3:-{\}}" \
+	    '{params: {TILE: $t, UNROLL: 1}, time_s: $s} + $m')"
+}
+
+@test "objectives: each record gets their values, its Pareto rank among the others, and minus it as its score" {
+	mo_study
+	run --separate-stderr ar-score -s "$R" < <(mo_rec 8 0.001; mo_rec 16 0.002;
+	    mo_rec 32 0.001; mo_rec 8 0.003; mo_rec 32 0.004 '{"status": "crash"}';
+	    mo_rec 16 0.001)
+	assert_success
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+	assert_jsonl
+	run jq -c '[.objectives, .objective, .pareto, .score]' <<<"$output"
+	# (32, 1 ms) beats every other; (16, 1 ms) is beaten by it alone, and
+	# beats (8, 1 ms) and (16, 2 ms), which beat (8, 3 ms).  A crash has
+	# its values, as its objective, but no rank.
+	assert_output "$(printf '%s\n' '[[0.001,8],0.001,3,-3]' '[[0.002,16],0.002,3,-3]' \
+	    '[[0.001,32],0.001,1,-1]' '[[0.003,8],0.003,4,-4]' '[[0.004,32],0.004,null,null]' \
+	    '[[0.001,16],0.001,2,-2]')"
+}
+
+@test "objectives: --against ranks the records among a history's, which it does not write" {
+	mo_study
+	ar-score -s "$R" < <(mo_rec 32 0.001; mo_rec 8 0.003) >"$BATS_TEST_TMPDIR/h.jsonl"
+	run --separate-stderr ar-score -s "$R" --against "$BATS_TEST_TMPDIR/h.jsonl" \
+	    < <(mo_rec 16 0.002; mo_rec 32 0.0005)
+	assert_success
+	# (32, 0.5 ms) beats (32, 1 ms), which beats (16, 2 ms).
+	run jq -c '[.params.TILE, .pareto]' <<<"$output"
+	assert_output "$(printf '%s\n' '[16,3]' '[32,1]')"
+	# Without it, the same two are ranked between themselves.
+	run --separate-stderr ar-score -s "$R" < <(mo_rec 16 0.002; mo_rec 32 0.0005)
+	run jq -c '.pareto' <<<"$output"
+	assert_output "$(printf '%s\n' 2 1)"
+	# A study of one objective has no ranks: --against changes nothing.
+	req_study .
+	run --separate-stderr ar-score -s "$R" --against "$BATS_TEST_TMPDIR/h.jsonl" < <(mo_rec 16 0.002)
+	assert_success
+	run jq -c '[has("pareto"), has("objectives"), .score]' <<<"$output"
+	assert_output '[false,false,-0.002]'
+}
+
+@test "objectives: CSV has their columns, and --objective scores by one of them alone" {
+	mo_study
+	run --separate-stderr ar-score -s "$R" --csv < <(mo_rec 8 0.001; mo_rec 32 0.001)
+	assert_success
+	assert_line --index 0 --partial ',objective,score,objectives,pareto,'
+	assert_line --index 2 --partial ',0.001,-1,"[0.001,32]",1,'
+	run --separate-stderr ar-score -s "$R" --objective 'maximize TILE' < <(mo_rec 8 0.001)
+	assert_success
+	run jq -c '[.objective, .score, has("pareto")]' <<<"$output"
+	assert_output '[8,8,false]'
+}
+
+@test "objectives: a bad list is refused with the key, and a null one is said" {
+	mo_study '.objective = "minimize time_s"'
+	run --separate-stderr ar-score -s "$R" </dev/null
+	assert_failure 2
+	assert_equal "$stderr" "ar-score: $R: key \"objectives\": a study has \"objective\" or \"objectives\", not both"
+	mo_study '.objectives = ["minimize time_s"]'
+	run --separate-stderr ar-score -s "$R" </dev/null
+	assert_failure 2
+	assert_equal "$stderr" "ar-score: $R: key \"objectives\": expected 2 to 4 objectives, found 1 (one is \"objective\")"
+	mo_study '.objectives[1] = "shrink TILE"'
+	run --separate-stderr ar-score -s "$R" </dev/null
+	assert_failure 2
+	assert_equal "$stderr" "ar-score: $R: key \"objectives[1]\": expected \"minimize EXPR\" or \"maximize EXPR\", found 'shrink TILE'"
+	mo_study '.objectives[1] = 3'
+	run --separate-stderr ar-score -s "$R" </dev/null
+	assert_failure 2
+	assert_equal "$stderr" "ar-score: $R: key \"objectives[1]\": expected \"minimize EXPR\" or \"maximize EXPR\", found an integer"
+	mo_study '.objectives[1] = "maximize output.acc"'
+	run --separate-stderr ar-score -s "$R" < <(mo_rec 8 0.001)
+	assert_success
+	assert_equal "$stderr" "ar-score: $R: key \"objectives[1]\": null for the one ok record (no ok record has field \"output.acc\") in 'output.acc'"
+	run jq -c '[.objectives, .pareto, .score]' <<<"$output"
+	assert_output '[[0.001,null],null,null]'
+}
+
+@test "objectives: the summary prints the front of the whole history" {
+	mo_study
+	summary <(mo_rec 8 0.001; mo_rec 16 0.002; mo_rec 32 0.002; mo_rec 8 0.003 '{"status": "crash"}')
+	# Scored in one go the ranks are right already; the front is the
+	# summary's own, from the objectives.
+	run --separate-stderr "$ROOT/pipelines/summary.sh" "$O" "$R"
+	assert_success
+	assert_output "$(printf '%s\n' \
+	    "Pareto front of 4 evaluations (2 points): minimize time_s, maximize TILE" \
+	    "  time_s 0.001  TILE 8  TILE=8 UNROLL=1  ($O/history.jsonl:1)" \
+	    "  time_s 0.002  TILE 32  TILE=32 UNROLL=1  ($O/history.jsonl:3)" \
+	    "4 evaluations in 1 round, 0 s of measured cost (cost_s)")"
+}

@@ -15,6 +15,7 @@
 #include "metric.h"
 #include "rec.h"
 #include "spec.h"
+#include "stats.h"
 #include "util.h"
 
 /* JSON lines are handed to write(2) in blocks of about this size. */
@@ -23,7 +24,7 @@
 static const char synopsis[] =
     "usage: ar-score -s study [-D name=value] [--objective expr] "
     "[--keep-going]\n"
-    "                [--csv] [file ...]\n";
+    "                [--against file] [--csv] [file ...]\n";
 
 static const char help[] =
     "Add the study's metrics, the objective and the score to each "
@@ -35,6 +36,9 @@ static const char help[] =
     "                        study's objective\n"
     "      --keep-going      warn about a bad record and drop it "
     "instead of stopping\n"
+    "      --against FILE    rank the records of a study with several "
+    "objectives\n"
+    "                        among FILE's too (the history so far)\n"
     "      --csv             write CSV instead of JSON lines\n"
     "  -h, --help            print this help\n"
     "      --version         print the version\n";
@@ -48,7 +52,7 @@ static const char *const contract[] = {
 };
 
 struct opts {
-	const char *study, *objective;
+	const char *study, *objective, *against;
 	char **defs;
 	size_t ndefs;
 	int csv, keep, version;
@@ -63,6 +67,13 @@ struct sink {
 	struct rec_writer *w;
 	struct ar_buf b;
 	int slow;		/* write every record at once */
+	/* A study with several objectives: its records, held until all
+	 * are read and ranked, and the costs of those ranked with them. */
+	size_t nobj;
+	json_t **held;
+	size_t nheld, capheld;
+	double *costs;
+	size_t ncosts, capcosts;
 };
 
 static void
@@ -159,6 +170,8 @@ is_slow(FILE *f)
 	return fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode);
 }
 
+static void hold(struct sink *s, json_t *rec);
+
 static void
 score_file(const struct opts *op, struct metric_set *ms, struct sink *s,
     const char *path)
@@ -174,7 +187,8 @@ score_file(const struct opts *op, struct metric_set *ms, struct sink *s,
 
 	if (s->w == NULL)
 		s->slow = is_slow(f);
-	if (s->w == NULL && rec_reader_format(r) == REC_JSONL) {
+	if (s->w == NULL && s->nobj == 0 &&
+	    rec_reader_format(r) == REC_JSONL) {
 		while ((rc = rec_read_line(r, &line, &len, &err)) != 0) {
 			if (rc < 0) {
 				bad_record(op, s, NULL, err.msg, last,
@@ -206,6 +220,10 @@ score_file(const struct opts *op, struct metric_set *ms, struct sink *s,
 				    sizeof(last));
 				continue;
 			}
+			if (s->nobj > 0) {
+				hold(s, rec);
+				continue;
+			}
 			sink_json(s, rec);
 			json_decref(rec);
 		}
@@ -214,12 +232,96 @@ score_file(const struct opts *op, struct metric_set *ms, struct sink *s,
 	cli_close_input(f);
 }
 
+/* A record ranked among the others: its costs, when it has them. */
+static int
+add_costs(struct sink *s, const struct metric_set *ms, json_t *rec)
+{
+	if (s->ncosts == s->capcosts) {
+		s->capcosts = s->capcosts ? 2 * s->capcosts : 256;
+		s->costs = ereallocarray(s->costs, s->capcosts * s->nobj,
+		    sizeof(*s->costs));
+	}
+	if (!metric_costs(ms, rec, s->costs + s->ncosts * s->nobj))
+		return 0;
+	s->ncosts++;
+	return 1;
+}
+
+static void
+hold(struct sink *s, json_t *rec)
+{
+	if (s->nheld == s->capheld) {
+		s->capheld = s->capheld ? 2 * s->capheld : 256;
+		s->held = ereallocarray(s->held, s->capheld,
+		    sizeof(*s->held));
+	}
+	s->held[s->nheld++] = rec;
+}
+
+/*
+ * The records of --against: ranked with the ones scored, not written.
+ * Those of other studies, and those without every objective measured
+ * ok, rank nothing.
+ */
+static void
+read_against(const struct opts *op, const struct metric_set *ms,
+    const struct spec *sp, struct sink *s)
+{
+	FILE *f = cli_open_input(op->against);
+	struct rec_reader *r = rec_reader_new(f, ar_fname(op->against));
+	struct ar_err err;
+	const char *study;
+	json_t *rec;
+	int rc;
+
+	while ((rc = rec_read(r, &rec, &err)) != 0) {
+		if (rc < 0)
+			ar_die(AR_EXIT_USAGE, "%s", err.msg);
+		study = json_string_value(json_object_get(rec, "study"));
+		if (study == NULL || strcmp(study, sp->name) == 0)
+			(void)add_costs(s, ms, rec);
+		json_decref(rec);
+	}
+	rec_reader_free(r);
+	cli_close_input(f);
+}
+
+/*
+ * Ranks the records held (with those of --against, whose costs come
+ * first) and writes them: "pareto" the rank, 1 on the front, and the
+ * score minus it; null both for a record without every objective.
+ */
+static void
+rank_held(struct sink *s, const struct metric_set *ms)
+{
+	size_t first = s->ncosts, i, k;
+	int *rank, *mine = ecalloc(s->nheld ? s->nheld : 1, sizeof(*mine));
+
+	for (i = 0; i < s->nheld; i++)
+		mine[i] = add_costs(s, ms, s->held[i]);
+	rank = ecalloc(s->ncosts ? s->ncosts : 1, sizeof(*rank));
+	stats_pareto_rank(s->costs, s->ncosts, s->nobj, rank);
+	for (i = 0, k = first; i < s->nheld; i++) {
+		if (mine[i]) {
+			json_object_set_new(s->held[i], "score",
+			    json_integer(-rank[k]));
+			json_object_set_new(s->held[i], "pareto",
+			    json_integer(rank[k]));
+			k++;
+		}
+		sink_json(s, s->held[i]);
+		json_decref(s->held[i]);
+	}
+	free(rank);
+	free(mine);
+}
+
 static const char **
 csv_columns(const struct spec *sp, const struct metric_set *ms)
 {
 	static const char *fixed[] = { "study", "id", "round", "strategy" };
 	size_t ncontract = sizeof(contract) / sizeof(contract[0]);
-	size_t n = 4 + sp->nparams + ncontract + metric_count(ms) + 2, i, k = 0;
+	size_t n = 4 + sp->nparams + ncontract + metric_count(ms) + 4, i, k = 0;
 	const char **cols = ecalloc(n + 1, sizeof(*cols));
 	struct ar_buf b;
 
@@ -239,6 +341,10 @@ csv_columns(const struct spec *sp, const struct metric_set *ms)
 	}
 	cols[k++] = estrdup("objective");
 	cols[k++] = estrdup("score");
+	if (metric_nobjectives(ms) > 0) {
+		cols[k++] = estrdup("objectives");
+		cols[k++] = estrdup("pareto");
+	}
 	return cols;
 }
 
@@ -279,6 +385,8 @@ score(const struct opts *op, char *const *files, int nfiles)
 	if ((ms = metric_new(&spec, op->objective, &err)) == NULL)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);
 	memset(&s, 0, sizeof(s));
+	if ((s.nobj = metric_nobjectives(ms)) > 0 && op->against != NULL)
+		read_against(op, ms, &spec, &s);
 	if (op->csv) {
 		/* The writer's line_flush is fixed for the run: slow when
 		 * any input is. */
@@ -295,6 +403,8 @@ score(const struct opts *op, char *const *files, int nfiles)
 	}
 	for (i = 0; i < (size_t)nfiles; i++)
 		score_file(op, ms, &s, files[i]);
+	if (s.nobj > 0)
+		rank_held(&s, ms);
 	warn_nulls(ms);
 	if (s.w != NULL) {
 		if (rec_writer_free(s.w, &err) != 0) {
@@ -309,6 +419,8 @@ score(const struct opts *op, char *const *files, int nfiles)
 		free((char *)cols[i]);
 	free(cols);
 	free(s.b.buf);
+	free(s.held);
+	free(s.costs);
 	metric_free(ms);
 	spec_release(&spec);
 	return status;
@@ -318,6 +430,7 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "against", required_argument, NULL, 'A' },
 		{ "csv", no_argument, NULL, 'C' },
 		{ "define", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
@@ -335,6 +448,9 @@ main(int argc, char *argv[])
 	op.defs = ecalloc((size_t)argc, sizeof(*op.defs));
 	while ((ch = getopt_long(argc, argv, "D:hs:", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'A':
+			op.against = optarg;
+			break;
 		case 'C':
 			op.csv = 1;
 			break;

@@ -13,6 +13,7 @@
 #include "hash.h"
 #include "search.h"
 #include "spec.h"
+#include "stats.h"
 #include "strategy.h"
 
 static char dir[] = "/tmp/test_search.XXXXXX";
@@ -531,6 +532,113 @@ test_auto_shares(void)
 	spec_release(&s);
 }
 
+/* small, minimising A and maximising B. */
+static const char two[] =
+    "{\"name\":\"two\",\"backend\":\"c\",\"source\":\"k.c\","
+    "\"params\":{\"A\":[1,2,3,4],\"B\":[1,2,4,8],\"C\":[\"x\",\"y\"]},"
+    "\"objectives\":[\"minimize output.a\",\"maximize output.b\"]}";
+
+static void
+test_scalarise(void)
+{
+	/* A front of three, (1, 1) (2, 4) (3, 8) in (cost, gain), one that
+	 * (2, 4) beats, a failure and one without objectives. */
+	static const char hist[] =
+	    "{\"study\":\"two\",\"params\":{\"A\":1,\"B\":1,\"C\":\"y\"},"
+	    "\"status\":\"ok\",\"score\":-1,\"objectives\":[1,1]}\n"
+	    "{\"study\":\"two\",\"params\":{\"A\":2,\"B\":4,\"C\":\"x\"},"
+	    "\"status\":\"ok\",\"score\":-1,\"objectives\":[2,4]}\n"
+	    "{\"study\":\"two\",\"params\":{\"A\":1,\"B\":8,\"C\":\"x\"},"
+	    "\"status\":\"ok\",\"score\":-1,\"objectives\":[3,8]}\n"
+	    "{\"study\":\"two\",\"params\":{\"A\":2,\"B\":2,\"C\":\"x\"},"
+	    "\"status\":\"ok\",\"score\":-2,\"objectives\":[2.5,3]}\n"
+	    "{\"study\":\"two\",\"params\":{\"A\":2,\"B\":1,\"C\":\"x\"},"
+	    "\"status\":\"crash\",\"score\":null,\"objectives\":[0,9]}\n"
+	    "{\"study\":\"two\",\"params\":{\"A\":3,\"B\":1,\"C\":\"x\"},"
+	    "\"status\":\"ok\",\"score\":-7}\n";
+	struct spec s;
+	struct space sp;
+	struct search se;
+	int best[3] = { 0, 0, 0 };
+	size_t i, b;
+	long r;
+
+	load(&s, &sp, two);
+	CHECK_INT(s.nobjectives, 2);
+	CHECK(!s.objective_max[0] && s.objective_max[1]);
+	write_file("h.jsonl", hist);
+	for (r = 1; r <= 40; r++) {
+		search_init(&se, &sp, strategy_table, NULL, 7, r);
+		read_history(&se, "h.jsonl");
+		CHECK_INT(se.nobs, 6);
+		CHECK(se.obs[0].hasobj && se.obs[4].hasobj);
+		CHECK(!se.obs[5].hasobj);
+		search_scalarise(&se);
+		/* Beaten is worse under any weights; the rest as they were. */
+		CHECK(se.obs[3].score < se.obs[1].score);
+		CHECK(se.obs[4].kind == OBS_FAILED);
+		CHECK_DBL(se.obs[5].score, -7, 0);
+		for (b = 0, i = 1; i < 3; i++)
+			if (se.obs[i].score > se.obs[b].score)
+				b = i;
+		best[b]++;
+		search_release(&se);
+	}
+	/* The weights change with the round: each end of the front is the
+	 * best in some rounds, the knee in others. */
+	CHECK(best[0] > 0 && best[1] > 0 && best[2] > 0);
+	space_release(&sp);
+	spec_release(&s);
+}
+
+/* stats_pareto_rank against peeling the fronts one by one. */
+static void
+test_pareto_rank(void)
+{
+	enum { N = 300, M = 3 };
+	double c[N * M];
+	int rank[N], peel[N], r;
+	size_t i, j, k, left = N;
+	struct rng g;
+
+	rng_seed(&g, 5);
+	for (i = 0; i < N * M; i++)
+		c[i] = (double)rng_below(&g, 12);
+	stats_pareto_rank(c, N, M, rank);
+	for (i = 0; i < N; i++)
+		peel[i] = 0;
+	for (r = 1; left > 0; r++) {
+		int on[N];
+
+		for (i = 0; i < N; i++) {
+			on[i] = 0;
+			if (peel[i] != 0)
+				continue;
+			for (j = 0; j < N; j++) {
+				int le = 1, lt = 0;
+
+				if (peel[j] != 0 || j == i)
+					continue;
+				for (k = 0; k < M; k++) {
+					le &= c[j * M + k] <= c[i * M + k];
+					lt |= c[j * M + k] < c[i * M + k];
+				}
+				if (le && lt)
+					break;
+			}
+			on[i] = j == N;
+		}
+		for (i = 0; i < N; i++)
+			if (on[i]) {
+				peel[i] = r;
+				left--;
+			}
+	}
+	for (i = 0; i < N; i++)
+		CHECK_INT(rank[i], peel[i]);
+	CHECK(r > 3);
+}
+
 int
 main(void)
 {
@@ -547,6 +655,8 @@ main(void)
 	RUN(test_auto_shares);
 	RUN(test_finds_optimum);
 	RUN(test_failures_steer);
+	RUN(test_scalarise);
+	RUN(test_pareto_rank);
 	unload_dir(files, sizeof(files) / sizeof(files[0]));
 	return check_done("test_search");
 }
