@@ -952,24 +952,30 @@ main(int argc, char **argv)
 
 			if (best.rank <= target)
 				break;
+			/* A plus-transition may open a reduction with
+			 * another term: it is made at once, like any. */
 			if (plus > 0 && since >= plus &&
 			    cur.rank < floor + plus_max) {
-				if (plus_random(&cur, &g) == 0)
+				if (plus_random(&cur, &g) == 0) {
 					nplus++;
+					scheme_reduce(&cur);
+				}
 				since = 0;
 			}
-			if (flip_random(&cur, &g, &i, &j) != 0) {
+			if (flip_random(&cur, &g, &i, &j) == 0) {
+				flips++;
+				since++;
+				if (term_reducible(&cur, i) ||
+				    term_reducible(&cur, j))
+					scheme_reduce(&cur);
+			} else {
 				/* No flip at all: only a plus-transition
 				 * leaves such a scheme. */
 				if (plus == 0 || plus_random(&cur, &g) != 0)
 					break;
 				nplus++;
-				continue;
-			}
-			flips++;
-			since++;
-			if (term_reducible(&cur, i) || term_reducible(&cur, j))
 				scheme_reduce(&cur);
+			}
 			if (cur.rank < last)
 				since = 0;
 			last = cur.rank;
