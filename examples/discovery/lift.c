@@ -169,15 +169,15 @@ main(int argc, char **argv)
 	const char *path = "-", *name, *field;
 	unsigned long long seed = 1;
 	long tries = 100, best_res = -1;
-	json_t *o, *out;
+	json_t *o, *out = NULL;
 	json_error_t je;
 	scheme s;
 	eqn *eq;
-	int neq = 0, ch, words;
+	int neq = 0, ch, words, status = 0;
 	uint64_t **rows, rng;
-	int *pivot_of, npiv = 0, *free_vars, nfree = 0;
-	uint8_t *x, *best;
-	char *text;
+	int *pivot_of, npiv = 0, *free_vars = NULL, nfree = 0;
+	uint8_t *x = NULL, *best = NULL;
+	char *text = NULL;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -235,6 +235,8 @@ main(int argc, char **argv)
 		text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		puts(text);
 		fprintf(stderr, "%s: %s: already over Z\n", prog, name);
+		free(text);
+		json_decref(o);
 		return 0;
 	}
 	if (!json_is_array(json_object_get(o, "U")))
@@ -323,7 +325,8 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s: %s: no signs can work: the "
 			    "equations modulo 4 have no solution\n", prog,
 			    name);
-			return 1;
+			status = 1;
+			goto done;
 		}
 	free_vars = xcalloc(s.nvar, sizeof *free_vars);
 	for (int v = 0; v < s.nvar; v++)
@@ -373,7 +376,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: %s: no signs found in %ld tries: the best "
 		    "leaves a residual of %ld over Z; the scheme stays GF2\n",
 		    prog, name, tries, best_res);
-		return 1;
+		status = 1;
+		goto done;
 	}
 	if (residual(eq, neq, best) != 0)
 		die(1, "internal error: the signs found do not check");
@@ -408,5 +412,23 @@ main(int argc, char **argv)
 	puts(text);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die(2, "cannot write to stdout: %s", strerror(errno));
-	return 0;
+done:
+	free(text);
+	json_decref(out);
+	json_decref(o);
+	for (int i = 0; i < neq; i++) {
+		free(eq[i].var);
+		free(rows[i]);
+	}
+	free(eq);
+	free(rows);
+	for (int k = 0; k < 3; k++) {
+		free(s.coef[k]);
+		free(s.var[k]);
+	}
+	free(pivot_of);
+	free(free_vars);
+	free(x);
+	free(best);
+	return status;
 }

@@ -183,7 +183,7 @@ main(int argc, char **argv)
 	char *buf;
 	size_t len, rank;
 	long fails = 0, total = 0;
-	int i, n, m, p, gf2, quiet = 0;
+	int i, n, m, p, gf2, quiet = 0, status = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 ||
@@ -239,7 +239,8 @@ main(int argc, char **argv)
 		else
 			fprintf(stderr, "(not an integer)");
 		fprintf(stderr, " but has %zu products\n", rank);
-		return 1;
+		status = 1;
+		goto out;
 	}
 
 	/* Every equation, in the order of (a,b,c,d,e,f). */
@@ -279,11 +280,12 @@ main(int argc, char **argv)
 	if (fails > 0) {
 		fprintf(stderr, "%s: %s: wrong: %ld of %ld Brent equations "
 		    "fail over %s\n", prog, name, fails, total, field);
-		return 1;
-	}
-	if (!quiet)
+		status = 1;
+	} else if (!quiet) {
 		printf("%s: correct %dx%dx%d scheme of rank %zu over %s\n",
 		    name, n, m, p, rank, field);
+	}
+out:
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die(2, "cannot write to stdout: %s", strerror(errno));
 	json_decref(s);
@@ -291,5 +293,5 @@ main(int argc, char **argv)
 	free(V);
 	free(W);
 	free(buf);
-	return 0;
+	return status;
 }
