@@ -51,6 +51,7 @@ void openblas_set_num_threads(int);
 #define MAXDEPTH 8
 #define MAXWIDTH 4096
 #define LATENCY_REPEATS 15
+#define MAXRUNS 16
 
 enum act { ACT_RELU, ACT_TANH, ACT_ELU, ACT_LOGISTIC };
 static const char *const act_names[] = {"relu", "tanh", "elu", "logistic"};
@@ -71,9 +72,10 @@ static const char synopsis[] =
     "usage: mlp [--act relu|tanh|elu|logistic] [--batch n] [--data file] "
     "[--depth n]\n"
     "           [--dropout p] [--dump-split file] [--epochs n] [--lr x] "
-    "[--seed n]\n"
-    "           [--skip none|res|dense] [--split-seed n] "
-    "[--widths w1,w2,...]\n";
+    "[--runs n]\n"
+    "           [--seed n] [--skip none|res|dense] [--split-seed n] "
+    "[--wd x]\n"
+    "           [--widths w1,w2,...]\n";
 
 static const char *progname = "mlp";
 
@@ -567,14 +569,26 @@ net_backward(struct net *net, const int *y, int n)
 	return loss;
 }
 
-/* One step of Adam (Kingma and Ba), the betas and epsilon of the paper. */
+/*
+ * One step of Adam (Kingma and Ba), the betas and epsilon of the paper,
+ * with weight decay decoupled from the gradient (AdamW, Loshchilov and
+ * Hutter): the weights, not the biases, shrink by lr * wd a step.
+ */
 static void
-adam(struct net *net, float lr, long t)
+adam(struct net *net, float lr, float wd, long t)
 {
 	const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
 	float c1 = 1 - powf(b1, (float)t), c2 = 1 - powf(b2, (float)t);
 	float step = lr * sqrtf(c2) / c1;
 
+	if (wd > 0)
+		for (int li = 0; li <= net->depth; li++) {
+			const struct layer *L = &net->l[li];
+			float *w = net->p + L->w;
+
+			for (size_t k = 0; k < (size_t)L->in_n * L->n; k++)
+				w[k] -= lr * wd * w[k];
+		}
 	for (size_t k = 0; k < net->np; k++) {
 		float g = net->g[k];
 
@@ -582,6 +596,63 @@ adam(struct net *net, float lr, long t)
 		net->v[k] = b2 * net->v[k] + (1 - b2) * g * g;
 		net->p[k] -= step * net->m[k] / (sqrtf(net->v[k]) + eps);
 	}
+}
+
+static void
+net_free(struct net *net)
+{
+	for (int i = 0; i <= net->depth; i++) {
+		free(net->l[i].z);
+		free(net->l[i].mask);
+	}
+	free(net->p);
+	free(net->g);
+	free(net->m);
+	free(net->v);
+	free(net->buf);
+	free(net->dbuf);
+	free(net->dz);
+	free(net->logits);
+}
+
+/*
+ * Trains net for epochs passes over tr in batches, each pass in an order
+ * drawn from r; returns the mean loss of the last pass.
+ */
+static double
+train(struct net *net, const struct part *tr, int batch, int epochs,
+    float lr, float wd, struct rng *r)
+{
+	float *bx = xcalloc((size_t)batch * NFEAT, sizeof *bx);
+	int *by = xcalloc((size_t)batch, sizeof *by);
+	int *order = xcalloc((size_t)tr->n, sizeof *order);
+	double loss = NAN;
+	long step = 0;
+
+	for (int i = 0; i < tr->n; i++)
+		order[i] = i;
+	for (int e = 0; e < epochs; e++) {
+		shuffle(r, order, (size_t)tr->n);
+		loss = 0;
+		for (int s = 0; s < tr->n; s += batch) {
+			int n = tr->n - s < batch ? tr->n - s : batch;
+
+			for (int i = 0; i < n; i++) {
+				memcpy(bx + (size_t)i * NFEAT, tr->x +
+				    (size_t)order[s + i] * NFEAT,
+				    NFEAT * sizeof *bx);
+				by[i] = tr->y[order[s + i]];
+			}
+			net_forward(net, bx, n, r);
+			loss += net_backward(net, by, n);
+			adam(net, lr, wd, ++step);
+		}
+		loss /= tr->n;
+	}
+	free(bx);
+	free(by);
+	free(order);
+	return loss;
 }
 
 static double
@@ -626,6 +697,31 @@ put_num(FILE *f, double v)
 			break;
 	}
 	fputs(s, f);
+}
+
+/* "name": the mean of v[0..n). */
+static void
+put_field(const char *sep, const char *name, const double *v, int n)
+{
+	double sum = 0;
+
+	for (int i = 0; i < n; i++)
+		sum += v[i];
+	printf("%s\"%s\": ", sep, name);
+	put_num(stdout, sum / n);
+}
+
+/* , "name": [v[0], ...] */
+static void
+put_list(const char *name, const double *v, int n)
+{
+	printf(", \"%s\": [", name);
+	for (int i = 0; i < n; i++) {
+		if (i > 0)
+			fputs(", ", stdout);
+		put_num(stdout, v[i]);
+	}
+	putchar(']');
 }
 
 static long
@@ -692,9 +788,11 @@ main(int argc, char **argv)
 		{"epochs", required_argument, NULL, 'e'},
 		{"help", no_argument, NULL, 'h'},
 		{"lr", required_argument, NULL, 'l'},
+		{"runs", required_argument, NULL, 'r'},
 		{"seed", required_argument, NULL, 's'},
 		{"skip", required_argument, NULL, 'k'},
 		{"split-seed", required_argument, NULL, 'T'},
+		{"wd", required_argument, NULL, 'W'},
 		{"widths", required_argument, NULL, 'w'},
 		{NULL, 0, NULL, 0},
 	};
@@ -703,15 +801,15 @@ main(int argc, char **argv)
 	int epochs = 50, ch;
 	enum act act = ACT_RELU;
 	enum skip skip = SKIP_NONE;
-	double lr = 1e-3, dropout = 0, t0 = now(), t1, t2, lat[LATENCY_REPEATS];
+	int runs = 1;
+	double lr = 1e-3, wd = 0, dropout = 0, t0 = now(), t1, train_s = 0;
+	double lat[LATENCY_REPEATS], mean[NFEAT], sd[NFEAT];
+	double val[MAXRUNS], test[MAXRUNS], trainacc[MAXRUNS], loss[MAXRUNS];
 	uint64_t seed = 1, split_seed = 1;
-	double mean[NFEAT], sd[NFEAT], loss = 0, val, test, trainacc;
 	struct data d;
 	struct part tr, va, te;
 	struct net net;
-	struct rng r;
-	int *set, *order;
-	long step = 0;
+	int *set;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -742,6 +840,9 @@ main(int argc, char **argv)
 		case 'p':
 			dropout = parse_double("--dropout", optarg, 0, 0.95);
 			break;
+		case 'r':
+			runs = (int)parse_long("--runs", optarg, 1, MAXRUNS);
+			break;
 		case 'S':
 			dump = optarg;
 			break;
@@ -752,6 +853,9 @@ main(int argc, char **argv)
 		case 'T':
 			split_seed = (uint64_t)parse_long("--split-seed",
 			    optarg, 0, 0x7fffffffL);
+			break;
+		case 'W':
+			wd = parse_double("--wd", optarg, 0, 1);
 			break;
 		case 'w': {
 			char *s = optarg, *comma;
@@ -816,41 +920,27 @@ main(int argc, char **argv)
 	part_make(&va, &d, set, SET_VAL, mean, sd);
 	part_make(&te, &d, set, SET_TEST, mean, sd);
 
-	rng_seed(&r, seed);
-	net_init(&net, depth, width, act, skip, (float)dropout, d.n, &r);
-	order = xcalloc((size_t)tr.n, sizeof *order);
-	t1 = now();
-	{
-		float *bx = xcalloc((size_t)batch * NFEAT, sizeof *bx);
-		int *by = xcalloc((size_t)batch, sizeof *by);
+	/*
+	 * runs trainings from seeds seed, seed + 1, ...: what is printed
+	 * is their mean, so that the search sees less of the luck of one
+	 * initialisation.  The latency is the last network's.
+	 */
+	for (int k = 0; k < runs; k++) {
+		struct rng r;
 
-		for (int i = 0; i < tr.n; i++)
-			order[i] = i;
-		for (int e = 0; e < epochs; e++) {
-			shuffle(&r, order, (size_t)tr.n);
-			loss = 0;
-			for (int s = 0; s < tr.n; s += batch) {
-				int n = tr.n - s < batch ? tr.n - s : batch;
-
-				for (int i = 0; i < n; i++) {
-					memcpy(bx + (size_t)i * NFEAT, tr.x +
-					    (size_t)order[s + i] * NFEAT,
-					    NFEAT * sizeof *bx);
-					by[i] = tr.y[order[s + i]];
-				}
-				net_forward(&net, bx, n, &r);
-				loss += net_backward(&net, by, n);
-				adam(&net, (float)lr, ++step);
-			}
-			loss /= tr.n;
-		}
-		free(bx);
-		free(by);
+		rng_seed(&r, seed + (uint64_t)k);
+		if (k > 0)
+			net_free(&net);
+		net_init(&net, depth, width, act, skip, (float)dropout, d.n,
+		    &r);
+		t1 = now();
+		loss[k] = train(&net, &tr, batch, epochs, (float)lr, (float)wd,
+		    &r);
+		train_s += now() - t1;
+		trainacc[k] = accuracy(&net, &tr);
+		val[k] = accuracy(&net, &va);
+		test[k] = accuracy(&net, &te);
 	}
-	t2 = now();
-	trainacc = accuracy(&net, &tr);
-	val = accuracy(&net, &va);
-	test = accuracy(&net, &te);
 	/*
 	 * Inference latency: the test set as one batch, the median of a
 	 * few passes over it, per row.
@@ -863,18 +953,18 @@ main(int argc, char **argv)
 	}
 	qsort(lat, LATENCY_REPEATS, sizeof *lat, cmp_double);
 
-	printf("{\"val_acc\": ");
-	put_num(stdout, val);
-	printf(", \"test_acc\": ");
-	put_num(stdout, test);
-	printf(", \"train_acc\": ");
-	put_num(stdout, trainacc);
-	printf(", \"train_loss\": ");
-	put_num(stdout, epochs > 0 ? loss : NAN);
+	put_field("{", "val_acc", val, runs);
+	put_field(", ", "test_acc", test, runs);
+	put_field(", ", "train_acc", trainacc, runs);
+	put_field(", ", "train_loss", loss, runs);
+	if (runs > 1) {
+		put_list("val_accs", val, runs);
+		put_list("test_accs", test, runs);
+	}
 	printf(", \"params\": %zu, \"latency_s\": ", net.np);
 	put_num(stdout, lat[LATENCY_REPEATS / 2] / te.n);
 	printf(", \"train_s\": ");
-	put_num(stdout, t2 - t1);
+	put_num(stdout, train_s);
 	printf(", \"time_s\": ");
 	put_num(stdout, now() - t0);
 	printf("}\n");
