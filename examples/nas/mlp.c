@@ -655,8 +655,9 @@ train(struct net *net, const struct part *tr, int batch, int epochs,
 	return loss;
 }
 
-static double
-accuracy(struct net *net, const struct part *p)
+/* How many rows of p the network classifies right. */
+static int
+correct(struct net *net, const struct part *p)
 {
 	int right = 0;
 
@@ -670,7 +671,7 @@ accuracy(struct net *net, const struct part *p)
 				best = k;
 		right += best == p->y[i];
 	}
-	return (double)right / p->n;
+	return right;
 }
 
 static int
@@ -699,29 +700,46 @@ put_num(FILE *f, double v)
 	fputs(s, f);
 }
 
-/* "name": the mean of v[0..n). */
+/*
+ * , "name": the accuracy of runs trainings over rows rows each, right[k]
+ * of them right in training k: one division of the total, so that equal
+ * totals give equal numbers (a sum of quotients would differ in the last
+ * bit with the order of its terms, and break a tie on the front).
+ */
 static void
-put_field(const char *sep, const char *name, const double *v, int n)
+put_acc(const char *name, const int *right, int runs, int rows)
+{
+	long sum = 0;
+
+	for (int k = 0; k < runs; k++)
+		sum += right[k];
+	printf(", \"%s\": ", name);
+	put_num(stdout, (double)sum / ((double)runs * rows));
+}
+
+/* , "name": [right[0] / rows, ...] */
+static void
+put_accs(const char *name, const int *right, int runs, int rows)
+{
+	printf(", \"%s\": [", name);
+	for (int k = 0; k < runs; k++) {
+		if (k > 0)
+			fputs(", ", stdout);
+		put_num(stdout, (double)right[k] / rows);
+	}
+	putchar(']');
+}
+
+/* , "name": the mean of v[0..n). */
+static void
+put_mean(const char *name, const double *v, int n)
 {
 	double sum = 0;
 
 	for (int i = 0; i < n; i++)
 		sum += v[i];
-	printf("%s\"%s\": ", sep, name);
+	printf(", \"%s\": ", name);
 	put_num(stdout, sum / n);
-}
-
-/* , "name": [v[0], ...] */
-static void
-put_list(const char *name, const double *v, int n)
-{
-	printf(", \"%s\": [", name);
-	for (int i = 0; i < n; i++) {
-		if (i > 0)
-			fputs(", ", stdout);
-		put_num(stdout, v[i]);
-	}
-	putchar(']');
 }
 
 static long
@@ -804,7 +822,8 @@ main(int argc, char **argv)
 	int runs = 1;
 	double lr = 1e-3, wd = 0, dropout = 0, t0 = now(), t1, train_s = 0;
 	double lat[LATENCY_REPEATS], mean[NFEAT], sd[NFEAT];
-	double val[MAXRUNS], test[MAXRUNS], trainacc[MAXRUNS], loss[MAXRUNS];
+	double loss[MAXRUNS];
+	int val[MAXRUNS], test[MAXRUNS], trainacc[MAXRUNS];
 	uint64_t seed = 1, split_seed = 1;
 	struct data d;
 	struct part tr, va, te;
@@ -937,9 +956,9 @@ main(int argc, char **argv)
 		loss[k] = train(&net, &tr, batch, epochs, (float)lr, (float)wd,
 		    &r);
 		train_s += now() - t1;
-		trainacc[k] = accuracy(&net, &tr);
-		val[k] = accuracy(&net, &va);
-		test[k] = accuracy(&net, &te);
+		trainacc[k] = correct(&net, &tr);
+		val[k] = correct(&net, &va);
+		test[k] = correct(&net, &te);
 	}
 	/*
 	 * Inference latency: the test set as one batch, the median of a
@@ -953,13 +972,14 @@ main(int argc, char **argv)
 	}
 	qsort(lat, LATENCY_REPEATS, sizeof *lat, cmp_double);
 
-	put_field("{", "val_acc", val, runs);
-	put_field(", ", "test_acc", test, runs);
-	put_field(", ", "train_acc", trainacc, runs);
-	put_field(", ", "train_loss", loss, runs);
+	printf("{\"runs\": %d", runs);
+	put_acc("val_acc", val, runs, va.n);
+	put_acc("test_acc", test, runs, te.n);
+	put_acc("train_acc", trainacc, runs, tr.n);
+	put_mean("train_loss", loss, runs);
 	if (runs > 1) {
-		put_list("val_accs", val, runs);
-		put_list("test_accs", test, runs);
+		put_accs("val_accs", val, runs, va.n);
+		put_accs("test_accs", test, runs, te.n);
 	}
 	printf(", \"params\": %zu, \"latency_s\": ", net.np);
 	put_num(stdout, lat[LATENCY_REPEATS / 2] / te.n);
