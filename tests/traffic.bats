@@ -54,6 +54,17 @@ nosumo() {
 	assert_output "$(printf 'id="%s1" type="static" programID="ar" offset="%s"\n' A 0.00 B 15.00 C 30.00)"
 	run grep -c 'phase duration="32.00" state="GG' "$BATS_TEST_TMPDIR/w.xml"
 	assert_output 9
+	# Whole seconds: 19 s of green at a 25 s cycle, split 0.45 or 0.5,
+	# gives north-south 9 or 10 s (half up), two programs, not one.
+	for s in 0.45 0.5; do
+		./signals.py --net net/small.net.xml --routes net/small.1.rou.xml \
+		    --end 10 --cycle 25 --split $s --wave-x 0 --wave-y 0 \
+		    --save-program "$BATS_TEST_TMPDIR/$s.xml" >/dev/null
+	done
+	run grep -c '<phase duration="9.00" state="GGGgg' "$BATS_TEST_TMPDIR/0.45.xml"
+	assert_output 9
+	run grep -c '<phase duration="10.00" state="GGGgg' "$BATS_TEST_TMPDIR/0.5.xml"
+	assert_output 9
 }
 
 @test "traffic: an out-of-range or missing value is refused with status 2, before SUMO runs" {
@@ -102,16 +113,18 @@ nosumo() {
 	[ "$stderr" = "$(printf 'signals.py: sumo exited 1:\nError: the network is broken')" ] || fail "$stderr"
 }
 
+# Measured first: with SEED 0 to 7 of ar-propose, 8 evaluations found
+# timings under the default programs' 36.9 s every time (17 to 32 s).
 @test "traffic: tune.mk on the small grid finds timings that wait less than the default programs" {
 	default=$(./signals.py "${SMALL[@]}" | jq .objective_wait_s)
 	run --separate-stderr env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
 	    make -s -f "$ROOT/pipelines/tune.mk" BIN="${AR_BIN:-$ROOT/bin}" \
-	    STUDY="$T/study.json" OUT="$BATS_TEST_TMPDIR/out" EVALS=12 BATCH=4 \
+	    STUDY="$T/study.json" OUT="$BATS_TEST_TMPDIR/out" EVALS=8 BATCH=4 \
 	    DEFS='-D NET=small -D END=700'
 	assert_success
-	[[ $output == "best of 12 evaluations"* ]] || fail "summary: $output"
+	[[ $output == "best of 8 evaluations"* ]] || fail "summary: $output"
 	h=$BATS_TEST_TMPDIR/out/history.jsonl
-	[ "$(wc -l <"$h")" -eq 12 ]
+	[ "$(wc -l <"$h")" -eq 8 ]
 	run jq -s -e --argjson d "$default" --argjson n "$PLANNED" 'map(select(.status == "ok")) |
 	    length >= 1 and (min_by(.objective) | .objective < $d and
 	    .output.planned == $n and .objective == .output.objective_wait_s)' "$h"

@@ -21,7 +21,8 @@ The phases come from the network's own tlLogic: the yellow and all-red
 phases keep their durations; the cycle less those is the green time, of
 which the north-south phases get the share S and the east-west phases the
 rest, each group shared in proportion to the default durations, rounded
-to whole seconds with the cycle kept exact.  A green phase serves
+to whole seconds with the cycle kept exact (the north-south green is
+round(S x green), half up, and east-west has the rest).  A green phase serves
 north-south traffic when most of the links it gives green come from an
 edge that runs more north-south than east-west (from the junctions'
 coordinates).  A green phase shorter than 5 s is refused.
@@ -228,18 +229,31 @@ def program(tl, phases, links, ends, xy, t):
     present = {g for g in groups if g}
     if len(present) == 1:
         share = {g: 1.0 for g in present}
-    # Whole seconds: each group's green rounded, the cycle kept exact.
+    # Whole seconds, as a controller counts them: the north-south green
+    # is S times the green, rounded half up, the east-west green the rest;
+    # within a group, each phase its share by largest remainders (and a
+    # fractional cycle's fraction to the group's longest phase).
     base = {g: sum(d for (d, _), gg in zip(phases, groups) if gg == g)
             for g in present}
-    want = []
-    for (d, _), g in zip(phases, groups):
-        want.append(d if g is None else green * share[g] * d / base[g])
-    out = [round(w) if g else w for w, g in zip(want, groups)]
-    drift = t["cycle"] - sum(out)
-    if abs(drift) > 1e-9:
-        k = max((i for i, g in enumerate(groups) if g),
-                key=lambda i: out[i])
-        out[k] += drift
+    if len(present) == 2:
+        total = {"ns": math.floor(green * share["ns"] + 0.5)}
+        total["ew"] = green - total["ns"]
+    else:
+        total = {g: green for g in present}
+    out = [d if g is None else 0.0 for (d, _), g in zip(phases, groups)]
+    for g in present:
+        idx = [i for i, gg in enumerate(groups) if gg == g]
+        exact = {i: total[g] * phases[i][0] / base[g] for i in idx}
+        for i in idx:
+            out[i] = math.floor(exact[i])
+        spare = total[g] - sum(out[i] for i in idx)
+        for i in sorted(idx, key=lambda i: out[i] - exact[i]):
+            if spare < 1 - 1e-9:
+                break
+            out[i] += 1
+            spare -= 1
+        if spare > 1e-9:
+            out[max(idx, key=lambda i: out[i])] += spare
     for (d, s), g, w in zip(phases, groups, out):
         if g and w < MIN_GREEN:
             raise Usage("--cycle %g with --split %g leaves light %s a green"
@@ -373,7 +387,7 @@ def score(trips, tripinfo, end):
 
 def main(argv):
     opts = parse_args(argv)
-    end = number(opts, "--end", 1, 86400, "a number of seconds",
+    end = number(opts, "--end", 1, 86400, "a whole number of seconds",
                  integer=True)
     if "--seed" in opts:
         number(opts, "--seed", 0, 2**31 - 1, "an integer", integer=True)
@@ -412,6 +426,10 @@ if __name__ == "__main__":
         sys.exit(2)
     except Failed as e:
         print("%s: %s" % (PROG, e), file=sys.stderr)
+        sys.exit(1)
+    except OSError as e:
+        print("%s: %s%s" % (PROG, e.strerror or e, ": '%s'" % e.filename
+                            if e.filename else ""), file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
