@@ -115,12 +115,46 @@ untimed() {
 	[[ $stderr == "anchor.py: $BATS_TEST_TMPDIR/s.csv:12: row 10 label x"*" is not row 10 label "* ]]
 }
 
+@test "nas: check.sh counts the parameters apart from mlp and refuses a wrong count" {
+	for skip in none res dense; do
+		"$MLP" --depth 3 --widths 64,64,32 --skip $skip --epochs 1 |
+		    "$NAS/check.sh" 3 64 64 32 $skip 1
+	done
+	"$MLP" --depth 0 --epochs 1 | "$NAS/check.sh" 0 8 8 8 none 1
+	out=$("$MLP" --depth 2 --widths 24,16 --skip dense --epochs 2 --runs 2)
+	"$NAS/check.sh" 2 24 16 8 dense 2 <<<"$out"
+	run --separate-stderr "$NAS/check.sh" 2 24 16 8 none 2 <<<"$out"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "params 4034 claimed, the architecture has 2130" ]
+	run --separate-stderr "$NAS/check.sh" 2 24 16 8 dense 2 <<<"$(jq -c '.val_acc = 1' <<<"$out")"
+	[ "$status" -eq 1 ]
+	[[ $stderr == "val_acc 1 is not the mean of val_accs ["* ]]
+	run --separate-stderr "$NAS/check.sh" 2 24 16 8 dense 2 </dev/null
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "check.sh: the last line is not a JSON object" ]
+}
+
+@test "nas: a trainer that misstates its size is wrong in the record, by the study's check" {
+	d=$BATS_TEST_TMPDIR/nas
+	mkdir -p "$d"
+	cp "$NAS/study.json" "$NAS/mlp.c" "$NAS/check.sh" "$d/"
+	# mlp, claiming one parameter fewer than it has.
+	printf '#!/bin/sh\n"%s" "$@" --epochs 1 | jq -c ".params -= 1"\n' "$MLP" >"$d/mlp"
+	chmod +x "$d/mlp"
+	S=$d/study.json
+	run --separate-stderr bash -c 'ar-propose -s "$1" --from - | ar-compile -s "$1" |
+	    ar-bench -s "$1" | ar-score -s "$1"' _ "$S" <<<'{"DEPTH": 1, "W1": 16, "W2": 8, "W3": 8, "ACT": "relu", "SKIP": "none", "DROPOUT": 0, "LR": 0.01, "WD": 0, "BATCH": 64, "EPOCHS": 25}'
+	assert_success
+	run jq -r '[.status, .error] | @tsv' <<<"$output"
+	assert_output $'wrong\tcheck: params 1209 claimed, the architecture has 1210'
+}
+
 @test "nas: a small search through tune.mk learns well above chance" {
 	# The study with short trainings and narrow layers, beside a copy of
 	# the trainer.
 	d=$BATS_TEST_TMPDIR/nas
 	mkdir -p "$d"
-	cp "$NAS/mlp" "$NAS/mlp.c" "$d/"
+	cp "$NAS/mlp" "$NAS/mlp.c" "$NAS/check.sh" "$d/"
 	jq '.params.EPOCHS = [8, 12] | .params.W1 = [8, 16, 32] |
 	    .params.W2 = [8, 16] | .params.W3 = [8, 16] |
 	    .params.DEPTH = [0, 1, 2] | .params.BATCH = [32, 64]' \

@@ -47,7 +47,6 @@ mkdir -p "$OUT"
 
 echo "== the search: $EVALS evaluations of examples/nas/study.json"
 echo "load before: $(uptime)"
-start=$(date +%s.%N)
 # shellcheck disable=SC2016
 /usr/bin/time -f '%e s wall, %U s user, %S s system' -o "$OUT/time.txt" \
     nice -n 10 make -s -f "$root/pipelines/tune.mk" BIN="$BIN" \
