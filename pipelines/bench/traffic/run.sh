@@ -5,7 +5,7 @@
 #   pipelines/bench/traffic/run.sh [EVALS]
 #
 # Environment: AR_BIN (bin/), OUT (runs/bench-traffic), EVALS (100);
-# NET=small END=900 runs it all on the test's 3x3 grid, in a minute or two.
+# NET=small END=700 runs it all on the test's 3x3 grid, in a minute or two.
 #
 #   1. the anchors on the demand tuned on (seed 1), through the same
 #      driver (signals.py), the same sumo --seed and --end:
