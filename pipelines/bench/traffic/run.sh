@@ -34,8 +34,9 @@ ROBUST="11 12 13 14 15"
 mkdir -p "$OUT"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 t0=$(date +%s)
-make -s -C "$EX" "net/$NET.net.xml" "net/$NET-actuated.net.xml" \
-    $(for d in 1 $ROBUST; do echo "net/$NET.$d.rou.xml"; done)
+made=("net/$NET.net.xml" "net/$NET-actuated.net.xml")
+for d in 1 $ROBUST; do made+=("net/$NET.$d.rou.xml"); done
+make -s -C "$EX" "${made[@]}"
 : >"$OUT/runs.jsonl"
 
 # sim WHAT DEMAND NET [PARAMS-JSON]: one run of the driver, one line.
