@@ -5,7 +5,8 @@
 # program, and what the study spent; or, when no record has a score, why
 # not.  A STUDY with several objectives has no one best: the summary is
 # its Pareto front over the whole history, every configuration measured ok
-# that no other beats in every objective, best first in the first one.
+# that no other beats in every objective (ties each listed), best first in
+# the first one, with its metrics and the file and line of its record.
 set -euo pipefail
 out=${1:?usage: summary.sh OUT [STUDY]}
 study=${2:-}
@@ -58,13 +59,15 @@ if [ -n "$objs" ]; then
 		"array" and (.objectives | length) == ($objs | length) and
 		(.objectives | all(type == "number")))] as $ok |
 	    [$ok[] | . as $a | select(any($ok[]; beats($a)) | not)] |
-	    sort_by(cost) | unique_by(.objectives) | sort_by(cost) |
+	    sort_by(cost) |
 	    "Pareto front of \($all | length | n("evaluation")) (\(length |
 		n("point"))): \($objs | join(", "))",
 	    (.[] | "  " + ([$names, .objectives] | transpose |
 		map("\(.[0]) \(.[1])") | join("  ")) + "  " +
 		(.params | to_entries | map("\(.key)=\(.value)") |
-		join(" ")) + "  (\($hist):\(.line))")' "$hist"
+		join(" ")) + (if (.metrics // {}) == {} then "" else
+		"  (" + (.metrics | to_entries | map("\(.key) \(.value)") |
+		join("  ")) + ")" end) + "  \($hist):\(.line)")' "$hist"
 	spent
 	exit 0
 fi

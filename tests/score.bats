@@ -760,16 +760,18 @@ mo_rec() {
 	assert_output '[[0.001,null],null,null]'
 }
 
-@test "objectives: the summary prints the front of the whole history" {
+@test "objectives: the summary prints the front of the whole history, ties and metrics too" {
 	mo_study
-	summary <(mo_rec 8 0.001; mo_rec 16 0.002; mo_rec 32 0.002; mo_rec 8 0.003 '{"status": "crash"}')
+	summary <(mo_rec 8 0.001; mo_rec 16 0.002; mo_rec 32 0.002; mo_rec 8 0.003 '{"status": "crash"}'
+	    mo_rec 8 0.001 '{"id": "tied"}')
 	# Scored in one go the ranks are right already; the front is the
 	# summary's own, from the objectives.
 	run --separate-stderr "$ROOT/pipelines/summary.sh" "$O" "$R"
 	assert_success
 	assert_output "$(printf '%s\n' \
-	    "Pareto front of 4 evaluations (2 points): minimize time_s, maximize TILE" \
-	    "  time_s 0.001  TILE 8  TILE=8 UNROLL=1  ($O/history.jsonl:1)" \
-	    "  time_s 0.002  TILE 32  TILE=32 UNROLL=1  ($O/history.jsonl:3)" \
-	    "4 evaluations in 1 round, 0 s of measured cost (cost_s)")"
+	    "Pareto front of 5 evaluations (3 points): minimize time_s, maximize TILE" \
+	    "  time_s 0.001  TILE 8  TILE=8 UNROLL=1  (gflops 2  spread 0.05  per_tile 0.25)  $O/history.jsonl:1" \
+	    "  time_s 0.001  TILE 8  TILE=8 UNROLL=1  (gflops 2  spread 0.05  per_tile 0.25)  $O/history.jsonl:5" \
+	    "  time_s 0.002  TILE 32  TILE=32 UNROLL=1  (gflops 1  spread 0.05  per_tile 0.03125)  $O/history.jsonl:3" \
+	    "5 evaluations in 1 round, 0 s of measured cost (cost_s)")"
 }
