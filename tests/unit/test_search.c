@@ -560,6 +560,7 @@ test_scalarise(void)
 	struct space sp;
 	struct search se;
 	int best[3] = { 0, 0, 0 };
+	char path[256];
 	size_t i, b;
 	long r;
 
@@ -567,9 +568,10 @@ test_scalarise(void)
 	CHECK_INT(s.nobjectives, 2);
 	CHECK(!s.objective_max[0] && s.objective_max[1]);
 	write_file("h.jsonl", hist);
+	snprintf(path, sizeof(path), "%s/h.jsonl", dir);
 	for (r = 1; r <= 40; r++) {
 		search_init(&se, &sp, strategy_table, NULL, 7, r);
-		read_history(&se, "h.jsonl");
+		read_history(&se, path);
 		CHECK_INT(se.nobs, 6);
 		CHECK(se.obs[0].hasobj && se.obs[4].hasobj);
 		CHECK(!se.obs[5].hasobj);
