@@ -22,10 +22,10 @@
  * lifted (or already over Z), 1 no lift found, 2 bad usage or input.
  */
 #define _GNU_SOURCE
+#include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,26 +33,13 @@
 
 static const char *prog = "lift";
 
-static void
-die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
-}
-
 static void *
 xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);
 
 	if (p == NULL)
-		die(2, "out of memory");
+		errx(2, "out of memory");
 	return p;
 }
 
@@ -86,7 +73,7 @@ read_factor(scheme *s, json_t *o, const char *name, const char *key, int k)
 	json_t *f = json_object_get(o, key);
 
 	if (!json_is_array(f) || json_array_size(f) != (size_t)s->rank)
-		die(2, "%s: \"%s\" is not an array of %d rows", name, key,
+		errx(2, "%s: \"%s\" is not an array of %d rows", name, key,
 		    s->rank);
 	s->coef[k] = xcalloc((size_t)s->rank * s->len[k], sizeof(int));
 	s->var[k] = xcalloc((size_t)s->rank * s->len[k], sizeof(int));
@@ -95,14 +82,14 @@ read_factor(scheme *s, json_t *o, const char *name, const char *key, int k)
 
 		if (!json_is_array(row) ||
 		    json_array_size(row) != (size_t)s->len[k])
-			die(2, "%s: %s[%d] is not an array of %d integers",
+			errx(2, "%s: %s[%d] is not an array of %d integers",
 			    name, key, r, s->len[k]);
 		for (int e = 0; e < s->len[k]; e++) {
 			json_t *c = json_array_get(row, e);
 			int i = r * s->len[k] + e;
 
 			if (!json_is_integer(c))
-				die(2, "%s: %s[%d][%d] is not an integer", name,
+				errx(2, "%s: %s[%d][%d] is not an integer", name,
 				    key, r, e);
 			s->coef[k][i] = (int)(json_integer_value(c) & 1);
 			s->var[k][i] = s->coef[k][i] ? s->nvar++ : -1;
@@ -190,7 +177,7 @@ main(int argc, char **argv)
 		case 't':
 			tries = strtol(optarg, NULL, 10);
 			if (tries < 1)
-				die(2, "--tries: '%s' is not a positive "
+				errx(2, "--tries: '%s' is not a positive "
 				    "integer", optarg);
 			break;
 		default:
@@ -213,22 +200,22 @@ main(int argc, char **argv)
 		FILE *f;
 
 		if (strcmp(path, "-") != 0 && (f = fopen(path, "r")) == NULL)
-			die(2, "cannot open '%s': %s", path, strerror(errno));
-		die(2, "%s:%d:%d: not JSON: %s", name, je.line, je.column,
+			errx(2, "cannot open '%s': %s", path, strerror(errno));
+		errx(2, "%s:%d:%d: not JSON: %s", name, je.line, je.column,
 		    je.text);
 	}
 	if (!json_is_object(o))
-		die(2, "%s: the scheme is not a JSON object", name);
+		errx(2, "%s: the scheme is not a JSON object", name);
 	field = json_string_value(json_object_get(o, "field"));
 	if (field == NULL || (strcmp(field, "GF2") != 0 &&
 	    strcmp(field, "Z") != 0))
-		die(2, "%s: \"field\" is not \"Z\" or \"GF2\"", name);
+		errx(2, "%s: \"field\" is not \"Z\" or \"GF2\"", name);
 	memset(&s, 0, sizeof s);
 	s.n = (int)json_integer_value(json_object_get(o, "n"));
 	s.m = (int)json_integer_value(json_object_get(o, "m"));
 	s.p = (int)json_integer_value(json_object_get(o, "p"));
 	if (s.n < 1 || s.m < 1 || s.p < 1 || s.n > 16 || s.m > 16 || s.p > 16)
-		die(2, "%s: \"n\", \"m\" and \"p\" must be integers in 1..16",
+		errx(2, "%s: \"n\", \"m\" and \"p\" must be integers in 1..16",
 		    name);
 	if (strcmp(field, "Z") == 0) {
 		/* Nothing to lift: pass it through. */
@@ -240,7 +227,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (!json_is_array(json_object_get(o, "U")))
-		die(2, "%s: \"U\" is not an array", name);
+		errx(2, "%s: \"U\" is not an array", name);
 	s.rank = (int)json_array_size(json_object_get(o, "U"));
 	s.len[0] = s.n * s.m;
 	s.len[1] = s.m * s.p;
@@ -275,7 +262,7 @@ main(int argc, char **argv)
 			q->nprod++;
 		}
 		if ((q->nprod - q->target) % 2 != 0)
-			die(1, "%s: not a correct scheme over GF2: Brent "
+			errx(1, "%s: not a correct scheme over GF2: Brent "
 			    "equation (a,b,c,d,e,f)=(%d,%d,%d,%d,%d,%d) "
 			    "fails; nothing to lift", name, a, b, c, d, e, f);
 	}
@@ -380,7 +367,7 @@ main(int argc, char **argv)
 		goto done;
 	}
 	if (residual(eq, neq, best) != 0)
-		die(1, "internal error: the signs found do not check");
+		errx(1, "internal error: the signs found do not check");
 
 	out = json_object();
 	json_object_set_new(out, "n", json_integer(s.n));
@@ -408,10 +395,10 @@ main(int argc, char **argv)
 	json_object_set_new(out, "lifted_from", json_string("GF2"));
 	text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (text == NULL)
-		die(2, "out of memory");
+		errx(2, "out of memory");
 	puts(text);
 	if (fflush(stdout) != 0 || ferror(stdout))
-		die(2, "cannot write to stdout: %s", strerror(errno));
+		errx(2, "cannot write to stdout: %s", strerror(errno));
 done:
 	free(text);
 	json_decref(out);

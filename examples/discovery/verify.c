@@ -20,9 +20,9 @@
  * first equations that fail on stderr), 2 the input is malformed or
  * cannot be read.
  */
+#include <err.h>
 #include <errno.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,19 +35,6 @@
 #define MAX_COEF 2147483647LL
 
 static const char *prog = "verify";
-
-static void
-die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
-}
 
 static void
 usage(FILE *f, int status)
@@ -65,21 +52,21 @@ slurp(const char *path, size_t *lenp)
 	char *buf;
 
 	if (strcmp(path, "-") != 0 && (f = fopen(path, "rb")) == NULL)
-		die(2, "cannot open '%s': %s", path, strerror(errno));
+		errx(2, "cannot open '%s': %s", path, strerror(errno));
 	if ((buf = malloc(cap)) == NULL)
-		die(2, "out of memory");
+		errx(2, "out of memory");
 	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
 		len += n;
 		if (cap - len - 1 == 0) {
 			if (cap > (size_t)1 << 30)
-				die(2, "'%s': larger than 1 GiB", path);
+				errx(2, "'%s': larger than 1 GiB", path);
 			cap *= 2;
 			if ((buf = realloc(buf, cap)) == NULL)
-				die(2, "out of memory");
+				errx(2, "out of memory");
 		}
 	}
 	if (ferror(f))
-		die(2, "cannot read '%s': %s", path, strerror(errno));
+		errx(2, "cannot read '%s': %s", path, strerror(errno));
 	if (f != stdin)
 		fclose(f);
 	buf[len] = '\0';
@@ -109,8 +96,8 @@ parse(const char *name, char *buf, size_t len)
 	if (last > buf && (j = json_loadb(last, end - last, 0, &e2)) != NULL)
 		return j;
 	if (len == 0 || end == buf)
-		die(2, "%s: empty input, no scheme", name);
-	die(2, "%s:%d:%d: not JSON: %s", name, e.line, e.column, e.text);
+		errx(2, "%s: empty input, no scheme", name);
+	errx(2, "%s:%d:%d: not JSON: %s", name, e.line, e.column, e.text);
 	return NULL;
 }
 
@@ -121,12 +108,12 @@ get_dim(const char *name, json_t *s, const char *key)
 	json_int_t x;
 
 	if (v == NULL)
-		die(2, "%s: no field \"%s\"", name, key);
+		errx(2, "%s: no field \"%s\"", name, key);
 	if (!json_is_integer(v))
-		die(2, "%s: field \"%s\" is not an integer", name, key);
+		errx(2, "%s: field \"%s\" is not an integer", name, key);
 	x = json_integer_value(v);
 	if (x < 1 || x > MAX_DIM)
-		die(2, "%s: field \"%s\" is %lld, not in 1..%d", name, key,
+		errx(2, "%s: field \"%s\" is %lld, not in 1..%d", name, key,
 		    (long long)x, MAX_DIM);
 	return (int)x;
 }
@@ -142,31 +129,31 @@ get_factor(const char *name, json_t *s, const char *key, size_t rank,
 	int i;
 
 	if (f == NULL)
-		die(2, "%s: no field \"%s\"", name, key);
+		errx(2, "%s: no field \"%s\"", name, key);
 	if (!json_is_array(f))
-		die(2, "%s: field \"%s\" is not an array", name, key);
+		errx(2, "%s: field \"%s\" is not an array", name, key);
 	if (json_array_size(f) != rank)
-		die(2, "%s: field \"%s\" has %zu rows, \"U\" has %zu", name,
+		errx(2, "%s: field \"%s\" has %zu rows, \"U\" has %zu", name,
 		    key, json_array_size(f), rank);
 	if ((out = calloc(rank ? rank * len : 1, sizeof *out)) == NULL)
-		die(2, "out of memory");
+		errx(2, "out of memory");
 	for (r = 0; r < rank; r++) {
 		row = json_array_get(f, r);
 		if (!json_is_array(row))
-			die(2, "%s: %s[%zu] is not an array", name, key, r);
+			errx(2, "%s: %s[%zu] is not an array", name, key, r);
 		if (json_array_size(row) != (size_t)len)
-			die(2, "%s: %s[%zu] has %zu coefficients, should have "
+			errx(2, "%s: %s[%zu] has %zu coefficients, should have "
 			    "%d", name, key, r, json_array_size(row), len);
 		for (i = 0; i < len; i++) {
 			long long x;
 
 			c = json_array_get(row, i);
 			if (!json_is_integer(c))
-				die(2, "%s: %s[%zu][%d] is not an integer",
+				errx(2, "%s: %s[%zu][%d] is not an integer",
 				    name, key, r, i);
 			x = json_integer_value(c);
 			if (x > MAX_COEF || x < -MAX_COEF)
-				die(2, "%s: %s[%zu][%d] is %lld, larger than "
+				errx(2, "%s: %s[%zu][%d] is %lld, larger than "
 				    "2^31 in magnitude", name, key, r, i, x);
 			out[r * len + i] = gf2 ? ((x % 2) + 2) % 2 : x;
 		}
@@ -203,28 +190,28 @@ main(int argc, char **argv)
 			usage(stderr, 2);
 	}
 	if (as != NULL && strcmp(as, "Z") != 0 && strcmp(as, "GF2") != 0)
-		die(2, "--as: '%s' is not Z or GF2", as);
+		errx(2, "--as: '%s' is not Z or GF2", as);
 	name = strcmp(path, "-") == 0 ? "<stdin>" : path;
 	buf = slurp(path, &len);
 	s = parse(name, buf, len);
 	if (!json_is_object(s))
-		die(2, "%s: the scheme is not a JSON object", name);
+		errx(2, "%s: the scheme is not a JSON object", name);
 	n = get_dim(name, s, "n");
 	m = get_dim(name, s, "m");
 	p = get_dim(name, s, "p");
 	if ((f = json_object_get(s, "field")) == NULL)
-		die(2, "%s: no field \"field\"", name);
+		errx(2, "%s: no field \"field\"", name);
 	if (!json_is_string(f) || (strcmp(json_string_value(f), "Z") != 0 &&
 	    strcmp(json_string_value(f), "GF2") != 0))
-		die(2, "%s: field \"field\" is not \"Z\" or \"GF2\"", name);
+		errx(2, "%s: field \"field\" is not \"Z\" or \"GF2\"", name);
 	field = as != NULL ? as : json_string_value(f);
 	gf2 = strcmp(field, "GF2") == 0;
 	if (!json_is_array(json_object_get(s, "U")))
-		die(2, "%s: field \"U\" is %s", name,
+		errx(2, "%s: field \"U\" is %s", name,
 		    json_object_get(s, "U") ? "not an array" : "missing");
 	rank = json_array_size(json_object_get(s, "U"));
 	if (rank > MAX_RANK)
-		die(2, "%s: %zu products, more than %d", name, rank, MAX_RANK);
+		errx(2, "%s: %zu products, more than %d", name, rank, MAX_RANK);
 	U = get_factor(name, s, "U", rank, n * m, gf2);
 	V = get_factor(name, s, "V", rank, m * p, gf2);
 	W = get_factor(name, s, "W", rank, n * p, gf2);
@@ -287,7 +274,7 @@ main(int argc, char **argv)
 	}
 out:
 	if (fflush(stdout) != 0 || ferror(stdout))
-		die(2, "cannot write to stdout: %s", strerror(errno));
+		errx(2, "cannot write to stdout: %s", strerror(errno));
 	json_decref(s);
 	free(U);
 	free(V);

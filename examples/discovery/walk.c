@@ -34,10 +34,10 @@
  * itself, 2 bad usage or bad input.
  */
 #define _GNU_SOURCE
+#include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,38 +49,13 @@
 
 static const char *prog = "walk";
 
-static void
-die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
-}
-
-static void
-warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static void *
 xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 
 	if (p == NULL)
-		die(1, "out of memory");
+		errx(1, "out of memory");
 	return p;
 }
 
@@ -254,7 +229,7 @@ scheme_copy(scheme *dst, const scheme *src)
 	int cap = dst->cap;
 
 	if (cap < src->rank)
-		die(1, "internal error: copying rank %d into %d", src->rank,
+		errx(1, "internal error: copying rank %d into %d", src->rank,
 		    cap);
 	*dst = *src;
 	dst->t = t;
@@ -316,7 +291,7 @@ scheme_correct(const scheme *s)
 	int ok = 1;
 
 	if (sum == NULL)
-		die(1, "out of memory");
+		errx(1, "out of memory");
 	for (int r = 0; r < s->rank; r++)
 	for (int a = 0; a < la; a++) {
 		int u = term_get(s, &s->t[r], 0, a);
@@ -688,7 +663,7 @@ load_population(scheme *s, rng *g, int pop, long *from_line)
 	}
 	if ((f = fopen(path, "r")) == NULL) {
 		if (errno != ENOENT)
-			die(2, "cannot open '%s': %s", path, strerror(errno));
+			errx(2, "cannot open '%s': %s", path, strerror(errno));
 		warnx("no history yet ('%s'): starting from the standard "
 		    "algorithm", path);
 		return -1;
@@ -720,7 +695,7 @@ load_population(scheme *s, rng *g, int pop, long *from_line)
 		if (nc == capc) {
 			capc = capc ? 2 * capc : 64;
 			if ((c = realloc(c, capc * sizeof *c)) == NULL)
-				die(1, "out of memory");
+				errx(1, "out of memory");
 		}
 		c[nc].rank = s->rank;
 		c[nc].line = lineno;
@@ -729,7 +704,7 @@ load_population(scheme *s, rng *g, int pop, long *from_line)
 		json_decref(rec);
 	}
 	if (ferror(f))
-		die(2, "cannot read '%s': %s", path, strerror(errno));
+		errx(2, "cannot read '%s': %s", path, strerror(errno));
 	fclose(f);
 	free(line);
 	if (bad > 0)
@@ -745,7 +720,7 @@ load_population(scheme *s, rng *g, int pop, long *from_line)
 		pick = rng_below(g, (uint32_t)(nc < (size_t)pop ? nc :
 		    (size_t)pop));
 		if (load_scheme(s, c[pick].out, &why) != 0)
-			die(1, "internal error: %s", why);
+			errx(1, "internal error: %s", why);
 		rank = c[pick].rank;
 		*from_line = c[pick].line;
 	}
@@ -789,7 +764,7 @@ num_arg(const char *opt, const char *arg, long lo, long hi)
 	errno = 0;
 	x = strtol(arg, &end, 10);
 	if (errno != 0 || end == arg || *end != '\0' || x < lo || x > hi)
-		die(2, "%s: '%s' is not an integer in %ld..%ld", opt, arg, lo,
+		errx(2, "%s: '%s' is not an integer in %ld..%ld", opt, arg, lo,
 		    hi);
 	return x;
 }
@@ -845,7 +820,7 @@ main(int argc, char **argv)
 		case 'f':
 			field = optarg;
 			if (strcmp(field, "GF2") != 0 && strcmp(field, "Z") != 0)
-				die(2, "--field: '%s' is not GF2 or Z", field);
+				errx(2, "--field: '%s' is not GF2 or Z", field);
 			break;
 		case 'F':
 			from_file = optarg;
@@ -882,14 +857,14 @@ main(int argc, char **argv)
 			seed = strtoull(optarg, &end, 10);
 			if (errno != 0 || end == optarg || *end != '\0' ||
 			    optarg[0] == '-')
-				die(2, "--seed: '%s' is not an integer in "
+				errx(2, "--seed: '%s' is not an integer in "
 				    "0..2^64-1", optarg);
 			break;
 		case 'S':
 			start = optarg;
 			if (strcmp(start, "standard") != 0 &&
 			    strcmp(start, "population") != 0)
-				die(2, "--start: '%s' is not standard or "
+				errx(2, "--start: '%s' is not standard or "
 				    "population", start);
 			break;
 		case 'T':
@@ -905,7 +880,7 @@ main(int argc, char **argv)
 	if (optind != argc || n == 0 || m == 0 || p == 0)
 		usage(stderr, 2);
 	if (n * m > MAXE || m * p > MAXE || n * p > MAXE)
-		die(2, "%ldx%ldx%ld: a factor has more than %d entries", n, m,
+		errx(2, "%ldx%ldx%ld: a factor has more than %d entries", n, m,
 		    p, MAXE);
 	gf2 = strcmp(field, "GF2") == 0;
 	rng_seed(&g, seed);
@@ -923,14 +898,14 @@ main(int argc, char **argv)
 			FILE *f = fopen(from_file, "r");
 
 			if (f == NULL)
-				die(2, "--from: cannot open '%s': %s",
+				errx(2, "--from: cannot open '%s': %s",
 				    from_file, strerror(errno));
 			fclose(f);
-			die(2, "--from: %s:%d:%d: not JSON: %s", from_file,
+			errx(2, "--from: %s:%d:%d: not JSON: %s", from_file,
 			    e.line, e.column, e.text);
 		}
 		if (load_scheme(&init, o, &why) != 0)
-			die(2, "--from: %s: %s", from_file, why);
+			errx(2, "--from: %s: %s", from_file, why);
 		from_rank = init.rank;
 		json_decref(o);
 	} else if (strcmp(start, "population") == 0) {
@@ -939,7 +914,7 @@ main(int argc, char **argv)
 	if (from_rank < 0)
 		scheme_standard(&init);
 	if (!scheme_correct(&init))
-		die(1, "internal error: the start scheme is not correct");
+		errx(1, "internal error: the start scheme is not correct");
 	scheme_copy(&best, &init);
 
 	for (long r = 0; r < restarts; r++) {
@@ -991,7 +966,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (!scheme_correct(&best))
-		die(1, "internal error: the best scheme is not correct");
+		errx(1, "internal error: the best scheme is not correct");
 
 	out = json_object();
 	json_object_set_new(out, "rank", json_integer(best.rank));
@@ -1011,12 +986,12 @@ main(int argc, char **argv)
 	json_object_set_new(out, "time_s", json_real(now() - t0));
 	if ((text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
 	    NULL)
-		die(1, "out of memory");
+		errx(1, "out of memory");
 	puts(text);
 	free(text);
 	json_decref(out);
 	if (fflush(stdout) != 0 || ferror(stdout))
-		die(1, "cannot write to stdout: %s", strerror(errno));
+		errx(1, "cannot write to stdout: %s", strerror(errno));
 	free(init.t);
 	free(cur.t);
 	free(best.t);

@@ -27,6 +27,7 @@
  * usage or a missing or malformed data file.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <err.h>
 #include <cblas.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -80,19 +81,6 @@ static const char synopsis[] =
 static const char *progname = "mlp";
 
 static void
-die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
-}
-
-static void
 usage(const char *fmt, ...)
 {
 	va_list ap;
@@ -112,7 +100,7 @@ xcalloc(size_t n, size_t size)
 	void *p = calloc(n ? n : 1, size);
 
 	if (p == NULL)
-		die(1, "out of memory");
+		errx(1, "out of memory");
 	return p;
 }
 
@@ -213,9 +201,9 @@ data_read(struct data *d, const char *path)
 	gzFile gz;
 
 	if ((fd = open(path, O_RDONLY)) < 0)
-		die(2, "cannot open '%s': %s", path, strerror(errno));
+		errx(2, "cannot open '%s': %s", path, strerror(errno));
 	if ((gz = gzdopen(fd, "rb")) == NULL)
-		die(1, "'%s': out of memory", path);
+		errx(1, "'%s': out of memory", path);
 	d->x = xcalloc((size_t)cap * NFEAT, sizeof *d->x);
 	d->y = xcalloc((size_t)cap, sizeof *d->y);
 	d->n = 0;
@@ -226,7 +214,7 @@ data_read(struct data *d, const char *path)
 
 		lineno++;
 		if (len == sizeof line - 1 && line[len - 1] != '\n')
-			die(2, "%s:%d: line too long", path, lineno);
+			errx(2, "%s:%d: line too long", path, lineno);
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
 		if (len == 0)
@@ -236,7 +224,7 @@ data_read(struct data *d, const char *path)
 			d->x = realloc(d->x, (size_t)cap * NFEAT * sizeof *d->x);
 			d->y = realloc(d->y, (size_t)cap * sizeof *d->y);
 			if (d->x == NULL || d->y == NULL)
-				die(1, "out of memory");
+				errx(1, "out of memory");
 		}
 		for (f = 0; f <= NFEAT; f++) {
 			double v;
@@ -245,13 +233,13 @@ data_read(struct data *d, const char *path)
 			v = strtod(p, &end);
 			if (end == p || errno != 0 || !isfinite(v) ||
 			    (*end != ',' && *end != '\0'))
-				die(2, "%s:%d: field %d is not a number",
+				errx(2, "%s:%d: field %d is not a number",
 				    path, lineno, f + 1);
 			if (f < NFEAT) {
 				d->x[(size_t)d->n * NFEAT + f] = (float)v;
 			} else {
 				if (v != floor(v) || v < 0 || v >= NCLASS)
-					die(2, "%s:%d: label '%g' is not a "
+					errx(2, "%s:%d: label '%g' is not a "
 					    "class 0 to 9", path, lineno, v);
 				d->y[d->n] = (int)v;
 			}
@@ -260,7 +248,7 @@ data_read(struct data *d, const char *path)
 			p = end + 1;
 		}
 		if (f != NFEAT)
-			die(2, "%s:%d: %d fields, expected %d (64 pixels and "
+			errx(2, "%s:%d: %d fields, expected %d (64 pixels and "
 			    "the label)", path, lineno, f < NFEAT ? f + 1 :
 			    f + 2, NFEAT + 1);
 		d->n++;
@@ -270,12 +258,12 @@ data_read(struct data *d, const char *path)
 		const char *msg = gzerror(gz, &zerr);
 
 		if (zerr != Z_OK && zerr != Z_STREAM_END)
-			die(2, "%s:%d: %s", path, lineno + 1,
+			errx(2, "%s:%d: %s", path, lineno + 1,
 			    zerr == Z_ERRNO ? strerror(errno) : msg);
 	}
 	gzclose(gz);
 	if (d->n < 5 * NCLASS)
-		die(2, "%s: %d rows, too few to split", path, d->n);
+		errx(2, "%s: %d rows, too few to split", path, d->n);
 }
 
 enum { SET_TRAIN, SET_VAL, SET_TEST };
@@ -785,12 +773,12 @@ dump_split(const char *path, const struct data *d, const int *set)
 	FILE *f = fopen(path, "w");
 
 	if (f == NULL)
-		die(1, "cannot create '%s': %s", path, strerror(errno));
+		errx(1, "cannot create '%s': %s", path, strerror(errno));
 	fputs("row,set,label\n", f);
 	for (int i = 0; i < d->n; i++)
 		fprintf(f, "%d,%s,%d\n", i, set_names[set[i]], d->y[i]);
 	if (ferror(f) | fclose(f))
-		die(1, "cannot write '%s': %s", path, strerror(errno));
+		errx(1, "cannot write '%s': %s", path, strerror(errno));
 }
 
 int
@@ -989,6 +977,6 @@ main(int argc, char **argv)
 	put_num(stdout, now() - t0);
 	printf("}\n");
 	if (ferror(stdout) | fclose(stdout))
-		die(1, "cannot write the result: %s", strerror(errno));
+		errx(1, "cannot write the result: %s", strerror(errno));
 	return 0;
 }

@@ -23,10 +23,10 @@
  * scheme (one message: the file and what is wrong).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,26 +43,13 @@ struct scheme {
 static const char *prog = "scheme2c";
 static const char *path;	/* the scheme file, for messages */
 
-static void
-die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
-}
-
 static void *
 xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size);
 
 	if (p == NULL)
-		die(1, "out of memory");
+		errx(1, "out of memory");
 	return p;
 }
 
@@ -73,12 +60,12 @@ dim(json_t *o, const char *key)
 	json_int_t d;
 
 	if (x == NULL)
-		die(2, "%s: key \"%s\" is missing", path, key);
+		errx(2, "%s: key \"%s\" is missing", path, key);
 	if (!json_is_integer(x))
-		die(2, "%s: \"%s\" is not an integer", path, key);
+		errx(2, "%s: \"%s\" is not an integer", path, key);
 	d = json_integer_value(x);
 	if (d < 1 || d > MAXDIM)
-		die(2, "%s: \"%s\" is %lld, not in 1..%d", path, key,
+		errx(2, "%s: \"%s\" is %lld, not in 1..%d", path, key,
 		    (long long)d, MAXDIM);
 	return (int)d;
 }
@@ -92,28 +79,28 @@ rows(json_t *o, const char *key, int rank, int len, const char *what)
 	size_t r, j;
 
 	if (a == NULL)
-		die(2, "%s: key \"%s\" is missing", path, key);
+		errx(2, "%s: key \"%s\" is missing", path, key);
 	if (!json_is_array(a))
-		die(2, "%s: \"%s\" is not an array of rows", path, key);
+		errx(2, "%s: \"%s\" is not an array of rows", path, key);
 	if (json_array_size(a) != (size_t)rank)
-		die(2, "%s: \"%s\" has %zu rows, rank is %d", path, key,
+		errx(2, "%s: \"%s\" has %zu rows, rank is %d", path, key,
 		    json_array_size(a), rank);
 	json_array_foreach(a, r, row) {
 		if (!json_is_array(row))
-			die(2, "%s: %s row %zu is not an array", path, key,
+			errx(2, "%s: %s row %zu is not an array", path, key,
 			    r + 1);
 		if (json_array_size(row) != (size_t)len)
-			die(2, "%s: %s row %zu has %zu entries, %s is %d",
+			errx(2, "%s: %s row %zu has %zu entries, %s is %d",
 			    path, key, r + 1, json_array_size(row), what, len);
 		json_array_foreach(row, j, x) {
 			json_int_t v;
 
 			if (!json_is_integer(x))
-				die(2, "%s: %s row %zu entry %zu is not an "
+				errx(2, "%s: %s row %zu entry %zu is not an "
 				    "integer", path, key, r + 1, j + 1);
 			v = json_integer_value(x);
 			if (v < -MAXCOEF || v > MAXCOEF)
-				die(2, "%s: %s row %zu entry %zu is %lld, "
+				errx(2, "%s: %s row %zu entry %zu is %lld, "
 				    "beyond +-%d", path, key, r + 1, j + 1,
 				    (long long)v, MAXCOEF);
 			c[r * len + j] = (int)v;
@@ -135,29 +122,29 @@ load(struct scheme *s)
 		FILE *f = fopen(path, "r");
 
 		if (f == NULL)
-			die(2, "cannot open '%s': %s", path, strerror(errno));
+			errx(2, "cannot open '%s': %s", path, strerror(errno));
 		fclose(f);
-		die(2, "%s:%d: malformed JSON: %s", path, e.line, e.text);
+		errx(2, "%s:%d: malformed JSON: %s", path, e.line, e.text);
 	}
 	if (!json_is_object(o))
-		die(2, "%s: not a JSON object", path);
+		errx(2, "%s: not a JSON object", path);
 	s->n = dim(o, "n");
 	s->m = dim(o, "m");
 	s->p = dim(o, "p");
 	x = json_object_get(o, "field");
 	if (x == NULL)
-		die(2, "%s: key \"field\" is missing", path);
+		errx(2, "%s: key \"field\" is missing", path);
 	field = json_string_value(x);
 	if (field == NULL ||
 	    (strcmp(field, "Z") != 0 && strcmp(field, "GF2") != 0))
-		die(2, "%s: \"field\" must be \"Z\" or \"GF2\"", path);
+		errx(2, "%s: \"field\" must be \"Z\" or \"GF2\"", path);
 	gf2 = strcmp(field, "GF2") == 0;
 	x = json_object_get(o, "rank");
 	if (x == NULL)
-		die(2, "%s: key \"rank\" is missing", path);
+		errx(2, "%s: key \"rank\" is missing", path);
 	if (!json_is_integer(x) || json_integer_value(x) < 1 ||
 	    json_integer_value(x) > MAXRANK)
-		die(2, "%s: \"rank\" is not an integer in 1..%d", path,
+		errx(2, "%s: \"rank\" is not an integer in 1..%d", path,
 		    MAXRANK);
 	s->rank = (int)json_integer_value(x);
 	s->u = rows(o, "U", s->rank, s->n * s->m, "n*m");
@@ -165,7 +152,7 @@ load(struct scheme *s)
 	s->w = rows(o, "W", s->rank, s->n * s->p, "n*p");
 	json_decref(o);
 	if (gf2)
-		die(2, "%s: field \"GF2\": a scheme over GF(2) holds only "
+		errx(2, "%s: field \"GF2\": a scheme over GF(2) holds only "
 		    "mod 2 and cannot multiply real matrices; lift it to "
 		    "the integers and verify it there (field \"Z\")", path);
 }
@@ -193,7 +180,7 @@ check(const struct scheme *s)
 				want = a % m == b / p && a / m == c / p &&
 				    b % p == c % p;
 				if (sum != want)
-					die(2, "%s: not a valid scheme over Z: "
+					errx(2, "%s: not a valid scheme over Z: "
 					    "the Brent equation of A%d%d B%d%d "
 					    "C%d%d sums to %lld, not %lld",
 					    path, a / m + 1, a % m + 1,
@@ -545,7 +532,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (!ident(kernel) || !ident(name))
-		die(2, "'%s' is not a C identifier",
+		errx(2, "'%s' is not a C identifier",
 		    ident(kernel) ? name : kernel);
 	path = argv[0];
 	load(&s);
@@ -556,19 +543,19 @@ main(int argc, char **argv)
 	 * half-written source behind. */
 	f = open_memstream(&buf, &len);
 	if (f == NULL)
-		die(1, "out of memory");
+		errx(1, "out of memory");
 	emit(f, &s, kernel, name);
 	if (fclose(f) != 0)
-		die(1, "out of memory");
+		errx(1, "out of memory");
 	f = out ? fopen(out, "w") : stdout;
 	if (f == NULL)
-		die(1, "cannot open '%s': %s", out, strerror(errno));
+		errx(1, "cannot open '%s': %s", out, strerror(errno));
 	if (fwrite(buf, 1, len, f) != len || (f == stdout ?
 	    fflush(f) : fclose(f)) != 0)
-		die(1, "cannot write '%s': %s", out ? out : "<stdout>",
+		errx(1, "cannot write '%s': %s", out ? out : "<stdout>",
 		    strerror(errno));
 	if (f == stdout && fclose(stdout) != 0)
-		die(1, "cannot write '<stdout>': %s", strerror(errno));
+		errx(1, "cannot write '<stdout>': %s", strerror(errno));
 	free(buf);
 	free(s.u);
 	free(s.v);
