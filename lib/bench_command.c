@@ -102,9 +102,10 @@ command_argv(const struct spec *s, const char *key,
  */
 static int
 command_check(struct bench *b, struct bench_item *it, const char *out,
-    size_t len, struct proc_opts *po, struct bench_outcome *o,
+    size_t len, const struct proc_opts *runs, struct bench_outcome *o,
     struct ar_err *err)
 {
+	struct proc_opts po = *runs;	/* the runs' limits, folder, env */
 	struct proc_result pr;
 	char **argv, desc[256], *tail;
 	ssize_t w;
@@ -131,10 +132,9 @@ command_check(struct bench *b, struct bench_item *it, const char *out,
 			goto out;
 		}
 	(void)lseek(fd, 0, SEEK_SET);
-	po->stdin_from = fd;
-	po->capture_tail = 1;
-	po->max_capture = 0;
-	if (proc_run(argv, po, &pr, err) != 0) {
+	po.stdin_from = fd;
+	po.max_capture = 0;
+	if (proc_run(argv, &po, &pr, err) != 0) {
 		rc = -1;
 		goto out;
 	}
@@ -154,7 +154,6 @@ command_check(struct bench *b, struct bench_item *it, const char *out,
 	free(tail);
 	proc_result_release(&pr);
 out:
-	po->stdin_from = 0;
 	close(fd);
 	ar_strv_free(argv);
 	return rc;
