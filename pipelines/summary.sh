@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# summary.sh OUT [STUDY]: what a study in OUT (pipelines/tune.mk) found so
-# far: the best configuration, its objective and metrics, and the file and
-# line of its record in OUT/history.jsonl, its code variant when it is a
-# program, and what the study spent; or, when no record has a score, why
-# not.  A STUDY with several objectives has no one best: the summary is
-# its Pareto front over the whole history, every configuration measured ok
-# that no other beats in every objective (ties each listed), best first in
-# the first one, with its metrics and the file and line of its record.
+# summary.sh OUT [STUDY [-D NAME=VALUE ...]]: what a study in OUT
+# (pipelines/tune.mk) found so far: the best configuration, its objective
+# and metrics, and the file and line of its record in OUT/history.jsonl,
+# its code variant when it is a program, and what the study spent; or,
+# when no record has a score, why not.  A STUDY with several objectives
+# has no one best: the summary is its Pareto front over the whole
+# history, every configuration measured ok that no other beats in every
+# objective (ties each listed), best first in the first one, with its
+# metrics and the file and line of its record.  ar-score ranks the
+# history again for it (the programs from AR_BIN, else the checkout's
+# bin/; -D as the study was run with).
 set -euo pipefail
-out=${1:?usage: summary.sh OUT [STUDY]}
+out=${1:?usage: summary.sh OUT [STUDY [-D NAME=VALUE ...]]}
 study=${2:-}
+defs_args=("${@:3}")
 model=$out/model.json hist=$out/history.jsonl
 # "N things".  (jq writes each number as the shortest text that reads
 # back, as the stages do.)
@@ -43,23 +47,18 @@ if [ -z "$best" ]; then
 	spent
 	exit 0
 fi
-# The front, from the objectives of every record (the ranks ar-score wrote
-# were among the records before each; a later one may have beaten them).
+# The front: the whole history ranked again by ar-score (the rank each
+# record got was among the records before it; a later one may beat it).
 objs=$([ -z "$study" ] || jq -c '.objectives // empty' "$study")
 if [ -n "$objs" ]; then
-	jq -rn --arg hist "$hist" --argjson objs "$objs" "$defs"'
-	    ($objs | map(startswith("maximize "))) as $max |
+	bin=${AR_BIN:-$(cd "$(dirname "$0")/.." && pwd)/bin}
+	"$bin/ar-score" -s "$study" "${defs_args[@]}" --keep-going "$hist" |
+	    jq -rn --arg hist "$hist" --argjson objs "$objs" "$defs"'
 	    ($objs | map(.[9:])) as $names |
-	    def cost: [.objectives, $max] | transpose |
-		map(if .[1] then -.[0] else .[0] end);
-	    def beats($b): [cost, ($b | cost)] | transpose |
-		all(.[0] <= .[1]) and any(.[0] < .[1]);
 	    [inputs] | to_entries | map(.value + {line: (.key + 1)}) as $all |
-	    [$all[] | select(.status == "ok" and (.objectives | type) ==
-		"array" and (.objectives | length) == ($objs | length) and
-		(.objectives | all(type == "number")))] as $ok |
-	    [$ok[] | . as $a | select(any($ok[]; beats($a)) | not)] |
-	    sort_by(cost) |
+	    [$all[] | select(.pareto == 1)] |
+	    sort_by(.objectives[0] | if $objs[0] | startswith("maximize ")
+		then -. else . end) |
 	    "Pareto front of \($all | length | n("evaluation")) (\(length |
 		n("point"))): \($objs | join(", "))",
 	    (.[] | "  " + ([$names, .objectives] | transpose |
@@ -67,7 +66,7 @@ if [ -n "$objs" ]; then
 		(.params | to_entries | map("\(.key)=\(.value)") |
 		join(" ")) + (if (.metrics // {}) == {} then "" else
 		"  (" + (.metrics | to_entries | map("\(.key) \(.value)") |
-		join("  ")) + ")" end) + "  \($hist):\(.line)")' "$hist"
+		join("  ")) + ")" end) + "  \($hist):\(.line)")'
 	spent
 	exit 0
 fi

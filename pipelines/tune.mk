@@ -211,7 +211,7 @@ PREVS := $(shell seq -f %03g 0 $$(( $(NROUNDS) - 1 )))
 ROUND_FILES := $(NUMS:%=$(OUT)/rounds/%.jsonl)
 
 summary: $(MODEL)
-	@$(quiet-on-int); $(HERE)/summary.sh $(OUT) $(STUDY)
+	@$(quiet-on-int); AR_BIN=$(BIN) $(HERE)/summary.sh $(OUT) $(STUDY) $(DEFS)
 
 # A spent round leaves no file, so the history is the rounds that exist.
 $(OUT)/history.jsonl: $(ROUND_FILES)

@@ -12,8 +12,8 @@
 #    defaults, random_state 0 to 4) and an RBF SVC (its defaults) on the
 #    split that `mlp --dump-split` exports, checked row by row;
 # 3. the Pareto front of the history (validation accuracy up, parameters
-#    down; every record measured ok that no other beats on one and
-#    equals on the other), each point's test accuracy (the mean of the
+#    down; the records of rank 1 when ar-score ranks the whole history),
+#    each point's test accuracy (the mean of the
 #    three trainings the search made, from seeds 1 to 3), the test
 #    accuracy of the same architecture trained again from seeds 4 to 6,
 #    which the search never saw, and its inference latency measured again with
@@ -75,11 +75,10 @@ printf 'SVC (RBF):     test %.4f\n' "$svc_test"
 
 echo
 echo "== the Pareto front of the history (val_acc up, params down)"
-jq -sc 'map(select(.status == "ok" and .output.val_acc != null)) as $ok |
-    [$ok[] | . as $r | select(all($ok[];
-	(.output.val_acc >= $r.output.val_acc and .output.params <= $r.output.params and
-	 (.output.val_acc > $r.output.val_acc or .output.params < $r.output.params)) | not))] |
-    unique_by([.output.params, .output.val_acc, .id]) | .[]' "$h" >"$OUT/front.jsonl"
+# The whole history ranked again by ar-score: rank 1 is the front.
+"$BIN/ar-score" -s "$nas/study.json" "$h" |
+    jq -sc 'map(select(.pareto == 1)) |
+    sort_by([.output.params, .output.val_acc, .id]) | .[]' >"$OUT/front.jsonl"
 # Each point again from three more training seeds (4 to 6); then the latency of
 # every point measured again in one hold of the bench lock.
 lock=/tmp/ar/bench.lock
