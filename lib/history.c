@@ -9,7 +9,7 @@
 
 static const char *const field_keys[HISTORY_NFIELDS] = {
 	"study", "id", "round", "strategy", "status", "score", "params",
-	"objectives"
+	"objectives", "objective", "cost_s", "host", "device", "variant"
 };
 
 void

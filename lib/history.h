@@ -1,6 +1,7 @@
 /*
  * history: the records of a history, one at a time, for the few fields
- * that searching (ar-propose -H) and learning (ar-learn) read.  A history
+ * that searching (ar-propose -H), learning (ar-learn) and reporting
+ * (ar-report) read.  A history
  * is mostly records that need no more than those, and reading a long one
  * is the bulk of those programs' time: JSON lines are scanned (rec_peek),
  * not parsed, a field's text is decoded only when asked for, and the
@@ -32,6 +33,9 @@
 enum history_field {
 	HISTORY_STUDY, HISTORY_ID, HISTORY_ROUND, HISTORY_STRATEGY,
 	HISTORY_STATUS, HISTORY_SCORE, HISTORY_PARAMS, HISTORY_OBJECTIVES,
+	/* What ar-report(1) reads besides. */
+	HISTORY_OBJECTIVE, HISTORY_COST, HISTORY_HOST, HISTORY_DEVICE,
+	HISTORY_VARIANT,
 	HISTORY_NFIELDS
 };
 
