@@ -19,7 +19,11 @@
  *			what a partial history says about the whole.
  *
  * Targets are numbers, higher better, already on the scale the caller
- * wants decomposed (ar-report uses strat_bo's: the log of a speed).
+ * wants decomposed (ar-report uses strat_bo's: the log of a speed).  A
+ * target NAN marks a configuration that failed (any status but ok): the
+ * variance decomposed is the one over the configurations that work, so
+ * importance_data leaves failures out, and importance_gp draws its
+ * sample where a second process, of success, expects them to work.
  * Nothing here prints; an error fills err and returns -1.
  *
  * Ownership: importance_* fill imp, importance_release frees it.
@@ -50,7 +54,8 @@ struct importance {
 
 /*
  * From n measured points (cfg: n * sp->np indices, y: n targets).
- * Returns 0, or -1 with err set when n < 2.
+ * Returns 0, or -1 with err set (imp empty) when fewer than 2 are ok,
+ * a target is infinite or an index is out of range.
  */
 int importance_data(struct space *sp, const space_idx *cfg, const double *y,
     size_t n, struct importance *imp, struct ar_err *err);
@@ -59,8 +64,8 @@ int importance_data(struct space *sp, const space_idx *cfg, const double *y,
  * From a Gaussian process fitted to the n points, its mean taken over
  * at most nsample valid configurations drawn with seed (the whole space
  * when it has no more; 0 means IMPORTANCE_NSAMPLE).  Returns 0, or -1
- * with err set when n < 2, the process cannot be fitted or the space
- * has no valid configuration.  Deterministic for the same inputs.  A
+ * with err set (imp empty) as importance_data, or when the process
+ * cannot be fitted or the space has no valid configuration.  Deterministic for the same inputs.  A
  * space of at most a million combinations is listed for the sample and
  * keeps the list (space_materialize).
  */
