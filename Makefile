@@ -36,7 +36,7 @@ STATIC_O = build/static
 STATIC_LDLIBS = -Wl,-Bstatic -ljansson -lcsv -lcrypto -lffi -lseccomp -llapacke -llapack \
 	-lblas -lgfortran -lquadmath -lz -Wl,-Bdynamic -ldl -lm -lpthread
 
-TOOLS = ar-propose ar-compile ar-bench ar-score ar-learn
+TOOLS = ar-propose ar-compile ar-bench ar-score ar-learn ar-report
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 LIBSRC = $(wildcard lib/*.c)
