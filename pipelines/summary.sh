@@ -8,8 +8,11 @@
 # history, every configuration measured ok that no other beats in every
 # objective (ties each listed), best first in the first one, with its
 # metrics and the file and line of its record.  ar-score ranks the
-# history again for it (the programs from AR_BIN, else the checkout's
-# bin/; -D as the study was run with).
+# history again for it.  With a STUDY, the facts of `ar-report --text`
+# follow: the top 3 (one objective), the parameters by importance, the
+# failures and the best at a few budgets; without a score, the failures
+# alone.  (The programs from AR_BIN, else the checkout's bin/; -D as the
+# study was run with.)
 set -euo pipefail
 out=${1:?usage: summary.sh OUT [STUDY [-D NAME=VALUE ...]]}
 study=${2:-}
@@ -18,6 +21,20 @@ model=$out/model.json hist=$out/history.jsonl
 # "N things".  (jq writes each number as the shortest text that reads
 # back, as the stages do.)
 defs='def n($w): "\(.) \($w)" + (if . == 1 then "" else "s" end);'
+bin=${AR_BIN:-$(cd "$(dirname "$0")/.." && pwd)/bin}
+# facts HEAD...: the lines of `ar-report --text` (ar-report(1)) that
+# begin with one of HEAD (top, importance, failures, convergence), each
+# with the indented lines under it; nothing without a STUDY.  The summary
+# says the rest itself: the study, the best and its record, the front.
+facts() {
+	local text
+	[ -n "$study" ] && [ -s "$hist" ] || return 0
+	text=$("$bin/ar-report" -s "$study" "${defs_args[@]}" --text "$hist")
+	awk -v heads="$*" 'BEGIN { n = split(heads, h, " ") }
+	    /^  / { if (on) print; next }
+	    { on = 0; for (i = 1; i <= n; i++) if (index($0, h[i]) == 1) on = 1 }
+	    on' <<<"$text"
+}
 # What the study spent, as tune.mk counts its budgets (EVALS, SECONDS).
 spent() {
 	jq -rn "$defs"'[inputs] | "\(length | n("evaluation")) in \(map(.round) |
@@ -44,6 +61,7 @@ if [ -z "$best" ]; then
 		    "requirement of the study not met: see their error)"
 		    else empty end] | join("; "))
 	    end' "$model"
+	facts failures
 	spent
 	exit 0
 fi
@@ -51,7 +69,6 @@ fi
 # record got was among the records before it; a later one may beat it).
 objs=$([ -z "$study" ] || jq -c '.objectives // empty' "$study")
 if [ -n "$objs" ]; then
-	bin=${AR_BIN:-$(cd "$(dirname "$0")/.." && pwd)/bin}
 	"$bin/ar-score" -s "$study" "${defs_args[@]}" --keep-going "$hist" |
 	    jq -rn --arg hist "$hist" --argjson objs "$objs" "$defs"'
 	    ($objs | map(.[9:])) as $names |
@@ -67,6 +84,7 @@ if [ -n "$objs" ]; then
 		join(" ")) + (if (.metrics // {}) == {} then "" else
 		"  (" + (.metrics | to_entries | map("\(.key) \(.value)") |
 		join("  ")) + ")" end) + "  \($hist):\(.line)")'
+	facts importance failures convergence
 	spent
 	exit 0
 fi
@@ -84,4 +102,5 @@ jq -r --arg where "$hist:$line" "$defs"'
 [ -z "$line" ] || sed -n "${line}p" "$hist" | jq -r 'select(.variant) |
 	.variant | "  variant \(.file) (by \(.by)" + (if .parent then
 	", from \(.parent[:12])" else "" end) + ")"'
+facts top importance failures convergence
 spent

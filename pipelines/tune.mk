@@ -1,6 +1,7 @@
 # tune.mk -- the closed loop, one round per file target.
 #
 #   make -f pipelines/tune.mk STUDY=kernels/matmul/cpu.json EVALS=160 BATCH=8 OUT=runs/matmul
+#   make -f pipelines/tune.mk STUDY=kernels/matmul/cpu.json EVALS=160 BATCH=8 OUT=runs/matmul report
 #   make -f pipelines/tune.mk help
 #
 # Variables:
@@ -67,7 +68,13 @@
 
 # OUT/history.jsonl is the rounds concatenated, OUT/model.json what
 # ar-learn made of them, and `summary` (the default goal) names the best
-# configuration and the line of its record, and what the study spent.
+# configuration and the line of its record, and what the study spent,
+# with the facts of `ar-report --text` (the top 3, the parameters by
+# importance, the failures, the best at a few budgets).  `report` makes
+# the rounds as `summary` does, then writes OUT/report.html, the page of
+# the history (ar-report(1): convergence, the best beside its neighbours,
+# importance, failures, the top 10), made again whenever the history
+# changes.
 
 SELF := $(lastword $(MAKEFILE_LIST))
 HERE := $(patsubst %/,%,$(dir $(SELF)))
@@ -213,6 +220,11 @@ ROUND_FILES := $(NUMS:%=$(OUT)/rounds/%.jsonl)
 summary: $(MODEL)
 	@$(quiet-on-int); AR_BIN=$(BIN) $(HERE)/summary.sh $(OUT) $(STUDY) $(DEFS)
 
+# The page of the history; ar-report writes it whole or not at all.
+report: $(OUT)/report.html
+$(OUT)/report.html: $(OUT)/history.jsonl
+	@$(quiet-on-int); $(BIN)/ar-report -s $(STUDY) $(DEFS) --variants $(VARIANTS) -o $@ $<
+
 # A spent round leaves no file, so the history is the rounds that exist.
 $(OUT)/history.jsonl: $(ROUND_FILES)
 	@$(call quiet-on-int,$@.tmp); \
@@ -298,6 +310,6 @@ $(OUT)/rounds/$(1).jsonl: $(if $(filter-out 000,$(2)),$(OUT)/rounds/$(2).jsonl)
 endef
 $(foreach p,$(join $(NUMS),$(PREVS:%=:%)),$(eval $(call ROUND,$(firstword $(subst :, ,$(p))),$(lastword $(subst :, ,$(p))))))
 
-.PHONY: summary
+.PHONY: summary report
 endif
 endif

@@ -377,3 +377,40 @@ best_id() {
 	diff <(sed "s|$D/bo.jsonl:[0-9]*|FILE|; s|$D/bo.jsonl|FILE|" "$T/a.txt") \
 	    <(sed "s|$T/bo.csv:[0-9]*|FILE|; s|$T/bo.csv|FILE|" "$T/b.txt")
 }
+
+@test "tune.mk: report writes OUT/report.html after the rounds, and the summary has the facts of --text" {
+	tune() {
+		env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -f "$ROOT/pipelines/tune.mk" \
+		    BIN="${AR_BIN:-$ROOT/bin}" STUDY="$S" OUT="$T/out" EVALS=16 BATCH=8 "$@"
+	}
+	run --separate-stderr tune report
+	assert_success
+	assert_output ''
+	[ "$(wc -l <"$T/out/history.jsonl")" -eq 16 ]
+	run sections "$T/out/report.html"
+	assert_output "$(printf '%s\n' summary convergence best importance failures top)"
+	# The page of that history, as ar-report makes it.
+	ar-report -s "$S" -o "$T/p.html" "$T/out/history.jsonl"
+	cmp "$T/p.html" "$T/out/report.html"
+	# Made once: a second run leaves it be.
+	before=$(stat -c %y "$T/out/report.html")
+	tune report
+	[ "$(stat -c %y "$T/out/report.html")" = "$before" ]
+	# A round more, a page of the whole history again.
+	tune EVALS=24 report
+	ar-report -s "$S" -o "$T/p.html" "$T/out/history.jsonl"
+	[ "$(wc -l <"$T/out/history.jsonl")" -eq 24 ]
+	cmp "$T/p.html" "$T/out/report.html"
+	# The summary: the best, then the top 3, importance, failures and
+	# convergence of --text, then what was spent.
+	run --separate-stderr tune EVALS=24
+	assert_success
+	assert_line --index 0 --regexp '^best of 24 evaluations \('
+	text=$(ar-report -s "$S" --text "$T/out/history.jsonl")
+	for h in 'top 3:' 'importance (gp, ' 'failures ' 'convergence: '; do
+		want=$(grep -F "$h" <<<"$text")
+		assert_line "$want"
+	done
+	refute_line --regexp '^(study|status:|best time_s)'
+	[[ ${lines[-1]} == "24 evaluations in 3 rounds, "* ]] || fail "last: ${lines[-1]}"
+}

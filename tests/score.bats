@@ -768,10 +768,16 @@ mo_rec() {
 	# summary's own, from the objectives.
 	run --separate-stderr "$ROOT/pipelines/summary.sh" "$O" "$R"
 	assert_success
-	assert_output "$(printf '%s\n' \
+	front=$(printf '%s\n' \
 	    "Pareto front of 5 evaluations (3 points): minimize time_s, maximize TILE" \
 	    "  time_s 0.001  TILE 8  TILE=8 UNROLL=1  (gflops 2  spread 0.05  per_tile 0.25)  $O/history.jsonl:1" \
 	    "  time_s 0.001  TILE 8  TILE=8 UNROLL=1  (gflops 2  spread 0.05  per_tile 0.25)  $O/history.jsonl:5" \
-	    "  time_s 0.002  TILE 32  TILE=32 UNROLL=1  (gflops 1  spread 0.05  per_tile 0.03125)  $O/history.jsonl:3" \
+	    "  time_s 0.002  TILE 32  TILE=32 UNROLL=1  (gflops 1  spread 0.05  per_tile 0.03125)  $O/history.jsonl:3")
+	# Then ar-report's facts but its best and top, which a study of
+	# several objectives does not have, and what was spent.
+	facts=$(ar-report -s "$R" --text "$O/history.jsonl" |
+	    sed -n '/^\(importance\|failures\|convergence\)/,/^[^ ]/p' | grep -v '^front ')
+	assert_output "$(printf '%s\n' "$front" "$facts" \
 	    "5 evaluations in 1 round, 0 s of measured cost (cost_s)")"
+	assert_line 'failures 1; crash 1 (most at TILE=8: 1)'
 }
