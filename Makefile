@@ -55,7 +55,8 @@ MAN7 = $(wildcard man/man7/*.7)
 # Debian packages the project needs to build and test (`make deps`).
 DEBS = build-essential clang libclang-rt-14-dev libomp-dev libjansson-dev libcsv-dev libssl-dev libffi-dev libseccomp-dev libopenblas-dev \
 	liblapacke-dev zlib1g-dev gfortran bats bats-support bats-assert jq mandoc \
-	valgrind parallel xz-utils zstd sumo sumo-tools python3-sklearn
+	valgrind parallel xz-utils zstd sumo sumo-tools python3-sklearn \
+	gnuplot-nox tidy chromium python3-pil
 
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
