@@ -11,14 +11,25 @@
 
 static const char *const known[] = REPORT_STATUSES;
 
+/*
+ * The index of s in the table, added when new.  A table of statuses or
+ * strategies holds at most max names: a history of thousands of made-up
+ * statuses must not make reading it quadratic, so past that they share
+ * the last entry, "(other)".
+ */
 static size_t
-intern(char ***tab, size_t *n, const char *s)
+intern(char ***tab, size_t *n, const char *s, size_t max)
 {
 	size_t i;
 
 	for (i = 0; i < *n; i++)
 		if (strcmp((*tab)[i], s) == 0)
 			return i;
+	if (max > 0 && *n + 1 >= max) {
+		if (*n + 1 == max)
+			return intern(tab, n, "(other)", 0);
+		return *n - 1;
+	}
 	*tab = ereallocarray(*tab, *n + 1, sizeof(**tab));
 	(*tab)[*n] = estrdup(s);
 	return (*n)++;
@@ -39,8 +50,8 @@ report_init(struct report *r, struct space *sp, const char *objective,
 		r->maximize = r->spec->objective_max[0];
 	r->by = by;
 	for (i = 0; i < REPORT_NSTATUSES; i++)
-		(void)intern(&r->status, &r->nstatus, known[i]);
-	(void)intern(&r->strings, &r->nstrings, "");
+		(void)intern(&r->status, &r->nstatus, known[i], 0);
+	(void)intern(&r->strings, &r->nstrings, "", 0);
 }
 
 static void
@@ -173,13 +184,23 @@ read_one(struct report *r, struct history *h, size_t file,
 		}
 		name = b->buf;
 	}
-	series = intern(&r->series, &r->nseries, name);
+	if (r->nseries == REPORT_MAX_SERIES && intern(&r->series,
+	    &r->nseries, name, 0) == REPORT_MAX_SERIES) {
+		ar_errf(err, "%s:%zu: more than %d series%s", history_name(h),
+		    history_line(h), REPORT_MAX_SERIES, r->by != NULL ?
+		    ": split by a field of fewer values" : "");
+		r->nseries--;
+		free(r->series[r->nseries]);
+		return -1;
+	}
+	series = intern(&r->series, &r->nseries, name, 0);
 	e->file = file;
 	e->line = history_line(h);
 	e->run = run_of(r, series, file);
 	e->at = ++r->runs[e->run].n;
 	s = history_string(h, HISTORY_STATUS, NULL);
-	e->status = intern(&r->status, &r->nstatus, s != NULL ? s : "none");
+	e->status = intern(&r->status, &r->nstatus, s != NULL ? s : "none",
+	    REPORT_MAX_NAMES);
 	e->key = e->objective = NAN;
 	if (!history_number(h, HISTORY_OBJECTIVE, &e->objective))
 		e->objective = NAN;
@@ -202,7 +223,8 @@ read_one(struct report *r, struct history *h, size_t file,
 	s = history_string(h, HISTORY_ID, NULL);
 	e->id = estrdup(s != NULL ? s : "");
 	s = history_string(h, HISTORY_STRATEGY, NULL);
-	e->strategy = intern(&r->strings, &r->nstrings, s != NULL ? s : "");
+	e->strategy = intern(&r->strings, &r->nstrings, s != NULL ? s : "",
+	    REPORT_MAX_NAMES);
 	if (history_has(h, HISTORY_VARIANT) &&
 	    !history_is_null(h, HISTORY_VARIANT)) {
 		if ((rec = history_json(h, &e2)) == NULL) {

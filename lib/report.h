@@ -38,6 +38,11 @@
 	"crash", "timeout", "suspicious", "infeasible" }
 #define REPORT_NSTATUSES 8
 
+/* Series at most (a report of more shows nothing), and distinct status or
+ * strategy names kept before the rest are read as "(other)". */
+#define REPORT_MAX_SERIES	1000
+#define REPORT_MAX_NAMES	64
+
 struct report_rec {
 	size_t file, line;	/* where it was read */
 	size_t run;		/* its run (rep->runs) */

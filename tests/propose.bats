@@ -39,7 +39,7 @@ SMALL=$FIX/small/study.json
 
 @test "a bad option names the program, not the path it was run by" {
 	local tool path synopsis
-	for tool in ar-propose ar-compile ar-bench ar-score ar-learn; do
+	for tool in ar-propose ar-compile ar-bench ar-score ar-learn ar-report; do
 		path=$(command -v "$tool")
 		[[ $path == /* ]] || fail "$tool is not at an absolute path: $path"
 		synopsis=$("$path" --help | sed '/^$/q' | sed '$d')

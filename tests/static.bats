@@ -36,7 +36,7 @@ built() {
 	command -v ldd >/dev/null || skip "no ldd"
 	built
 	local o=$STATIC_DIR t lib
-	for t in ar-propose ar-compile ar-bench ar-score ar-learn; do
+	for t in ar-propose ar-compile ar-bench ar-score ar-learn ar-report; do
 		[ -x "$o/bin/$t" ] || fail "no $o/bin/$t"
 		# What the loader would bring in, the direct needs included.
 		run ldd "$o/bin/$t"

@@ -196,9 +196,11 @@ text(struct ar_buf *b, const struct report *r, const struct importance *imp,
 		return;
 	}
 	buf_printf(b, "\nstatus: ok %zu", r->count[0]);
-	for (i = 1; i < r->nstatus; i++)
-		if (r->count[i] > 0)
+	for (i = 1, j = 0; i < r->nstatus; i++)
+		if (r->count[i] > 0 && j++ < 8)
 			buf_printf(b, ", %s %zu", r->status[i], r->count[i]);
+	if (j > 8)
+		buf_printf(b, " and %zu more statuses", j - 8);
 	buf_adds(b, "\n");
 	if (r->best == r->n) {
 		buf_adds(b, "best none: nothing measured ok\n");
