@@ -3,9 +3,10 @@
 # through the whole loop, propose | compile | bench | score, round by
 # round (pipelines/tune.mk), at N=1024 with every core, then measures the
 # best configuration found again beside OpenBLAS's cblas_sgemm on the same
-# problem, and prints both with the naive reference.  About a minute on a
-# 2-core machine.  Without OpenBLAS (libopenblas-dev, `make deps`) it says
-# so and prints the rest.
+# problem, and prints both with the naive reference.  It ends by writing
+# the page of the history, OUT/report.html (ar-report(1)), and printing
+# its path.  About a minute on a 2-core machine.  Without OpenBLAS
+# (libopenblas-dev, `make deps`) it says so and prints the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 study=kernels/sgemm/cpu.json
@@ -16,12 +17,23 @@ defs="-D M=$n -D N=$n -D K=$n -D MAXT=$threads"
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 
 # A demo starts over; the build cache stays, so a second demo compiles less.
-rm -rf "$out/rounds" "$out/history.jsonl" "$out/model.json" "$out/learn.jsonl"
+rm -rf "$out/rounds" "$out/history.jsonl" "$out/model.json" "$out/learn.jsonl" "$out/report.html"
 echo "== tuning $study (N=$n, up to $threads threads) on ${cpu:-this CPU}: $rounds rounds of $batch"
 start=$(date +%s.%N)
-make -s -f pipelines/tune.mk STUDY=$study OUT=$out ROUNDS="$rounds" \
-    BATCH="$batch" SEED=1 DEFS="$defs"
+tune() {
+	make -s -f pipelines/tune.mk STUDY=$study OUT=$out ROUNDS="$rounds" \
+	    BATCH="$batch" SEED=1 DEFS="$defs" "$@"
+}
+tune
 end=$(date +%s.%N)
+
+# report: the page of the history (the rounds are made: tune.mk only
+# writes it), and where it is.
+report() {
+	echo
+	tune report
+	echo "report: $out/report.html    (open it in a browser; as text: bin/ar-report -s $study $defs --text $out/history.jsonl)"
+}
 
 echo
 echo "== where the time went"
@@ -35,6 +47,7 @@ jq -s --argjson wall "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" 
 echo
 if [ "$(jq -r '.best // empty' "$out/model.json")" = "" ]; then
 	echo "nothing measured ok"
+	report
 	exit 0
 fi
 echo "== best against OpenBLAS and the naive reference (sgemm_ref.c), N=$n, same machine, measured again"
@@ -68,3 +81,4 @@ fi
 jq -r '"reference: \(.metrics.ref_gflops * 10 | round / 10) GFLOP/s  (speedup of the best \(.metrics.speedup * 10 | round / 10)x)"' <<<"$again"
 echo
 echo "history: $out/history.jsonl    try: jq -c 'select(.status == \"ok\") | [.metrics.gflops, .params]' $out/history.jsonl | sort -rn | head"
+report
