@@ -177,9 +177,9 @@ size_t report_failures(const struct report *r, size_t p, size_t k,
     size_t st);
 
 /*
- * The Pareto rank (1 the front) of each record among those with all
- * objectives and status ok, 0 for the others: rank[n].  Returns how many
- * are ranked.
+ * Which records are on the Pareto front of those with all objectives and
+ * status ok: rank[i] (n of them) is 1 on the front, 2 when another
+ * dominates it, 0 for the others.  Returns how many are ranked.
  */
 size_t report_pareto(const struct report *r, int *rank);
 

@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "report.h"
+#include "stats.h"
 
 static char dir[] = "/tmp/test_report.XXXXXX";
 
@@ -252,6 +253,36 @@ test_targets_pareto(void)
 	/* The key is the first objective, minimised. */
 	CHECK_INT(r.rec[r.best].line, 1);
 	report_release(&r);
+	/* The archive finds the front that ranking everything finds, ties
+	 * and duplicates included. */
+	{
+		enum { N = 400 };
+		double c[2 * N];
+		int want[N], got[N];
+		char *text;
+		size_t len, i;
+		FILE *f = open_memstream(&text, &len);
+
+		srand(7);
+		for (i = 0; i < N; i++) {
+			c[2 * i] = rand() % 40;
+			c[2 * i + 1] = rand() % 40;
+			fprintf(f, "{\"study\":\"par\",\"params\":{\"A\":1,"
+			    "\"B\":\"x\"},\"status\":\"ok\","
+			    "\"objectives\":[%g,%g]}\n", c[2 * i],
+			    -c[2 * i + 1]);
+		}
+		fclose(f);
+		report_init(&r, &sp, "minimize time_s", NULL);
+		CHECK_INT(read_text(&r, text, "q.jsonl", NULL, &err), N);
+		free(text);
+		report_finish(&r);
+		stats_pareto_rank(c, N, 2, want);
+		CHECK_INT(report_pareto(&r, got), N);
+		for (i = 0; i < N; i++)
+			CHECK_INT(got[i], want[i] == 1 ? 1 : 2);
+		report_release(&r);
+	}
 	space_release(&sp);
 	spec_release(&s);
 }
