@@ -468,6 +468,7 @@ variant_diff(struct ar_buf *out, const struct report *r,
 	const char *parent = json_string_value(json_object_get(e->variant,
 	    "parent")), *file, *dot;
 	char *mine = NULL, *theirs = NULL, *ppath = NULL, *argv[9];
+	char lparent[128], lbest[64];
 	json_t *pv = NULL;
 	int ok = 0;
 
@@ -507,9 +508,14 @@ variant_diff(struct ar_buf *out, const struct report *r,
 	argv[0] = "diff";
 	argv[1] = "-u";
 	argv[2] = "--label";
-	argv[3] = parent != NULL ? "parent" : "source";
+	snprintf(lparent, sizeof(lparent), "%s %.12s", parent != NULL ?
+	    "parent" : "source", parent != NULL ? parent :
+	    (strrchr(r->spec->source, '/') != NULL ?
+	    strrchr(r->spec->source, '/') + 1 : r->spec->source));
+	snprintf(lbest, sizeof(lbest), "best %s", e->id);
+	argv[3] = lparent;
 	argv[4] = "--label";
-	argv[5] = "best";
+	argv[5] = lbest;
 	argv[6] = theirs;
 	argv[7] = mine;
 	argv[8] = NULL;
@@ -541,7 +547,8 @@ best_section(struct ar_buf *out, const struct report *r,
 	const struct report_rec *e;
 	const struct report_cfg *bc;
 	const space_idx *cfg;
-	size_t p, k, c, nb = 0;
+	size_t p, k, c, nb = 0, nnone = 0, row;
+	struct ar_buf none = { 0 };
 	char num[64];
 
 	buf_adds(out, "<section id=\"best\">\n<h2>Why the best is best"
@@ -556,8 +563,9 @@ best_section(struct ar_buf *out, const struct report *r,
 	cfg = report_cfg(r, r->best);
 	page_number(e->objective, num, sizeof(num));
 	buf_adds(out, "<p>The best record: ");
-	page_escape(out, r->objective);
-	buf_printf(out, " = %s, id <code>", num);
+	page_escape(out, strchr(r->objective, ' ') + 1);
+	buf_printf(out, " = %s (%s), id <code>", num, r->maximize ?
+	    "maximize" : "minimize");
 	page_escape(out, e->id);
 	buf_adds(out, "</code>");
 	if (bc->nok > 1) {
@@ -571,6 +579,7 @@ best_section(struct ar_buf *out, const struct report *r,
 	buf_adds(out, "<table>\n<tr><th>parameter</th><th>best</th>"
 	    "<th>changed to</th><th>objective</th><th>change</th></tr>\n");
 	for (p = 0; p < r->sp->np; p++) {
+		row = out->len;
 		buf_adds(out, "<tr>");
 		cell_text(out, spec->params[p].name);
 		cell_text(out, spec->params[p].text[cfg[p]]);
@@ -594,11 +603,21 @@ best_section(struct ar_buf *out, const struct report *r,
 			buf_adds(out, "</tr>\n");
 			nb++;
 		}
-		if (c == 0)
-			buf_adds(out, "<td colspan=\"3\">no neighbour "
-			    "measured</td></tr>\n");
+		if (c == 0) {
+			/* Said once below the table, not a row each. */
+			out->len = row;
+			if (nnone++ > 0)
+				buf_adds(&none, ", ");
+			page_escape(&none, spec->params[p].name);
+			page_escape(&none, "=");
+			page_escape(&none, spec->params[p].text[cfg[p]]);
+		}
 	}
-	buf_printf(out, "</table>\n<p>%zu neighbours measured.</p>\n", nb);
+	buf_printf(out, "</table>\n<p>%zu neighbours measured.", nb);
+	if (nnone > 0)
+		buf_printf(out, " None measured for: %s.", none.buf);
+	buf_adds(out, "</p>\n");
+	free(none.buf);
 	if (e->variant != NULL)
 		variant_diff(out, r, o, e);
 	buf_adds(out, "</section>\n");
