@@ -5,29 +5,31 @@
  * m configurations with a value each as the population or as a uniform
  * sample of it.
  *
- * Sampling noise.  A group mean over a sample is the group's true mean
- * plus noise, which adds about (k - 1) MS_w / m to the variance of k
- * group means, MS_w the pooled variance within the groups (one-way
- * ANOVA's E[SS_between] = m V_true + (k - 1) sigma^2).  The k_i k_j
- * cells of a pair hold a few samples each, and left alone the pair that
- * cuts the sample into the most and smallest cells would look the most
+ * Sampling noise.  A group mean over a sample is the true one plus
+ * noise, which adds about (k - 1) MS_w / m to the variance of k group
+ * means, MS_w the pooled variance within them (one-way ANOVA's
+ * E[SS_between] = m V_true + (k - 1) sigma^2).  The k_i k_j cells of a
+ * pair hold few samples each, and left alone the pair that cuts the
+ * sample into the most and smallest cells would look the most
  * interacting.  So every between-group variance, main effect and pair
  * alike, has that expectation taken off (clamped at 0), times the
  * finite population correction: 1 - m / N for m drawn without
  * replacement from the N of a listed space, 0 when the sample is the
- * whole space, where nothing is taken off.  Measured points are the
- * population itself: exact for a brute force.
+ * whole space.  Measured points are the population: exact for a brute
+ * force.
  *
  * The process is bo's (gp.h: Matérn 5/2 over space_encode's ranks, by
  * marginal likelihood), fitted to at most IMP_NGP points: a systematic
- * sample of the points sorted by target, which keeps the best, the worst
- * and the spread between, so that 100,000 records cost what IMP_NGP do;
- * its hyperparameters see IMP_NFIT of them (gp_fit's cap, as in bo).  A
- * length scale per parameter (ARD) once there are IMP_ARD points per
- * parameter that varies: length scales are what tells a parameter that
- * does not matter (on the replay studies' 100-evaluation histories, a
- * shared one ranked worse: Spearman 0.52 against 0.62), and gp_fit's
- * prior around the shared scale holds them when points are few.
+ * sample of them sorted by target (the best, the worst and the spread
+ * between), so that 100,000 records cost what IMP_NGP do.  A length
+ * scale per parameter (ARD) from IMP_ARD points per parameter that
+ * varies: length scales are what tells a parameter that does not matter
+ * (on the replay studies' 100-evaluation histories, a shared one ranked
+ * worse: Spearman 0.54 against 0.63).  A search's points cluster where
+ * it went, and their plain mean, to which the process reverts away from
+ * them, is that region's: the constant is taken by generalised least
+ * squares instead, as ordinary kriging does, which weighs a cluster of
+ * correlated points as about one.
  *
  * Failures (NAN targets).  What is decomposed is the variance over the
  * configurations that work, as importance_data's is over the ok points:
@@ -36,6 +38,7 @@
  * with its chance of working (at least IMP_PMIN), which the correction
  * above counts in its chance of being drawn.
  */
+#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +62,6 @@ imp_alloc(struct importance *imp, const struct space *sp)
 {
 	size_t i, k;
 
-	memset(imp, 0, sizeof(*imp));
 	imp->np = sp->np;
 	imp->main = ecalloc(sp->np ? sp->np : 1, sizeof(*imp->main));
 	imp->marg = ecalloc(sp->np ? sp->np : 1, sizeof(*imp->marg));
@@ -77,46 +79,25 @@ importance_release(struct importance *imp)
 {
 	size_t i;
 
-	if (imp->marg != NULL)
-		for (i = 0; i < imp->np; i++)
-			free(imp->marg[i]);
+	for (i = 0; i < imp->np; i++)
+		free(imp->marg[i]);
 	free(imp->marg);
 	free(imp->main);
 	memset(imp, 0, sizeof(*imp));
 }
 
 /*
- * The between-group variance of m values split into k non-empty groups
- * whose sum of squares about the grand mean is ssb, out of sst in all,
- * with the sampling noise taken off (the comment at the top), over m.
+ * The variance between the groups cell[t] (0..ncell-1) of the m values
+ * f, with the sampling noise taken off (the comment at the top), their
+ * sums and counts left in sum and cnt; sst is f's sum of squares about
+ * its mean.
  */
 static double
-between(double ssb, double sst, size_t k, size_t m, double fpc)
+between(const uint32_t *cell, const double *f, size_t m, size_t ncell,
+    double mean, double sst, double fpc, double *sum, size_t *cnt)
 {
-	double msw;
-
-	if (k < 2)
-		return 0;
-	/* With no sample to spare for the variance within the groups,
-	 * the total's stands for it: the most the noise can be. */
-	msw = m > k ? (sst - ssb) / (double)(m - k) : sst / (double)(m - 1);
-	if (msw < 0)
-		msw = 0;
-	ssb -= fpc * (double)(k - 1) * msw;
-	return ssb > 0 ? ssb / (double)m : 0;
-}
-
-/*
- * Group sums and counts over cells 0..ncell-1 (cell[t] for sample t):
- * the sum of squares between them about mean, and how many are not
- * empty.
- */
-static double
-cells_ss(const uint32_t *cell, const double *f, size_t m, size_t ncell,
-    double mean, double *sum, size_t *cnt, size_t *k)
-{
-	double ss = 0, d;
-	size_t t, c;
+	double ssb = 0, d, msw;
+	size_t t, c, k = 0;
 
 	memset(sum, 0, ncell * sizeof(*sum));
 	memset(cnt, 0, ncell * sizeof(*cnt));
@@ -124,14 +105,19 @@ cells_ss(const uint32_t *cell, const double *f, size_t m, size_t ncell,
 		sum[cell[t]] += f[t];
 		cnt[cell[t]]++;
 	}
-	*k = 0;
 	for (c = 0; c < ncell; c++)
 		if (cnt[c] > 0) {
 			d = sum[c] / (double)cnt[c] - mean;
-			ss += (double)cnt[c] * d * d;
-			(*k)++;
+			ssb += (double)cnt[c] * d * d;
+			k++;
 		}
-	return ss;
+	if (k < 2)
+		return 0;
+	/* With no sample to spare for the variance within the groups,
+	 * the total's stands for it: the most the noise can be. */
+	msw = m > k ? (sst - ssb) / (double)(m - k) : sst / (double)(m - 1);
+	ssb -= fpc * (double)(k - 1) * fmax(msw, 0);
+	return ssb > 0 ? ssb / (double)m : 0;
 }
 
 /*
@@ -144,8 +130,8 @@ decompose(const struct space *sp, const space_idx *cfg, const double *f,
     size_t m, double fpc, struct importance *imp)
 {
 	const struct spec *s = sp->spec;
-	size_t np = sp->np, i, j, t, c, k, maxc = 1, ncell;
-	double mean = 0, sst = 0, ssb, v, vij, inter, *sum;
+	size_t np = sp->np, i, j, t, c, maxc = 1, ncell;
+	double mean = 0, sst = 0, v, inter, *sum;
 	double *vi = ecalloc(np ? np : 1, sizeof(*vi));
 	uint32_t *cell = ereallocarray(NULL, m, sizeof(*cell));
 	size_t *cnt;
@@ -170,17 +156,16 @@ decompose(const struct space *sp, const space_idx *cfg, const double *f,
 	for (i = 0; i < np; i++) {
 		for (t = 0; t < m; t++)
 			cell[t] = cfg[t * np + i];
-		ssb = cells_ss(cell, f, m, s->params[i].n, mean, sum, cnt, &k);
+		vi[i] = between(cell, f, m, s->params[i].n, mean, sst, fpc,
+		    sum, cnt);
 		for (c = 0; c < s->params[i].n; c++)
 			if (cnt[c] > 0)
 				imp->marg[i][c] = sum[c] / (double)cnt[c];
-		vi[i] = between(ssb, sst, k, m, fpc);
 		imp->main[i] = v > 0 ? fmin(vi[i] / v, 1) : 0;
 	}
 
 	/* Pairs: what the cells of i and j explain beyond both main
 	 * effects; no sample fills more than IMP_MAXCELLS cells. */
-	imp->pair = 0;
 	for (i = 0; i < np && v > 0; i++)
 		for (j = i + 1; j < np; j++) {
 			ncell = s->params[i].n * s->params[j].n;
@@ -190,9 +175,8 @@ decompose(const struct space *sp, const space_idx *cfg, const double *f,
 			for (t = 0; t < m; t++)
 				cell[t] = (uint32_t)(cfg[t * np + i] *
 				    s->params[j].n + cfg[t * np + j]);
-			ssb = cells_ss(cell, f, m, ncell, mean, sum, cnt, &k);
-			vij = between(ssb, sst, k, m, fpc);
-			inter = (vij - vi[i] - vi[j]) / v;
+			inter = (between(cell, f, m, ncell, mean, sst, fpc, sum,
+			    cnt) - vi[i] - vi[j]) / v;
 			if (inter > imp->pair) {
 				imp->pair = inter > 1 ? 1 : inter;
 				imp->pi = i;
@@ -225,10 +209,9 @@ check_points(const struct space *sp, const space_idx *cfg, const double *y,
 		}
 		for (i = 0; i < sp->np; i++)
 			if (cfg[t * sp->np + i] >= sp->spec->params[i].n) {
-				ar_errf(err, "point %zu: value index %u of "
-				    "parameter \"%s\" is out of range", t,
-				    (unsigned)cfg[t * sp->np + i],
-				    sp->spec->params[i].name);
+				ar_errf(err, "point %zu: parameter \"%s\" has "
+				    "no value %u", t, sp->spec->params[i].name,
+				    (unsigned)cfg[t * sp->np + i]);
 				return 0;
 			}
 	}
@@ -281,6 +264,30 @@ cmp_byy(const void *a, const void *b)
 }
 
 /*
+ * Moves the process's constant to 1' K^-1 y / 1' K^-1 1 (the comment at
+ * the top), keeping alpha = K^-1 (y - mean) true.
+ */
+static void
+gls_mean(struct gp *gp)
+{
+	lapack_int n = (lapack_int)gp->n, t;
+	double *u = ereallocarray(NULL, gp->n, sizeof(*u)), a = 0, b = 0;
+
+	for (t = 0; t < n; t++)
+		u[t] = 1;
+	if (LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', n, 1, gp->L, n, u, n) != 0)
+		n = 0;
+	for (t = 0; t < n; t++) {
+		a += gp->alpha[t];
+		b += u[t];
+	}
+	for (t = 0; t < n && b > 0; t++)
+		gp->alpha[t] -= a / b * u[t];
+	gp->mean += b > 0 ? a / b : 0;
+	free(u);
+}
+
+/*
  * The process of the nok points measured ok: all of them when there are
  * at most IMP_NGP, else IMP_NGP evenly spaced in the order of the
  * targets, the first and the last included.  Returns gp_fit's value.
@@ -310,10 +317,10 @@ fit_target(const struct space *sp, const space_idx *cfg, const double *y,
 		fy[t] = o[a].y;
 	}
 	gp_set(gp, x, fy, m);
-	/* The parameters that vary, the ones length scales are for. */
 	for (t = 0; t < sp->np; t++)
 		nv += sp->spec->params[t].n > 1;
-	rc = gp_fit(gp, m >= IMP_ARD * nv, IMP_NFIT);
+	if ((rc = gp_fit(gp, m >= IMP_ARD * nv, IMP_NFIT)) == 0)
+		gls_mean(gp);
 	free(fy);
 	free(x);
 	free(o);
@@ -388,11 +395,9 @@ sample_space(struct space *sp, size_t want, uint64_t seed,
 	rng_seed(&r, seed);
 	listed = sp->list != NULL || (sp->product <= IMP_LISTPRODUCT &&
 	    space_materialize(sp, (size_t)IMP_LISTPRODUCT));
-	if (listed) {
-		idx = ecalloc(sp->nlist ? sp->nlist : 1, sizeof(*idx));
-		for (t = 0; t < sp->nlist; t++)
-			idx[t] = t;
-	}
+	idx = ecalloc(listed && sp->nlist ? sp->nlist : 1, sizeof(*idx));
+	for (t = 0; listed && t < sp->nlist; t++)
+		idx[t] = t;
 	/* A listed space in a random order (Fisher-Yates as it goes)
 	 * until the sample is full or the list ends; else independent
 	 * draws, IMP_MAXDRAWS a configuration wanted at most. */
@@ -400,21 +405,18 @@ sample_space(struct space *sp, size_t want, uint64_t seed,
 	    drawn < IMP_MAXDRAWS * want)) {
 		c = listed && sp->nlist - seen < IMP_CHUNK ? sp->nlist - seen :
 		    IMP_CHUNK;
-		for (t = 0; t < c; t++) {
+		for (t = 0; t < c && want > 0; t++)
 			if (!listed) {
 				if (space_sample(sp, &r, cand + t * np,
-				    IMP_TRIES) != 0) {
+				    IMP_TRIES) != 0)
 					m = want = 0;
-					break;
-				}
-				continue;
+			} else {
+				a = seen + t + (size_t)rng_below(&r,
+				    sp->nlist - seen - t);
+				memcpy(cand + t * np, sp->list + idx[a] * np,
+				    np * sizeof(*cand));
+				idx[a] = idx[seen + t];
 			}
-			a = seen + t + (size_t)rng_below(&r, sp->nlist -
-			    seen - t);
-			memcpy(cand + t * np, sp->list + idx[a] * np,
-			    np * sizeof(*cand));
-			idx[a] = idx[seen + t];
-		}
 		if (want == 0)
 			break;
 		if (ok != NULL)
@@ -432,10 +434,8 @@ sample_space(struct space *sp, size_t want, uint64_t seed,
 	}
 	/* Each one kept had the chance seen / nlist of being looked at,
 	 * times its chance of working. */
-	*fpc = listed && m > 0 ? 1 - (double)seen / (double)sp->nlist *
-	    sump / (double)m : 1;
-	if (*fpc < 0)
-		*fpc = 0;
+	*fpc = listed && m > 0 ? fmax(0, 1 - (double)seen /
+	    (double)sp->nlist * sump / (double)m) : 1;
 	if (m == 0) {
 		ar_errf(err, "no valid configuration found in the study's "
 		    "space");

@@ -5,8 +5,9 @@
  * parameter with one value explains nothing, bad input is refused, the
  * same seed gives the same figures, the noise of small cells does not
  * make a pair out of nothing, failures narrow the sample to where
- * configurations work, and the process fitted to a few points ranks the
- * parameters as the data of the whole space do.
+ * configurations work, a space too large to list is sampled by draws,
+ * and the process fitted to a few points ranks the parameters as the
+ * data of the whole space do.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -381,6 +382,49 @@ test_failures_narrow_the_sample(void)
 	spec_release(&spec);
 }
 
+/* 10^8 combinations, too many to list: the sample is drawn. */
+static const char huge[] =
+    "{\"name\":\"huge\",\"backend\":\"c\",\"source\":\"k.c\","
+    "\"params\":{\"A\":[0,1,2,3,4,5,6,7,8,9],\"B\":[0,1,2,3,4,5,6,7,8,9],"
+    "\"C\":[0,1,2,3,4,5,6,7,8,9],\"D\":[0,1,2,3,4,5,6,7,8,9],"
+    "\"E\":[0,1,2,3,4,5,6,7,8,9],\"F\":[0,1,2,3,4,5,6,7,8,9],"
+    "\"G\":[0,1,2,3,4,5,6,7,8,9],\"H\":[0,1,2,3,4,5,6,7,8,9]},"
+    "\"constraints\":[\"A + H <= 12\"]}";
+
+static double
+huge_f(const struct space *sp, const space_idx *cfg)
+{
+	return num(sp, cfg, 0) + 2 * num(sp, cfg, 1);
+}
+
+static void
+test_unlisted_space(void)
+{
+	struct spec spec;
+	struct space sp;
+	struct importance imp;
+	struct ar_err err;
+	space_idx c[150 * 8];
+	double y[150];
+	size_t i;
+
+	load(&spec, &sp, huge);
+	draw(&sp, 150, 3, c, y, huge_f);
+	CHECK_INT(importance_gp(&sp, c, y, 150, 3000, 1, &imp, &err), 0);
+	CHECK(sp.list == NULL);
+	CHECK_INT(imp.nsample, 3000);
+	/* Under the constraint A's variance is 7.15 and 2 B's 33; H
+	 * bounds A, so that E[f | H] moves too (0.023 of the whole). */
+	CHECK_DBL(imp.main[0], 0.178, 0.05);
+	CHECK_DBL(imp.main[1], 0.822, 0.05);
+	CHECK_DBL(imp.main[7], 0.023, 0.015);
+	for (i = 2; i < 7; i++)
+		CHECK(imp.main[i] < 0.01);
+	importance_release(&imp);
+	space_release(&sp);
+	spec_release(&spec);
+}
+
 int
 main(void)
 {
@@ -393,6 +437,7 @@ main(void)
 	RUN(test_deterministic);
 	RUN(test_small_cells_make_no_pair);
 	RUN(test_failures_narrow_the_sample);
+	RUN(test_unlisted_space);
 	unload_dir(NULL, 0);
 	return check_done("test_importance");
 }
