@@ -238,11 +238,11 @@ text(struct ar_buf *b, const struct report *r, const struct importance *imp,
 		buf_printf(b, "importance (%s, %zu ok):", how, nimp);
 		for (p = 0, shown = 0; p < imp->np; p++)
 			if (r->spec->params[ord[p]].n > 1)
-				buf_printf(b, "%s %s %.2f", shown++ ? "," : "",
+				buf_printf(b, "%s %s %.3f", shown++ ? "," : "",
 				    r->spec->params[ord[p]].name,
 				    imp->main[ord[p]]);
 		if (imp->pi < imp->np)
-			buf_printf(b, "; pair %s x %s %.2f",
+			buf_printf(b, "; pair %s x %s %.3f",
 			    r->spec->params[imp->pi].name,
 			    r->spec->params[imp->pj].name, imp->pair);
 		buf_adds(b, "\n");

@@ -16,8 +16,8 @@
 # line of `ar-report --text`, which lists only the parameters with more
 # than one value (those with one explain nothing, and are left out).
 # Spearman's rank correlation of the two, per study and seed: ranks from
-# the shares as printed (two decimals), ties given their average rank, so
-# that two parameters both at 0.00 count as tied on either side; and, as
+# the shares as printed (three decimals), ties given their average rank, so
+# that two parameters both at 0.000 count as tied on either side; and, as
 # a second figure, ranks from the order of the line (ties broken as
 # ar-report sorts them).  Printed: one line per study (its seeds and
 # their mean), the mean over every study and seed, and the worst study
