@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # ar-report's page in a real browser: headless Chromium renders the page
 # of the demo's study (tests/fixtures/report/sgemm-cpu.jsonl, a history of
-# kernels/sgemm/cpu.json) and of a replay history, and every plot must
+# kernels/sgemm/cpu.json), of a replay history and of the same under two
+# objectives (its Pareto front), and every plot must
 # have drawn its marks, not a blank frame:
 #   - in the rendered DOM: a copy of the page with a test-only script
 #     counts, in each figure, the elements of gnuplot's data groups
@@ -39,6 +40,11 @@ setup_file() {
 	done
 	ar-report -s "$s" -o "$d/replay.html" random="$d/random1.jsonl" \
 	    random="$d/random2.jsonl" bo="$d/bo.jsonl"
+	# The same measurements under two objectives: the Pareto section.
+	s=$d/two.json
+	printf '{"name": "synth", "backend": "replay", "source": "synth.json", "objectives": ["minimize time_s", "maximize params.bx"]}\n' >"$s"
+	cat "$d/random1.jsonl" "$d/bo.jsonl" | ar-score -s "$s" >"$d/two.jsonl"
+	ar-report -s "$s" -o "$d/pareto.html" "$d/two.jsonl"
 }
 
 setup() {
@@ -182,10 +188,16 @@ sys.exit(bad)
 	assert_drawn "$D/replay.html"
 }
 
+@test "Chromium draws every plot of the page of a study of two objectives" {
+	command -v chromium >/dev/null || skip "chromium is not installed (make deps)"
+	grep -q 'id="fig-pareto"' "$D/pareto.html" || fail "no Pareto figure"
+	assert_drawn "$D/pareto.html"
+}
+
 @test "HTML Tidy finds no error in the pages" {
 	command -v tidy >/dev/null || skip "tidy is not installed (make deps)"
 	local p
-	for p in "$D/sgemm.html" "$D/replay.html"; do
+	for p in "$D/sgemm.html" "$D/replay.html" "$D/pareto.html"; do
 		run tidy -errors -q "$p"
 		# 0: clean, 1: warnings only, 2: errors.
 		[ "$status" -lt 2 ] || fail "$p: $output"
