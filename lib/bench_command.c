@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -108,30 +107,14 @@ command_check(struct bench *b, struct bench_item *it, const char *out,
 	struct proc_opts po = *runs;	/* the runs' limits, folder, env */
 	struct proc_result pr;
 	char **argv, desc[256], *tail;
-	ssize_t w;
-	size_t off;
 	int fd, rc = 0;
 
 	if ((argv = command_argv(&b->spec, "check", it, err)) == NULL)
 		return -1;
-	if ((fd = memfd_create("ar-check-input", MFD_CLOEXEC)) < 0) {
-		ar_errf(err, "cannot make the check's input: %s",
-		    strerror(errno));
+	if ((fd = proc_input("the check's input", out, len, err)) < 0) {
 		ar_strv_free(argv);
 		return -1;
 	}
-	for (off = 0; off < len; off += (size_t)w)
-		if ((w = write(fd, out + off, len - off)) < 0) {
-			if (errno == EINTR) {
-				w = 0;
-				continue;
-			}
-			ar_errf(err, "cannot write the check's input: %s",
-			    strerror(errno));
-			rc = -1;
-			goto out;
-		}
-	(void)lseek(fd, 0, SEEK_SET);
 	po.stdin_from = fd;
 	po.max_capture = 0;
 	if (proc_run(argv, &po, &pr, err) != 0) {

@@ -497,3 +497,15 @@ importance_gp(struct space *sp, const space_idx *cfg, const double *y,
 	gp_release(&gp);
 	return ns > 0 ? 0 : -1;
 }
+
+void
+importance_order(const struct importance *imp, size_t *ord)
+{
+	size_t i, j;
+
+	for (i = 0; i < imp->np; i++) {
+		for (j = i; j > 0 && imp->main[ord[j - 1]] < imp->main[i]; j--)
+			ord[j] = ord[j - 1];
+		ord[j] = i;
+	}
+}

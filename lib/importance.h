@@ -74,6 +74,10 @@ int importance_gp(struct space *sp, const space_idx *cfg, const double *y,
     size_t n, size_t nsample, uint64_t seed, struct importance *imp,
     struct ar_err *err);
 
+/* ord (np entries): the parameters by decreasing share, ties in the
+ * study's order. */
+void importance_order(const struct importance *imp, size_t *ord);
+
 void importance_release(struct importance *imp);
 
 #endif

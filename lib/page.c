@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "page.h"
@@ -46,8 +45,6 @@ page_number(double v, char *buf, size_t cap)
 {
 	if (isnan(v))
 		snprintf(buf, cap, "-");
-	else if (v != 0 && (fabs(v) < 1e-3 || fabs(v) >= 1e6))
-		snprintf(buf, cap, "%.4g", v);
 	else
 		snprintf(buf, cap, "%.4g", v);
 }
@@ -62,6 +59,16 @@ gp_quote(struct ar_buf *b, const char *s)
 		buf_add(b, *s >= ' ' && *s <= '~' && strchr("'`@\\<>&\"$",
 		    *s) == NULL ? s : "?", 1);
 	buf_add(b, "'", 1);
+}
+
+/* s as a label in a data block: the same characters, in double quotes. */
+static void
+gp_label(struct ar_buf *b, const char *s)
+{
+	size_t at = b->len;
+
+	gp_quote(b, s);
+	b->buf[at] = b->buf[b->len - 1] = '"';
 }
 
 static void
@@ -131,25 +138,11 @@ figure(struct ar_buf *out, const struct page_opts *o, const char *id,
 	struct proc_opts po = PROC_OPTS_INIT;
 	struct proc_result pr;
 	char *argv[] = { (char *)o->gnuplot, NULL }, desc[128], pre[64];
-	size_t off;
-	ssize_t w;
 	int fd, rc = -1;
 
-	if ((fd = memfd_create("ar-report-plot", MFD_CLOEXEC)) < 0) {
-		ar_errf(err, "cannot make gnuplot's input: %s",
-		    strerror(errno));
+	if ((fd = proc_input("gnuplot's input", script->buf, script->len,
+	    err)) < 0)
 		return -1;
-	}
-	for (off = 0; off < script->len; off += (size_t)w)
-		if ((w = write(fd, script->buf + off, script->len - off)) < 0 &&
-		    errno != EINTR) {
-			ar_errf(err, "cannot write gnuplot's input: %s",
-			    strerror(errno));
-			close(fd);
-			return -1;
-		} else if (w < 0)
-			w = 0;
-	(void)lseek(fd, 0, SEEK_SET);
 	po.stdin_from = fd;
 	po.timeout_s = 60;
 	po.max_capture = GNUPLOT_MAX;
@@ -285,31 +278,6 @@ convergence_fig(struct ar_buf *out, const struct report *r,
 	return rc;
 }
 
-/* The transformation report_targets applied: 1 -log(-key), 2 log(key),
- * 0 a rank (no way back). */
-static int
-target_kind(const struct report *r)
-{
-	size_t i;
-	int neg = 1, pos = 1;
-
-	for (i = 0; i < r->n; i++)
-		if (!isnan(r->rec[i].key)) {
-			neg &= r->rec[i].key < 0;
-			pos &= r->rec[i].key > 0;
-		}
-	return neg ? 1 : pos ? 2 : 0;
-}
-
-/* A target back on the objective's scale, NAN when there is no way. */
-static double
-untarget(const struct report *r, int kind, double t)
-{
-	double key = kind == 1 ? -exp(-t) : kind == 2 ? exp(t) : NAN;
-
-	return r->maximize ? key : -key;
-}
-
 static void
 cell_num(struct ar_buf *out, double v)
 {
@@ -366,23 +334,6 @@ summary_section(struct ar_buf *out, const struct report *r)
 	free(per);
 }
 
-/* The median over the runs of series s of the best each found. */
-static double
-final_best(const struct report *r, size_t s)
-{
-	double *v = ecalloc(r->nruns + 1, sizeof(*v)), med = NAN;
-	size_t u, k = 0;
-
-	for (u = 0; u < r->nruns; u++)
-		if (r->runs[u].series == s && r->runs[u].n > 0 &&
-		    !isnan(r->bestobj[r->runoff[u + 1] - 1]))
-			v[k++] = r->bestobj[r->runoff[u + 1] - 1];
-	if (k > 0)
-		med = stats_median(v, k);
-	free(v);
-	return med;
-}
-
 static int
 convergence_section(struct ar_buf *out, const struct report *r,
     const struct page_opts *o, struct ar_err *err)
@@ -424,7 +375,7 @@ convergence_section(struct ar_buf *out, const struct report *r,
 		for (b = 0; b < sizeof(budgets) / sizeof(budgets[0]) &&
 		    budgets[b] < most; b++)
 			cell_num(out, report_best_after(r, s, budgets[b]));
-		cell_num(out, final_best(r, s));
+		cell_num(out, report_best_final(r, s));
 		buf_adds(out, "</tr>\n");
 	}
 	buf_adds(out, "</table>\n<p>Each cell is the median over the runs "
@@ -623,24 +574,6 @@ best_section(struct ar_buf *out, const struct report *r,
 	buf_adds(out, "</section>\n");
 }
 
-/* The parameters by decreasing share (ties in the study's order). */
-static size_t *
-by_share(const struct importance *imp)
-{
-	size_t *ord = ecalloc(imp->np + 1, sizeof(*ord)), i, j, t;
-
-	for (i = 0; i < imp->np; i++)
-		ord[i] = i;
-	for (i = 1; i < imp->np; i++)
-		for (j = i; j > 0 && imp->main[ord[j]] > imp->main[ord[j - 1]];
-		    j--) {
-			t = ord[j];
-			ord[j] = ord[j - 1];
-			ord[j - 1] = t;
-		}
-	return ord;
-}
-
 /* The measured objective at each value of p beside the model's mean. */
 static int
 marginal_fig(struct ar_buf *out, const struct report *r,
@@ -651,7 +584,7 @@ marginal_fig(struct ar_buf *out, const struct report *r,
 	double *v = ecalloc(r->n + 1, sizeof(*v)), med, lo, hi;
 	size_t j, i, k, m;
 	char id[64], cap[512];
-	int kind = target_kind(r), rc;
+	int rc;
 
 	gp_begin(&b, 560, 320);
 	buf_adds(&b, "set xlabel ");
@@ -678,16 +611,8 @@ marginal_fig(struct ar_buf *out, const struct report *r,
 			}
 		}
 		buf_printf(&b, "%zu ", j);
-		/* A data block's label: quoted, the same characters. */
-		{
-			struct ar_buf q = { 0 };
-
-			gp_quote(&q, sp->text[k]);
-			q.buf[0] = q.buf[q.len - 1] = '"';
-			buf_add(&b, q.buf, q.len);
-			free(q.buf);
-		}
-		gp_num(&b, untarget(r, kind, o->imp->marg[p][k]));
+		gp_label(&b, sp->text[k]);
+		gp_num(&b, report_untarget(r, o->imp->marg[p][k]));
 		gp_num(&b, med);
 		gp_num(&b, lo);
 		gp_num(&b, hi);
@@ -696,7 +621,7 @@ marginal_fig(struct ar_buf *out, const struct report *r,
 	buf_adds(&b, "EOD\nplot $m using 1:4:5:6:xticlabels(2) with "
 	    "yerrorbars pt 7 lc rgb '#0072b2' title 'measured: median, least "
 	    "and most'");
-	if (kind != 0)
+	if (r->target != REPORT_RANK)
 		buf_printf(&b, ", $m using 1:3 with linespoints lw 2 pt 5 lc "
 		    "rgb '#d55e00' title '%s'", strcmp(o->imp_how, "gp") == 0 ?
 		    "the surrogate mean over the space" :
@@ -718,7 +643,7 @@ importance_section(struct ar_buf *out, const struct report *r,
 	const struct importance *imp = o->imp;
 	struct ar_buf b = { 0 };
 	size_t *ord, i, shown;
-	int rc = 0, kind;
+	int rc = 0;
 
 	buf_adds(out, "<section id=\"importance\">\n<h2>Parameter importance"
 	    "</h2>\n");
@@ -728,29 +653,26 @@ importance_section(struct ar_buf *out, const struct report *r,
 		buf_adds(out, ".</p>\n</section>\n");
 		return 0;
 	}
-	kind = target_kind(r);
 	buf_printf(out, "<p>The share of the variance of the objective (%s, "
 	    "as the search models it) that each parameter explains on its "
 	    "own: a first-order functional ANOVA over %zu valid "
 	    "configurations %s, from %zu records measured ok.</p>\n",
-	    kind == 0 ? "its rank" : "its logarithm", imp->nsample, strcmp(o->imp_how, "gp") == 0 ?
+	    r->target == REPORT_RANK ? "its rank" : "its logarithm",
+	    imp->nsample, strcmp(o->imp_how, "gp") == 0 ?
 	    "drawn uniformly, of the mean of a Gaussian process fitted to "
 	    "the history" : "of the history, on the measured values "
 	    "themselves", o->imp_n);
-	ord = by_share(imp);
-	for (shown = 0; shown < imp->np && shown < 15; shown++)
-		;
+	ord = ecalloc(imp->np + 1, sizeof(*ord));
+	importance_order(imp, ord);
+	shown = imp->np < 15 ? imp->np : 15;
 	gp_begin(&b, 640, 300);
 	buf_adds(&b, "set ylabel 'share of the variance'\nset yrange [0:*]\n"
 	    "set style fill solid 0.7\nset boxwidth 0.7\n"
 	    "set xtics rotate by -30\n$imp << EOD\n");
 	for (i = 0; i < shown; i++) {
-		struct ar_buf q = { 0 };
-
-		gp_quote(&q, r->spec->params[ord[i]].name);
-		q.buf[0] = q.buf[q.len - 1] = '"';
-		buf_printf(&b, "%zu %s %.6f\n", i, q.buf, imp->main[ord[i]]);
-		free(q.buf);
+		buf_printf(&b, "%zu ", i);
+		gp_label(&b, r->spec->params[ord[i]].name);
+		buf_printf(&b, " %.6f\n", imp->main[ord[i]]);
 	}
 	buf_adds(&b, "EOD\nplot $imp using 1:3:xticlabels(2) with boxes "
 	    "lc rgb '#0072b2' notitle\n");
@@ -881,18 +803,11 @@ top_section(struct ar_buf *out, const struct report *r)
 		return;
 	}
 	buf_adds(out, "<table>\n<tr><th>#</th><th>id</th><th>best</th>"
-	    "<th>median</th><th>runs</th><th>configuration</th>"
+	    "<th>median</th><th>measured ok</th><th>configuration</th>"
 	    "<th>strategy</th><th>where</th></tr>\n");
 	for (i = 0; i < k; i++) {
 		const struct report_cfg *c = &r->cfgs[idx[i]];
-		size_t j, best = c->first;
-
-		/* The record that gave its best key. */
-		for (j = c->first; j < r->n; j++)
-			if (r->rec_cfg[j] == idx[i] && r->rec[j].key == c->key) {
-				best = j;
-				break;
-			}
+		size_t best = c->best;
 		buf_printf(out, "<tr><td class=\"n\">%zu</td><td><code>", i + 1);
 		page_escape(out, r->rec[best].id);
 		buf_adds(out, "</code></td>");

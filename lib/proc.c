@@ -19,6 +19,7 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -641,4 +642,22 @@ proc_describe(const struct proc_result *res, char *buf, size_t cap)
 		break;
 	}
 	return buf;
+}
+
+int
+proc_input(const char *name, const void *data, size_t len,
+    struct ar_err *err)
+{
+	int fd;
+
+	if ((fd = memfd_create(name, MFD_CLOEXEC)) < 0) {
+		ar_errf(err, "cannot make %s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (ar_write_all(fd, data, len) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+		ar_errf(err, "cannot write %s: %s", name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
 }

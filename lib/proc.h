@@ -98,6 +98,16 @@ int proc_call(proc_fn *fn, void *ctx, const struct proc_opts *o,
 
 void proc_result_release(struct proc_result *res);
 
+/*
+ * A descriptor holding data (len bytes), read from its start: what
+ * proc_opts.stdin_from takes, for a child whose input is known before it
+ * starts (a check's output to judge, a gnuplot script).  An anonymous
+ * file in memory (memfd), called name; the caller closes it.  Returns it,
+ * or -1 with err set.
+ */
+int proc_input(const char *name, const void *data, size_t len,
+    struct ar_err *err);
+
 /* A one-line description such as "killed by signal 11 (Segmentation
  * fault)", "exited with status 3" or "timed out after 10 s". */
 const char *proc_describe(const struct proc_result *res, char *buf,

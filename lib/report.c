@@ -304,7 +304,7 @@ group(struct report *r, const struct cfgsort *v, size_t k, double *scratch)
 	size_t j, *by = ecalloc(r->nstatus, sizeof(*by)), most = 0;
 
 	memset(c, 0, sizeof(*c));
-	c->first = v[0].i;
+	c->first = c->best = v[0].i;
 	c->key = NAN;
 	for (j = 0; j < k; j++) {
 		const struct report_rec *e = &r->rec[v[j].i];
@@ -315,8 +315,10 @@ group(struct report *r, const struct cfgsort *v, size_t k, double *scratch)
 		if (isnan(e->key))
 			continue;
 		scratch[c->nok++] = e->objective;
-		if (isnan(c->key) || e->key > c->key)
+		if (isnan(c->key) || e->key > c->key) {
 			c->key = e->key;
+			c->best = v[j].i;
+		}
 	}
 	c->median = c->nok > 0 ? stats_median(scratch, c->nok) : NAN;
 	for (j = 1; j < r->nstatus; j++)
@@ -394,6 +396,8 @@ report_finish(struct report *r)
 {
 	size_t i, p, np = r->sp->np;
 
+	int neg = 1, pos = 1;
+
 	r->count = ecalloc(r->nstatus, sizeof(*r->count));
 	r->best = r->n;
 	for (i = 0; i < r->n; i++) {
@@ -401,9 +405,12 @@ report_finish(struct report *r)
 		if (isnan(r->rec[i].key))
 			continue;
 		r->nok++;
+		neg &= r->rec[i].key < 0;
+		pos &= r->rec[i].key > 0;
 		if (r->best == r->n || r->rec[i].key > r->rec[r->best].key)
 			r->best = i;
 	}
+	r->target = neg ? REPORT_NEGLOG : pos ? REPORT_LOG : REPORT_RANK;
 	find_cfgs(r);
 	find_runs(r);
 	r->valoff = ecalloc(np + 1, sizeof(*r->valoff));
@@ -534,6 +541,21 @@ report_best_after(const struct report *r, size_t s, size_t evals)
 		if (r->runs[u].series == s && r->runs[u].n >= evals &&
 		    evals > 0 && !isnan(run_best(r, u, evals)))
 			v[k++] = run_best(r, u, evals);
+	spread(v, k, &med, &lo, &hi);
+	free(v);
+	return med;
+}
+
+double
+report_best_final(const struct report *r, size_t s)
+{
+	double *v = ecalloc(r->nruns + 1, sizeof(*v)), med, lo, hi;
+	size_t u, k = 0;
+
+	for (u = 0; u < r->nruns; u++)
+		if (r->runs[u].series == s && r->runs[u].n > 0 &&
+		    !isnan(r->bestobj[r->runoff[u + 1] - 1]))
+			v[k++] = r->bestobj[r->runoff[u + 1] - 1];
 	spread(v, k, &med, &lo, &hi);
 	free(v);
 	return med;
@@ -673,25 +695,17 @@ report_targets(const struct report *r, size_t *idx, double *y)
 {
 	struct ranked *v;
 	size_t i, j, t, k = 0;
-	int neg = 1, pos = 1;
 
 	for (i = 0; i < r->n; i++)
 		if (!isnan(r->rec[i].key)) {
 			idx[k] = i;
-			y[k++] = r->rec[i].key;
-			neg &= r->rec[i].key < 0;
-			pos &= r->rec[i].key > 0;
+			y[k++] = r->target == REPORT_NEGLOG ?
+			    -log(-r->rec[i].key) : r->target == REPORT_LOG ?
+			    log(r->rec[i].key) : r->rec[i].key;
 		}
-	for (i = 0; i < k; i++) {
-		if (neg)
-			y[i] = -log(-y[i]);
-		else if (pos)
-			y[i] = log(y[i]);
-	}
-	if (neg || pos || k == 0)
+	if (r->target != REPORT_RANK || k == 0)
 		return k;
-	/* Neither: each key's rank among them in [0, 1], ties sharing the
-	 * lower one. */
+	/* Each key's rank among them in [0, 1], ties sharing the lower. */
 	v = ecalloc(k, sizeof(*v));
 	for (i = 0; i < k; i++) {
 		v[i].key = -y[i];	/* cmp_ranked sorts high first */
@@ -706,4 +720,13 @@ report_targets(const struct report *r, size_t *idx, double *y)
 	}
 	free(v);
 	return k;
+}
+
+double
+report_untarget(const struct report *r, double t)
+{
+	double key = r->target == REPORT_NEGLOG ? -exp(-t) :
+	    r->target == REPORT_LOG ? exp(t) : NAN;
+
+	return r->maximize ? key : -key;
 }

@@ -71,6 +71,8 @@ struct report_run {
 /* One distinct configuration (or program): the records measuring it. */
 struct report_cfg {
 	size_t first;		/* the index of its first record */
+	size_t best;		/* the record of its best key (first
+				 * when none is ok) */
 	size_t n, nok;
 	double median;		/* the median objective of its ok records */
 	double key;		/* the best key of them */
@@ -102,6 +104,9 @@ struct report {
 
 	/* Set by report_finish. */
 	size_t nok;		/* records with a key */
+	/* The scale report_targets puts keys on: every key negative (a
+	 * time: -log(-key)), every one positive (log(key)), else ranks. */
+	enum { REPORT_NEGLOG, REPORT_LOG, REPORT_RANK } target;
 	size_t best;		/* the record with the highest key (the
 				 * earliest on a tie), or n when none */
 	struct report_cfg *cfgs;	/* distinct configurations, in the
@@ -157,6 +162,10 @@ size_t report_curve(const struct report *r, size_t s, int by_cost,
  */
 double report_best_after(const struct report *r, size_t s, size_t evals);
 
+/* The median over the runs of series s of the best each found in the end
+ * (NAN when none found one). */
+double report_best_final(const struct report *r, size_t s);
+
 /*
  * The configuration differing from the best's in parameter p only, at
  * value k: its index in r->cfgs, or r->ncfgs when it was not measured.
@@ -190,5 +199,9 @@ size_t report_pareto(const struct report *r, int *rank);
  * rank in [0, 1]).  Returns how many.
  */
 size_t report_targets(const struct report *r, size_t *idx, double *y);
+
+/* A target back on the objective's scale; NAN from ranks, which have no
+ * way back. */
+double report_untarget(const struct report *r, double t);
 
 #endif

@@ -220,21 +220,16 @@ text(struct ar_buf *b, const struct report *r, const struct importance *imp,
 	for (i = 0; i < k; i++) {
 		page_number(r->cfgs[top[i]].median, num, sizeof(num));
 		label = progress_label(r->spec, report_cfg(r,
-		    r->cfgs[top[i]].first));
+		    r->cfgs[top[i]].best));
 		buf_printf(b, "  %zu. %s  %s  %s\n", i + 1, num,
-		    r->rec[r->cfgs[top[i]].first].id, label);
+		    r->rec[r->cfgs[top[i]].best].id, label);
 		free(label);
 	}
 	if (imp == NULL)
 		buf_printf(b, "importance none: %s\n", why);
 	else {
 		ord = ecalloc(imp->np + 1, sizeof(*ord));
-		for (p = 0; p < imp->np; p++) {
-			for (j = p; j > 0 && imp->main[ord[j - 1]] <
-			    imp->main[p]; j--)
-				ord[j] = ord[j - 1];
-			ord[j] = p;
-		}
+		importance_order(imp, ord);
 		buf_printf(b, "importance (%s, %zu ok):", how, nimp);
 		for (p = 0, shown = 0; p < imp->np; p++)
 			if (r->spec->params[ord[p]].n > 1)
@@ -272,11 +267,12 @@ text(struct ar_buf *b, const struct report *r, const struct importance *imp,
 	buf_adds(b, "\n");
 	for (i = 0; i < r->nruns; i++)
 		most = r->runs[i].n > most ? r->runs[i].n : most;
-	buf_adds(b, "convergence: the best after");
+	buf_adds(b, "convergence: the best");
 	for (j = 0; j < sizeof(budgets) / sizeof(budgets[0]) &&
 	    budgets[j] < most; j++)
-		buf_printf(b, " %zu,", budgets[j]);
-	buf_printf(b, " %zu evaluations\n", most);
+		buf_printf(b, "%s %zu", j ? "," : " after", budgets[j]);
+	buf_printf(b, "%s at the end (of %zu at most)\n", j ?
+	    " evaluations, and" : "", most);
 	for (i = 0; i < r->nseries && i < 6; i++) {
 		buf_printf(b, "  %s:", r->series[i]);
 		for (j = 0; j < sizeof(budgets) / sizeof(budgets[0]) &&
@@ -285,7 +281,7 @@ text(struct ar_buf *b, const struct report *r, const struct importance *imp,
 			    sizeof(num));
 			buf_printf(b, " %s", num);
 		}
-		page_number(report_best_after(r, i, most), num, sizeof(num));
+		page_number(report_best_final(r, i), num, sizeof(num));
 		buf_printf(b, " %s\n", num);
 	}
 	if (r->nseries > 6)

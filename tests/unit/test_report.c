@@ -155,6 +155,8 @@ test_curves(void)
 	CHECK_DBL(report_best_after(&r, 0, 4), 2, 0);
 	CHECK(isnan(report_best_after(&r, 0, 5)));
 	CHECK(isnan(report_best_after(&r, 1, 2)));	/* all failed */
+	CHECK_DBL(report_best_final(&r, 0), 2.25, 1e-12);	/* 2 and 2.5 */
+	CHECK(isnan(report_best_final(&r, 1)));
 	CHECK_INT(report_curve(&r, 1, 0, 8, x, med, lo, hi), 2);
 	CHECK(isnan(med[0]) && isnan(med[1]));
 	/* By cost: from the first ok record's cost (1) to the most (4). */
@@ -186,6 +188,8 @@ test_neighbours_top(void)
 	CHECK_INT(r.ncfgs, 6);
 	CHECK_INT(r.cfgs[r.rec_cfg[r.best]].n, 2);
 	CHECK_DBL(r.cfgs[r.rec_cfg[r.best]].median, 2.25, 1e-12);
+	CHECK_INT(r.cfgs[r.rec_cfg[r.best]].best, r.best);
+	CHECK_INT(r.cfgs[r.rec_cfg[5]].best, 1);	/* 2 of a.jsonl, not 2.5 of b */
 	/* Its neighbours: A=1 (4), A=3 (two crashes), B=y (3). */
 	i = report_neighbour(&r, 0, 0);
 	CHECK(i < r.ncfgs && r.cfgs[i].median == 4);
@@ -228,6 +232,7 @@ test_targets_pareto(void)
 	CHECK_INT(k, 5);
 	CHECK_INT(idx[0], 0);
 	CHECK_DBL(y[0], -log(4), 1e-12);
+	CHECK_DBL(report_untarget(&r, y[0]), 4, 1e-12);
 	CHECK_INT(report_pareto(&r, (int[8]){ 0 }), 0);
 	report_release(&r);
 	space_release(&sp);
