@@ -391,75 +391,19 @@ model_json(const struct model *m)
 int
 model_save(const struct model *m, const char *path, struct ar_err *err)
 {
-	const char *slash = strrchr(path, '/'), *base;
-	struct ar_buf dir = { 0 }, tmp = { 0 };
 	json_t *root = model_json(m);
 	char *text = jsonw_dumps(root, 2);
-	struct stat st;
-	mode_t mode, mask;
-	int fd = -1, dfd, rc = -1;
+	struct ar_buf b = { 0 };
+	int rc;
 
 	json_decref(root);
 	if (text == NULL)
 		ar_die(AR_EXIT_FAIL, "out of memory");
-	if (slash == NULL) {
-		buf_adds(&dir, ".");
-		base = path;
-	} else {
-		buf_add(&dir, path, slash == path ? 1 : (size_t)(slash - path));
-		base = slash + 1;
-	}
-	buf_printf(&tmp, "%.*s.%s.XXXXXX", (int)(base - path), path, base);
-	if (stat(path, &st) == 0)
-		mode = st.st_mode & 07777;
-	else {
-		mask = umask(0);
-		umask(mask);
-		mode = 0666 & ~mask;
-	}
-	if ((fd = mkstemp(tmp.buf)) < 0) {
-		ar_errf(err, "cannot create a temporary file in '%s': %s",
-		    dir.buf, strerror(errno));
-		goto out;
-	}
-	if (fchmod(fd, mode) != 0 || ar_write_all(fd, text, strlen(text)) != 0 ||
-	    ar_write_all(fd, "\n", 1) != 0 || fsync(fd) != 0) {
-		ar_errf(err, "cannot write '%s': %s", tmp.buf,
-		    strerror(errno));
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		ar_errf(err, "cannot write '%s': %s", tmp.buf,
-		    strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp.buf, path) != 0) {
-		ar_errf(err, "cannot rename '%s' to '%s': %s", tmp.buf, path,
-		    strerror(errno));
-		goto out;
-	}
-	tmp.len = 0;	/* renamed: nothing to remove */
-	/* The rename is durable once the folder's entry is on disk. */
-	if ((dfd = open(dir.buf, O_RDONLY | O_DIRECTORY)) < 0 ||
-	    (fsync(dfd) != 0 && errno != EINVAL)) {
-		ar_errf(err, "cannot flush the folder '%s': %s", dir.buf,
-		    strerror(errno));
-		if (dfd >= 0)
-			close(dfd);
-		goto out;
-	}
-	close(dfd);
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc != 0 && tmp.len > 0)
-		unlink(tmp.buf);
+	buf_adds(&b, text);
+	buf_add(&b, "\n", 1);
+	rc = ar_write_atomic(path, b.buf, b.len, err);
 	free(text);
-	free(dir.buf);
-	free(tmp.buf);
+	free(b.buf);
 	return rc;
 }
 

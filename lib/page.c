@@ -89,44 +89,38 @@ gp_num(struct ar_buf *b, double v)
 		buf_adds(b, " NaN");
 }
 
-/* Appends what follows from text, prefixing every id and reference to
- * one with pre-, and the title with the caption. */
+/* Appends the SVG from its <svg> on, with every id and every reference
+ * to one prefixed with pre-, and gnuplot's title replaced by caption: one
+ * pass, each mark starting with one of the letters of "ihu<". */
 static void
 add_svg(struct ar_buf *out, const char *svg, const char *pre,
     const char *caption)
 {
 	static const char *const marks[] = { "id='", "id=\"", "href='#",
 	    "href=\"#", "url(#" };
-	const char *p = strstr(svg, "<svg"), *t;
-	size_t i, best_len = 0;
+	static const char title[] = "<title>Gnuplot</title>";
+	const char *p = strstr(svg, "<svg"), *q;
+	size_t i, n;
 
-	if (p == NULL)
-		p = svg;
-	while (*p != '\0') {
-		const char *next = NULL;
-
-		for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
-			if ((t = strstr(p, marks[i])) != NULL &&
-			    (next == NULL || t < next)) {
-				next = t;
-				best_len = strlen(marks[i]);
-			}
-		t = strstr(p, "<title>Gnuplot</title>");
-		if (t != NULL && (next == NULL || t < next)) {
-			buf_add(out, p, (size_t)(t - p));
+	for (p = p != NULL ? p : svg; *p != '\0'; p = q) {
+		if (strncmp(p, title, sizeof(title) - 1) == 0) {
 			buf_adds(out, "<title>");
 			page_escape(out, caption);
 			buf_adds(out, "</title>");
-			p = t + strlen("<title>Gnuplot</title>");
+			q = p + sizeof(title) - 1;
 			continue;
 		}
-		if (next == NULL) {
-			buf_adds(out, p);
-			break;
+		for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+			if (strncmp(p, marks[i], n = strlen(marks[i])) == 0)
+				break;
+		if (i < sizeof(marks) / sizeof(marks[0])) {
+			buf_add(out, p, n);
+			buf_printf(out, "%s-", pre);
+			q = p + n;
+			continue;
 		}
-		buf_add(out, p, (size_t)(next - p) + best_len);
-		buf_printf(out, "%s-", pre);
-		p = next + best_len;
+		q = p + 1 + strcspn(p + 1, "ihu<");
+		buf_add(out, p, (size_t)(q - p));
 	}
 }
 
@@ -601,15 +595,7 @@ marginal_fig(struct ar_buf *out, const struct report *r,
 		for (i = 0, m = 0; i < r->n; i++)
 			if (!isnan(r->rec[i].key) && report_cfg(r, i)[p] == k)
 				v[m++] = r->rec[i].objective;
-		med = lo = hi = NAN;
-		if (m > 0) {
-			med = stats_median(v, m);
-			lo = hi = v[0];
-			for (i = 1; i < m; i++) {
-				lo = v[i] < lo ? v[i] : lo;
-				hi = v[i] > hi ? v[i] : hi;
-			}
-		}
+		stats_spread(v, m, &med, &lo, &hi);
 		buf_printf(&b, "%zu ", j);
 		gp_label(&b, sp->text[k]);
 		gp_num(&b, report_untarget(r, o->imp->marg[p][k]));
@@ -711,13 +697,10 @@ static double
 failure_spread(const struct report *r, size_t p)
 {
 	double lo = 1, hi = 0;
-	size_t k, st, n, bad;
+	size_t k, n, bad;
 
 	for (k = 0; k < r->spec->params[p].n; k++) {
-		for (st = n = bad = 0; st < r->nstatus; st++) {
-			n += report_failures(r, p, k, st);
-			bad += st > 0 ? report_failures(r, p, k, st) : 0;
-		}
+		bad = report_failed(r, p, k, &n);
 		if (n == 0)
 			continue;
 		lo = (double)bad / n < lo ? (double)bad / n : lo;
@@ -764,11 +747,7 @@ failures_section(struct ar_buf *out, const struct report *r)
 		if (spread[q] == 0 && p >= 3)
 			break;
 		for (k = 0; k < r->spec->params[q].n; k++) {
-			for (st = n = bad = 0; st < r->nstatus; st++) {
-				n += report_failures(r, q, k, st);
-				bad += st > 0 ? report_failures(r, q, k, st) :
-				    0;
-			}
+			bad = report_failed(r, q, k, &n);
 			if (n == 0)
 				continue;
 			buf_adds(out, "<tr>");

@@ -430,6 +430,18 @@ report_failures(const struct report *r, size_t p, size_t k, size_t st)
 	return r->bystatus[(r->valoff[p] + k) * r->nstatus + st];
 }
 
+size_t
+report_failed(const struct report *r, size_t p, size_t k, size_t *n)
+{
+	size_t st, bad = 0;
+
+	*n = report_failures(r, p, k, 0);
+	for (st = 1; st < r->nstatus; st++)
+		bad += report_failures(r, p, k, st);
+	*n += bad;
+	return bad;
+}
+
 /* The best objective of run u after e evaluations (1 <= e <= n). */
 static double
 run_best(const struct report *r, size_t u, size_t e)
@@ -452,23 +464,6 @@ run_best_cost(const struct report *r, size_t u, double c)
 			hi = mid;
 	}
 	return lo > r->runoff[u] ? r->bestobj[lo - 1] : NAN;
-}
-
-/* Median, least and most of v[0..k); NAN for all three when k is 0. */
-static void
-spread(double *v, size_t k, double *med, double *lo, double *hi)
-{
-	size_t i;
-
-	*med = *lo = *hi = NAN;
-	if (k == 0)
-		return;
-	*med = stats_median(v, k);
-	*lo = *hi = v[0];
-	for (i = 1; i < k; i++) {
-		*lo = v[i] < *lo ? v[i] : *lo;
-		*hi = v[i] > *hi ? v[i] : *hi;
-	}
 }
 
 size_t
@@ -524,7 +519,7 @@ report_curve(const struct report *r, size_t s, int by_cost, size_t max,
 			if (!isnan(b))
 				v[k++] = b;
 		}
-		spread(v, k, &med[m], &lo[m], &hi[m]);
+		stats_spread(v, k, &med[m], &lo[m], &hi[m]);
 		m++;
 	}
 	free(v);
@@ -541,7 +536,7 @@ report_best_after(const struct report *r, size_t s, size_t evals)
 		if (r->runs[u].series == s && r->runs[u].n >= evals &&
 		    evals > 0 && !isnan(run_best(r, u, evals)))
 			v[k++] = run_best(r, u, evals);
-	spread(v, k, &med, &lo, &hi);
+	stats_spread(v, k, &med, &lo, &hi);
 	free(v);
 	return med;
 }
@@ -556,7 +551,7 @@ report_best_final(const struct report *r, size_t s)
 		if (r->runs[u].series == s && r->runs[u].n > 0 &&
 		    !isnan(r->bestobj[r->runoff[u + 1] - 1]))
 			v[k++] = r->bestobj[r->runoff[u + 1] - 1];
-	spread(v, k, &med, &lo, &hi);
+	stats_spread(v, k, &med, &lo, &hi);
 	free(v);
 	return med;
 }

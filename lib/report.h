@@ -184,6 +184,9 @@ size_t report_top(const struct report *r, size_t max, size_t *idx);
  */
 size_t report_failures(const struct report *r, size_t p, size_t k,
     size_t st);
+/* Records of parameter p at value k that did not end ok; *n receives
+ * how many records it has in all. */
+size_t report_failed(const struct report *r, size_t p, size_t k, size_t *n);
 
 /*
  * Which records are on the Pareto front of those with all objectives and

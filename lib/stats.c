@@ -108,3 +108,19 @@ stats_pareto_rank(const double *c, size_t n, size_t m, int *rank)
 	}
 	free(ord);
 }
+
+void
+stats_spread(const double *v, size_t n, double *med, double *lo, double *hi)
+{
+	size_t i;
+
+	*med = *lo = *hi = NAN;
+	if (n == 0)
+		return;
+	*med = stats_median(v, n);
+	*lo = *hi = v[0];
+	for (i = 1; i < n; i++) {
+		*lo = v[i] < *lo ? v[i] : *lo;
+		*hi = v[i] > *hi ? v[i] : *hi;
+	}
+}

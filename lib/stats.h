@@ -20,6 +20,10 @@ void stats_summary(const double *t, size_t n, struct stats *st);
 /* The median of v[0..n) (n > 0). */
 double stats_median(const double *v, size_t n);
 
+/* The median, least and most of v[0..n); NAN for all three when n is 0. */
+void stats_spread(const double *v, size_t n, double *med, double *lo,
+    double *hi);
+
 /*
  * Non-dominated sorting: c holds n points of m costs each (row i at
  * c[i * m], every cost to be minimised).  Point a dominates b when it

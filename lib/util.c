@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -484,4 +485,75 @@ ar_abspath(const char *path)
 		    path);
 	}
 	return b.buf;
+}
+
+int
+ar_write_atomic(const char *path, const void *data, size_t len,
+    struct ar_err *err)
+{
+	const char *slash = strrchr(path, '/'), *base;
+	struct ar_buf dir = { 0 }, tmp = { 0 };
+	struct stat st;
+	mode_t mode, mask;
+	int fd = -1, dfd, rc = -1;
+
+	if (slash == NULL) {
+		buf_adds(&dir, ".");
+		base = path;
+	} else {
+		buf_add(&dir, path, slash == path ? 1 : (size_t)(slash - path));
+		base = slash + 1;
+	}
+	buf_printf(&tmp, "%.*s.%s.XXXXXX", (int)(base - path), path, base);
+	if (stat(path, &st) == 0)
+		mode = st.st_mode & 07777;
+	else {
+		mask = umask(0);
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	if ((fd = mkstemp(tmp.buf)) < 0) {
+		ar_errf(err, "cannot create a temporary file in '%s': %s",
+		    dir.buf, strerror(errno));
+		tmp.len = 0;
+		goto out;
+	}
+	if (fchmod(fd, mode) != 0 || ar_write_all(fd, data, len) != 0 ||
+	    fsync(fd) != 0) {
+		ar_errf(err, "cannot write '%s': %s", tmp.buf,
+		    strerror(errno));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		ar_errf(err, "cannot write '%s': %s", tmp.buf,
+		    strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.buf, path) != 0) {
+		ar_errf(err, "cannot rename '%s' to '%s': %s", tmp.buf, path,
+		    strerror(errno));
+		goto out;
+	}
+	tmp.len = 0;	/* renamed: nothing to remove */
+	/* The rename is durable once the folder's entry is on disk. */
+	if ((dfd = open(dir.buf, O_RDONLY | O_DIRECTORY)) < 0 ||
+	    (fsync(dfd) != 0 && errno != EINVAL)) {
+		ar_errf(err, "cannot flush the folder '%s': %s", dir.buf,
+		    strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		goto out;
+	}
+	close(dfd);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0 && tmp.len > 0)
+		unlink(tmp.buf);
+	free(dir.buf);
+	free(tmp.buf);
+	return rc;
 }

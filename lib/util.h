@@ -114,6 +114,16 @@ int ar_slurp(const char *path, size_t max, struct ar_buf *b,
 int ar_write_all(int fd, const void *p, size_t n);
 
 /*
+ * Replaces path with len bytes at data so that a reader sees the old file
+ * or the new one, never a part: a temporary file in the same folder
+ * (".NAME.XXXXXX", the old file's mode, else 0666 less the umask),
+ * written, flushed to disk, renamed over path, and the folder flushed.
+ * Returns 0, or -1 with err set and nothing left behind.
+ */
+int ar_write_atomic(const char *path, const void *data, size_t len,
+    struct ar_err *err);
+
+/*
  * Creates the folder path and the folders above it, as mkdir -p.
  * Returns 0, or -1 with err set: "cannot create WHAT 'P': why", or
  * "WHAT 'PATH' is not a folder" (what: "the cache folder").

@@ -64,48 +64,14 @@ struct opts {
 	int text, version;
 };
 
-/* Writes b to path through a temporary file renamed over it. */
-static void
-write_atomic(const char *path, const struct ar_buf *b)
-{
-	char *tmp = ecalloc(strlen(path) + 16, 1);
-	const char *slash = strrchr(path, '/');
-	size_t off;
-	ssize_t w;
-	int fd;
-
-	if (slash != NULL)
-		sprintf(tmp, "%.*s/.%s.XXXXXX", (int)(slash - path), path,
-		    slash + 1);
-	else
-		sprintf(tmp, ".%s.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0)
-		ar_die(AR_EXIT_FAIL, "cannot write %s: %s", path,
-		    strerror(errno));
-	for (off = 0; off < b->len; off += (size_t)w)
-		if ((w = write(fd, b->buf + off, b->len - off)) < 0) {
-			if (errno == EINTR) {
-				w = 0;
-				continue;
-			}
-			(void)unlink(tmp);
-			ar_die(AR_EXIT_FAIL, "cannot write %s: %s", path,
-			    strerror(errno));
-		}
-	if (fchmod(fd, 0644) != 0 || close(fd) != 0 ||
-	    rename(tmp, path) != 0) {
-		(void)unlink(tmp);
-		ar_die(AR_EXIT_FAIL, "cannot write %s: %s", path,
-		    strerror(errno));
-	}
-	free(tmp);
-}
-
 static void
 emit(const struct opts *op, const struct ar_buf *b)
 {
+	struct ar_err err;
+
 	if (op->output != NULL) {
-		write_atomic(op->output, b);
+		if (ar_write_atomic(op->output, b->buf, b->len, &err) != 0)
+			ar_die(AR_EXIT_FAIL, "%s", err.msg);
 		return;
 	}
 	if (b->len > 0 && fwrite(b->buf, 1, b->len, stdout) != b->len)
