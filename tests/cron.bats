@@ -14,8 +14,7 @@ setup() {
 	H=$T/home
 	mkdir -p "$H/.config/autoresearch"
 	ln -s "$ROOT" "$H/autoresearch"
-	jq -n -f "$FIX/replay/synth.jq" >"$T/synth.json"
-	printf '{"name": "synth", "backend": "replay", "source": "synth.json"}\n' >"$T/s.json"
+	synth_study "$T"
 	BIN=$(cd "${AR_BIN:-$ROOT/bin}" && pwd)
 	cat >"$H/.config/autoresearch/nightly.env" <<-EOF
 	# a comment, then the settings

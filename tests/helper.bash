@@ -16,6 +16,16 @@ write_study() {
 	[ -e "$BATS_TEST_TMPDIR/k.c" ] || echo 'void k(void) {}' >"$BATS_TEST_TMPDIR/k.c"
 }
 
+# synth_study DIR [NAME [KEYS]]: DIR/NAME (s.json) a replay study named
+# "synth" of DIR/synth.json, the synthetic cache file of
+# tests/fixtures/replay/synth.jq (made once), with KEYS (JSON members,
+# e.g. '"objectives": [...]') added.
+synth_study() {
+	[ -e "$1/synth.json" ] || jq -n -f "$FIX/replay/synth.jq" >"$1/synth.json"
+	printf '{"name": "synth", "backend": "replay", "source": "synth.json"%s}\n' \
+	    "${3:+, $3}" >"$1/${2:-s.json}"
+}
+
 # Asserts that stdout holds only whole JSON objects, one per line.
 assert_jsonl() {
 	local line n=0

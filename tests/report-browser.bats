@@ -25,9 +25,8 @@ setup_file() {
 	    -o "$d/sgemm.html" "$FIX/report/sgemm-cpu.jsonl"
 	# A replay study: a random search with two seeds beside the rounds of
 	# bo, and failures among them.
-	jq -n -f "$ROOT/tests/fixtures/replay/synth.jq" >"$d/synth.json"
+	synth_study "$d"
 	s=$d/s.json
-	printf '{"name": "synth", "backend": "replay", "source": "synth.json"}\n' >"$s"
 	for seed in 1 2; do
 		ar-propose -s "$s" -n 32 --strategy random --seed "$seed" |
 		    ar-bench -s "$s" | ar-score -s "$s" >"$d/random$seed.jsonl"
@@ -41,8 +40,8 @@ setup_file() {
 	ar-report -s "$s" -o "$d/replay.html" random="$d/random1.jsonl" \
 	    random="$d/random2.jsonl" bo="$d/bo.jsonl"
 	# The same measurements under two objectives: the Pareto section.
+	synth_study "$d" two.json '"objectives": ["minimize time_s", "maximize params.bx"]'
 	s=$d/two.json
-	printf '{"name": "synth", "backend": "replay", "source": "synth.json", "objectives": ["minimize time_s", "maximize params.bx"]}\n' >"$s"
 	cat "$d/random1.jsonl" "$d/bo.jsonl" | ar-score -s "$s" >"$d/two.jsonl"
 	ar-report -s "$s" -o "$d/pareto.html" "$d/two.jsonl"
 }

@@ -11,9 +11,8 @@ load helper
 setup_file() {
 	local d=$BATS_FILE_TMPDIR s
 	export PATH="${AR_BIN:-$ROOT/bin}:$PATH"
-	jq -n -f "$ROOT/tests/fixtures/replay/synth.jq" >"$d/synth.json"
+	synth_study "$d"
 	s=$d/s.json
-	printf '{"name": "synth", "backend": "replay", "source": "synth.json"}\n' >"$s"
 	# Two seeds of random search, and a search that goes somewhere:
 	# round after round of bo over the rounds before.
 	for seed in 1 2; do

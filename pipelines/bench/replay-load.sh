@@ -24,18 +24,8 @@ reps=${1:-5}
 shift || true
 [ $# -gt 0 ] || set -- examples/replay/*.json
 
-# wall_times CMD...: the wall times of reps runs of CMD, in seconds, on one
-# line.
-wall_times() {
-	local i t0 t1 out=
-	for ((i = 0; i < reps; i++)); do
-		t0=$(date +%s%N)
-		"$@" >/dev/null
-		t1=$(date +%s%N)
-		out="$out $(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.4f", d / 1e9 }')"
-	done
-	echo $out
-}
+# shellcheck source=pipelines/bench/wall.sh
+. pipelines/bench/wall.sh
 
 bench_one() {
 	ar-bench -s "$1" <"$2"

@@ -9,7 +9,11 @@
 # 99,000 of them ok.  Then the median wall time of `repeats` runs of
 #   text   ar-report -s STUDY --text HISTORY
 #   page   ar-report -s STUDY -o PAGE HISTORY
-# (importance gp, the default), each printed as one JSON line:
+# (importance gp, the default), and the same two for a study of two
+# objectives (text2, page2: minimize time_s, maximize params.b; its
+# records get their "objectives" from jq, since ar-score ranks every
+# record of such a study and would take minutes here), each printed as
+# one JSON line:
 #   {"method", "records", "bytes", "seconds", "runs", "target_s", "load", "cpu"}
 # with the page's size, the load average before the runs and the CPU model.
 # Results in BENCHMARKS.md.  Run it on an idle machine.
@@ -34,21 +38,16 @@ hist=$dir/history.jsonl
 ar-propose -s "$study" --strategy grid -n $((10 ** dims)) | ar-bench -s "$study" |
     ar-score -s "$study" >"$hist"
 records=$(wc -l <"$hist")
+study2=$dir/two.json
+printf '{"name": "big", "backend": "replay", "source": "big.json", "objectives": ["minimize time_s", "maximize params.b"]}\n' >"$study2"
+hist2=$dir/two.jsonl
+jq -c 'if .status == "ok" then .objectives = [.time_s, .params.b] else . end' "$hist" >"$hist2"
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 
-# wall_times CMD...: the wall times of reps runs of CMD, in seconds.
-wall_times() {
-	local i t0 t1 out=
-	for ((i = 0; i < reps; i++)); do
-		t0=$(date +%s%N)
-		"$@" >/dev/null
-		t1=$(date +%s%N)
-		out="$out $(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.3f", d / 1e9 }')"
-	done
-	echo "${out# }"
-}
+# shellcheck source=pipelines/bench/wall.sh
+. pipelines/bench/wall.sh
 
-for method in text page; do
+for method in text page text2 page2; do
 	load=$(cut -d' ' -f1-3 /proc/loadavg)
 	case $method in
 	text)
@@ -56,6 +55,12 @@ for method in text page; do
 		bytes=$(ar-report -s "$study" --text "$hist" | wc -c) target=2 ;;
 	page)
 		runs=$(wall_times ar-report -s "$study" -o "$dir/page.html" "$hist")
+		bytes=$(wc -c <"$dir/page.html") target=10 ;;
+	text2)
+		runs=$(wall_times ar-report -s "$study2" --text "$hist2")
+		bytes=$(ar-report -s "$study2" --text "$hist2" | wc -c) target=2 ;;
+	page2)
+		runs=$(wall_times ar-report -s "$study2" -o "$dir/page.html" "$hist2")
 		bytes=$(wc -c <"$dir/page.html") target=10 ;;
 	esac
 	jq -nc --arg method "$method" --argjson records "$records" \
