@@ -75,10 +75,10 @@ log=$OUT/nightly.log
 {
 	echo "== $(date -u '+%Y-%m-%dT%H:%M:%SZ') nightly $STUDY on $(uname -n): up to $budget evaluations in $OUT"
 	status=0
-	make -s -f pipelines/tune.mk "${vars[@]}" report </dev/null 2>&1 || status=$?
-	if [ "$status" -eq 0 ]; then
-		make -s -f pipelines/tune.mk "${vars[@]}" summary </dev/null 2>&1 || status=$?
-	fi
+	# One run, so one hold of the lock, for the rounds, the summary and
+	# the page.
+	make -s -f pipelines/tune.mk "${vars[@]}" summary report </dev/null 2>&1 ||
+	    status=$?
 	[ "$status" -ne 0 ] || echo "report: $abs/report.html"
 	[ "$status" -eq 0 ] || echo "nightly.sh: tune.mk ended with status $status"
 	exit "$status"
