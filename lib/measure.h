@@ -45,8 +45,9 @@
 #include "stats.h"
 #include "util.h"
 
-/* The machine's host name, uname(2)'s nodename (what gethostname(2)
- * gives). */
+/* The machine's host name: $AR_HOST where it is set and not empty (the
+ * name a round spread over hosts knows it by: pipelines/hosts.sh), else
+ * uname(2)'s nodename (what gethostname(2) gives). */
 char *measure_host(void);
 /* The CPU model from /proc/cpuinfo, else the machine type from uname(2). */
 char *measure_cpu(void);

@@ -17,6 +17,17 @@
 #   CACHE     the build cache (OUT/cache)    BIN     the programs (bin/)
 #   VARIANTS  the store of code variants (OUT/variants)
 #   BENCH     extra ar-bench options, e.g. BENCH='--repeat 3'
+#   HOSTS     measure each round on these hosts, GNU parallel's --sshlogin
+#             list: HOSTS=4/gpu1,4/gpu2 (4 jobs at once on each; ':' is
+#             this machine)
+#   SSH       the ssh command (ssh -o BatchMode=yes ...)
+#   RDIR      where the hosts find this folder (its path here)
+#   RBIN      the programs there (BIN's absolute path here)
+#   SLURM     SLURM=1: measure each round as a Slurm job array
+#   SBATCH    extra sbatch options, e.g. SBATCH='--partition=gpu'
+#   SLICE     candidates a job or task (auto: the round over the HOSTS'
+#             job slots; under Slurm 1)
+#   RETRIES   tries again of a failed job or task (HOSTS 0, Slurm 2)
 #
 # Round N is OUT/rounds/NNN.jsonl: bring OUT/model.json up to date with
 # the rounds before it, propose up to BATCH configurations that no earlier
@@ -65,6 +76,20 @@
 # does (examples/discovery).  ar-score ranks the records of a study with
 # several objectives among that same file's (--against), and the summary
 # is then the Pareto front of the whole history.
+
+# Rounds on other machines.  With HOSTS=, a round's proposals are measured
+# by pipelines/hosts.sh: GNU parallel hands them out SLICE at a time to
+# the hosts over ssh, each runs ar-compile | ar-bench there (the programs
+# in RBIN, in RDIR: the hosts see the study, OUT and its cache at the
+# same paths, through a shared file system or a copy), and the records
+# come back in the proposals' order, each with the "host" that measured
+# it.  With SLURM=1, pipelines/slurm/round submits the round as one job
+# array instead (pipelines/slurm/README.md).  Proposing, scoring and
+# learning stay here, so the history is the one a run on this machine
+# alone would make, but for "host" and the timings.  A host that dies
+# mid-round costs its candidates, which come back as "crash" records
+# naming it (after RETRIES tries elsewhere), not the round; a round in
+# which no host measured anything is not made, and the run stops.
 
 # OUT/history.jsonl is the rounds concatenated, OUT/model.json what
 # ar-learn made of them, and `summary` (the default goal) names the best
@@ -117,6 +142,14 @@ CACHE ?= $(OUT)/cache
 VARIANTS ?= $(OUT)/variants
 BIN ?= $(HERE)/../bin
 MODEL := $(OUT)/model.json
+HOSTS ?=
+SSH ?= ssh -o BatchMode=yes -o ServerAliveInterval=15 -o ServerAliveCountMax=4
+SLICE ?= auto
+RETRIES ?=
+RDIR ?= $(CURDIR)
+RBIN ?= $(abspath $(BIN))
+SLURM ?=
+SBATCH ?=
 
 # One run of a study at a time: the run make starts takes the lock
 # OUT/.lock and does the work in a second make under it.  The lock is
@@ -257,6 +290,27 @@ $(MODEL): $(OUT)/history.jsonl
 	$(call update-model,$$(for f in $(ROUND_FILES); do [ ! -e $$f ] || echo $$f; done)); \
 	touch $@
 
+# measure NUM: what turns a round's proposals into measured records.
+# Here, ar-compile piped into ar-bench; with HOSTS=, the same pipeline run
+# by hosts.sh on those hosts (GNU parallel), in RDIR there, with the
+# programs in RBIN there; with SLURM=, run by slurm/round as a job array
+# in OUT/rounds/NNN.slurm.  AR_HISTORY reaches them all.
+stages = $(1)/ar-compile -s $(STUDY) $(DEFS) -j $(2) --cache $(CACHE) \
+	--variants $(VARIANTS) '|' $(1)/ar-bench -s $(STUDY) $(DEFS) \
+	--cache $(CACHE) --variants $(VARIANTS) $(BENCH)
+ifneq ($(HOSTS),)
+measure = $(HERE)/hosts.sh -S '$(HOSTS)' --ssh '$(SSH)' --slice $(SLICE) \
+	--retries $(or $(RETRIES),0) --wd '$(RDIR)' --env AR_HISTORY -- \
+	$(call stages,$(RBIN),1)
+else ifneq ($(SLURM),)
+measure = $(HERE)/slurm/round -s $(STUDY) $(DEFS) -d $(OUT)/rounds/$(1).slurm \
+	--slice $(subst auto,1,$(SLICE)) --retries $(or $(RETRIES),2) \
+	--sbatch '$(SBATCH)' -- \
+	$(call stages,$(RBIN),1)
+else
+measure = $(subst '|',|,$(call stages,$(BIN),$(JOBS)))
+endif
+
 # run-round NUM, PREVIOUS: the recipe of a round.  Its budget is what the
 # rounds before it left; the model learns them before the proposals.  A
 # round in which some record measured ok and none has a score is kept as
@@ -276,14 +330,11 @@ $(call update-model,$$*); \
 echo "round $(1) of $(NROUNDS): $$n proposals ($(STRATEGY))" >&2; \
 h=(); for f; do h+=(-H "$$f"); done; \
 cat "$$@" /dev/null >$(@:.jsonl=.history.tmp); \
+export AR_HISTORY=$(abspath $(@:.jsonl=.history.tmp)); \
 $(BIN)/ar-propose -s $(STUDY) $(DEFS) "$${h[@]}" -m $(MODEL) -n $$n \
     --round $$((10#$(1))) --seed $(SEED) --strategy $(STRATEGY) \
     --variants $(VARIANTS) | \
-$(BIN)/ar-compile -s $(STUDY) $(DEFS) -j $(JOBS) --cache $(CACHE) \
-    --variants $(VARIANTS) | \
-AR_HISTORY=$(abspath $(@:.jsonl=.history.tmp)) \
-$(BIN)/ar-bench -s $(STUDY) $(DEFS) --cache $(CACHE) --variants $(VARIANTS) \
-    $(BENCH) | \
+$(call measure,$(1)) | \
 $(BIN)/ar-score -s $(STUDY) $(DEFS) --against $(@:.jsonl=.history.tmp) \
     >$@.tmp; \
 read -r ok scored < <(jq -rn '[inputs] | [map(select(.status == "ok")), \
