@@ -56,7 +56,8 @@ MAN7 = $(wildcard man/man7/*.7)
 DEBS = build-essential clang libclang-rt-14-dev libomp-dev libjansson-dev libcsv-dev libssl-dev libffi-dev libseccomp-dev libopenblas-dev \
 	liblapacke-dev zlib1g-dev gfortran bats bats-support bats-assert jq mandoc \
 	valgrind parallel xz-utils zstd sumo sumo-tools python3-sklearn \
-	gnuplot-nox tidy chromium python3-pil
+	gnuplot-nox tidy chromium python3-pil openssh-server openssh-client \
+	slurm-wlm munge
 
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
@@ -99,7 +100,7 @@ test: all units
 # the suites whose time goes to programs that are not ours, and so not
 # sanitized (Chromium, SUMO, the examples' own trainers and searches);
 # the toolkit's paths they take are in the other suites too.
-CHECK_SKIP = report-browser traffic nas discovery codegen
+CHECK_SKIP = report-browser traffic nas discovery codegen hosts slurm
 check:
 	$(MAKE) O=build/check CFLAGS='$(SANITIZE)' LDFLAGS='$(SANITIZE)' \
 	    SKIP='$(CHECK_SKIP)' test
