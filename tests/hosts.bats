@@ -211,3 +211,26 @@ kill_host_when_held() {
 	assert_success
 	assert_line --index 0 "hosts.sh -- measures a round's proposals on several machines with GNU"
 }
+
+@test "gather.jq: each proposal once, in order; a partial line is no record; a lost one says how its job ended" {
+	d=$BATS_TEST_TMPDIR
+	printf '%s\n' '{"id":"a","params":{"X":1}}' '{"id":"b","params":{"X":2}}' \
+	    '{"id":"c","params":{"X":3}}' '{"id":"d","params":{"X":4}}' \
+	    '{"id":"e","params":{"X":5}}' >"$d/p"
+	# Job 1 (a, b) printed b then a, and a line cut short; job 2 (c, d)
+	# was killed after c; job 3 (e) never ran.  Numbers keep their text.
+	printf '1\t%s\n' '{"id":"b","status":"ok","time_s":2.5e-5,"host":"x"}' \
+	    '{"id":"a","status":"ok","time_s":1e-05}' '{"id":"a","sta' >"$d/out"
+	printf '2\t%s\n' '{"id":"c","status":"wrong"}' >>"$d/out"
+	printf 'Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n' >"$d/log"
+	printf '1\t4/me@g1\t0\t0\t0\t0\t0\t0\tc\n2\tg2:2222\t0\t0\t0\t0\t-1\t9\tc\n' >>"$d/log"
+	run jq -nr --argjson k 2 --rawfile jobs "$d/log" --rawfile out "$d/out" \
+	    --arg here here -f "$ROOT/pipelines/gather.jq" "$d/p"
+	assert_success
+	assert_output "$(printf '%s\n' \
+	    '{"id":"a","status":"ok","time_s":1e-05,"host":"g1"}' \
+	    '{"id":"b","status":"ok","time_s":2.5e-5,"host":"x"}' \
+	    '{"id":"c","status":"wrong","host":"g2:2222"}' \
+	    '{"id":"d","params":{"X":4},"status":"crash","error":"lost on host g2:2222: its job was killed by signal 9","host":"g2:2222"}' \
+	    '{"id":"e","params":{"X":5},"status":"crash","error":"lost on host unknown: its job never ran","host":"unknown"}')"
+}
