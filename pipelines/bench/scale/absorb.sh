@@ -15,8 +15,11 @@
 # tune.mk gives them, round by round over the rounds of the first local
 # run, each timed alone (the lock held) REPS times:
 #
+#   budget    the jq of tune.mk's `budget` over the earlier rounds (what
+#             they spent; run-round reads it before anything else)
 #   learn     ar-learn of the round before into the model of the rounds
-#             before that (update-model)
+#             before that (update-model), with its `jq .evals` of the
+#             model and `wc -l` of the rounds
 #   propose   ar-propose -H each earlier round -m the model -n BATCH
 #   history   the earlier rounds concatenated into NNN.history.tmp
 #   measure   ar-compile -j 2 | ar-bench here (local)
@@ -108,7 +111,14 @@ stage() {
 	printf '%s\n' "${runs[@]}" | median
 }
 declare -A per
-names=(learn propose history measure hosts parallel gather score check)
+budget_jq=$(cat <<'EOF'
+reduce inputs as $r ([0, 0]; [.[0] + 1, .[1] + (($r.cost_s | numbers) // 0)]) |
+. + [if ($secs != null and .[1] >= $secs) then 0
+    elif $evals != null then [$batch, $evals - .[0], 0] | sort | .[1]
+    else $batch end] | map(tostring) | join(" ")
+EOF
+)
+names=(budget learn propose history measure hosts parallel gather score check)
 for n in "${names[@]}"; do per[$n]=; done
 inner="set -o pipefail; [ \"\$PARALLEL_SSHHOST\" = : ] || export AR_HOST=\"\$PARALLEL_SSHHOST\";"
 inner+=" $(printf '%q ' "$bin/ar-compile" -s "$study" -j 1 --cache "$w/cache" --variants "$w/variants") |"
@@ -119,6 +129,13 @@ for ((k = 1; k <= rounds; k++)); do
 		f=$src_out/rounds/$(printf %03d $j).jsonl
 		prev+=("$f") h+=(-H "$f")
 	done
+	# tune.mk's budget (the same jq, with EVALS and BATCH).
+	# shellcheck disable=SC2016
+	t=$(stage budget bash -c 'cat "${@:4}" /dev/null | jq -rn --argjson batch "$1" \
+	    --argjson evals "$2" --argjson secs null "$3"' _ "$batch" $evals "$budget_jq" "${prev[@]}")
+	per[budget]+=" $t"
+	[ "$(cut -d' ' -f3 "$w/budget.out")" = "$batch" ] ||
+	    { echo "absorb.sh: round $k: the budget is $(cat "$w/budget.out")" >&2; exit 1; }
 	# The model as update-model finds it before round k: up to date with
 	# the rounds before k - 1, so that it learns round k - 1.
 	# (Round 1's is a model of nothing, rebuilt.)
@@ -126,7 +143,9 @@ for ((k = 1; k <= rounds; k++)); do
 	if [ $k -gt 1 ]; then
 		cat "${prev[@]:0:k-2}" /dev/null |
 		    "$bin/ar-learn" -s "$study" -m "$w/model0.json" --rebuild >/dev/null
-		t=$(stage learn "$bin/ar-learn" -s "$study" -m "$w/model.json" "${prev[-1]}")
+		# shellcheck disable=SC2016
+		t=$(stage learn bash -c 'jq -r ".evals // -1" "$2" >/dev/null; cat "${@:4}" | wc -l >/dev/null
+		    "$1" -s "$3" -m "$2" "${@: -1}"' _ "$bin/ar-learn" "$w/model.json" "$study" "${prev[@]}")
 	else
 		t=$(stage learn "$bin/ar-learn" -s "$study" -m "$w/model.json" --rebuild /dev/null)
 	fi
@@ -148,12 +167,14 @@ for ((k = 1; k <= rounds; k++)); do
 	    "$w/variants" "$w/proposals" "$bin/ar-bench")
 	per[measure]+=" $t"
 	cp "$w/measure.out" "$w/records"
-	t=$(stage hosts "$root/pipelines/hosts.sh" -S $hosts --ssh "$ssh" --wd "$dir" --env AR_HISTORY -- \
+	# shellcheck disable=SC2016
+	t=$(stage hosts bash -c '"${@:2}" <"$1"' _ "$w/proposals" "$root/pipelines/hosts.sh" -S $hosts --ssh "$ssh" --wd "$dir" --env AR_HISTORY -- \
 	    "$bin/ar-compile" -s "$study" -j 1 --cache "$w/cache" --variants "$w/variants" '|' \
-	    "$bin/ar-bench" -s "$study" --cache "$w/cache" --variants "$w/variants" <"$w/proposals")
+	    "$bin/ar-bench" -s "$study" --cache "$w/cache" --variants "$w/variants")
 	per[hosts]+=" $t"
 	cmp -s <(sed 's/,"host":"[^"]*"//' "$w/hosts.out") "$w/records" ||
-	    { echo "absorb.sh: round $k: hosts.sh made other records than the local pipeline" >&2; exit 1; }
+	    { echo "absorb.sh: round $k: hosts.sh made other records than the local pipeline:" >&2
+	      diff <(sed 's/,"host":"[^"]*"//' "$w/hosts.out") "$w/records" | head -n 4 >&2; exit 1; }
 	# hosts.sh's two parts: the command it gives GNU parallel, then gather.jq.
 	slice=$(( (batch + 1) / 2 ))
 	# shellcheck disable=SC2016
@@ -188,7 +209,8 @@ printf '{"stage":"finished","runs":%d,"total_s":%s}\n' "$reps" "$finished"
 for c in local hosts; do
 	own=$(awk -v l="${loop[$c]}" -v f="$finished" -v a="${sum[learn]}" -v b="${sum[propose]}" \
 	    -v h="${sum[history]}" -v m="${sum[$([ $c = local ] && echo measure || echo hosts)]}" \
-	    -v s="${sum[score]}" -v k="${sum[check]}" 'BEGIN { printf "%.4f", l - f - a - b - h - m - s - k }')
+	    -v s="${sum[score]}" -v k="${sum[check]}" -v g="${sum[budget]}" \
+	    'BEGIN { printf "%.4f", l - f - a - b - h - m - s - k - g }')
 	printf '{"rest":"%s","make_s":%s,"per_round_s":%s}\n' "$c" "$own" \
 	    "$(awk -v o="$own" -v r="$rounds" 'BEGIN { printf "%.4f", o / r }')"
 done

@@ -28,6 +28,10 @@
 #            start with a local and a remote job; one candidate through
 #            ar-compile | ar-bench beyond its 0.5 s; tune.mk on the
 #            finished study (make's bookkeeping and the summary)
+#   slurmparts  what a task costs Slurm on the local node of 8 CPUs:
+#            from sbatch to the end of one task that does nothing, and of
+#            an array of 64 such tasks (each writes a file; the files are
+#            watched every 0.02 s)
 #
 # Each timing holds the bench lock (common.sh); REPS runs each, medians.
 # Prints a comment line with the processor, cores and load, then one JSON
@@ -150,6 +154,27 @@ parts() {
 	part tune_finished tune "$dir/done" EVALS=$n BATCH=$n STRATEGY=random
 }
 
+# slurmparts: from sbatch to the end of an array of N tasks doing nothing.
+array_done() {
+	local k=$1 i
+	rm -rf "$dir/tasks"
+	mkdir -p "$dir/tasks"
+	# shellcheck disable=SC2016
+	D=$dir/tasks sbatch -Q --parsable --array=1-"$k" -o /dev/null \
+	    --wrap 'touch "$D/$SLURM_ARRAY_TASK_ID"' >/dev/null
+	for ((i = 0; i < 30000; i++)); do
+		[ "$(find "$dir/tasks" -type f | wc -l)" -lt "$k" ] || return 0
+		sleep 0.02
+	done
+	return 1
+}
+slurmparts() {
+	slurm_up 8
+	part slurm_task array_done 1
+	part slurm_array64 array_done 64
+	slurm_down 8
+}
+
 # slurm_up WORKERS: a one-node cluster of that many CPUs, for this case.
 slurm_up() {
 	[ -x "$root/pipelines/slurm/localcluster" ] ||
@@ -165,6 +190,7 @@ slurm_down() {
 
 for c in "${cases[@]}"; do
 	if [ "$c" = parts ]; then parts; continue; fi
+	if [ "$c" = slurmparts ]; then slurmparts; continue; fi
 	one=
 	for w in "${counts[@]}"; do
 		[ "$c" != local ] || [ "$w" = 1 ] || continue
