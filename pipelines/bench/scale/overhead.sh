@@ -12,6 +12,10 @@
 #            one sshd a "host", so N workers are N one-slot machines, as
 #            N one-GPU nodes), SLICE=auto: one job a slot, 64/N candidates
 #   hosts1   the same with SLICE=1: one job, so one ssh login, a candidate
+#   later    hosts, but the study's second round of 64 is timed, the first
+#            run before it untimed (a space of 128): hosts.sh's logins to
+#            a host share one ssh connection (ControlMaster), which the
+#            first round leaves open for the next
 #   pair     HOSTS=N/2/w1,N/2/w2 (2 hosts of N/2 slots), SLICE=auto: that
 #            a host's slots cost what as many hosts do
 #   hostscm  hosts, with SSH= adding ssh connection sharing (ControlMaster,
@@ -61,6 +65,9 @@ n=64 nap=0.5
 # shellcheck disable=SC2016
 printf '#!/bin/sh\nsleep %s\necho "{\\"v\\": $1}"\n' "$nap" >"$dir/nap.sh"
 chmod +x "$dir/nap.sh"
+jq -n --argjson n $((2 * n)) '{name: "nap", backend: "command", command: ["./nap.sh", "{I}"],
+    params: {I: [range($n)]}, bench: {warmup: 0, repeat: 1},
+    objective: "minimize output.v"}' >"$dir/s2.json"
 jq -n --argjson n $n '{name: "nap", backend: "command", command: ["./nap.sh", "{I}"],
     params: {I: [range($n)]}, bench: {warmup: 0, repeat: 1},
     objective: "minimize output.v"}' >"$dir/s.json"
@@ -83,9 +90,9 @@ hostlist() {
 # check OUT WORKERS: the run made one round of the 64 candidates, all ok,
 # spread over that many hosts (when they are named).
 check() {
-	local h=$1/history.jsonl got
+	local h=$1/history.jsonl got k=${2:-$n}
 	got=$(jq -s '[length, (map(select(.status == "ok")) | length)] | @tsv' -r "$h")
-	[ "$got" = "$n	$n" ] || { echo "overhead.sh: $1: $got records/ok, not $n" >&2; exit 1; }
+	[ "$got" = "$k	$k" ] || { echo "overhead.sh: $1: $got records/ok, not $k" >&2; exit 1; }
 }
 
 # run_case CASE WORKERS: the args of tune.mk for it, in the array `args`.
@@ -94,7 +101,7 @@ case_args() {
 	args=()
 	case $c in
 	local) args=() ;;
-	hosts) args=(HOSTS="$(hostlist "$w" 1)" SSH="${ssh[*]}") ;;
+	hosts|later) args=(HOSTS="$(hostlist "$w" 1)" SSH="${ssh[*]}") ;;
 	hosts1) args=(HOSTS="$(hostlist "$w" 1)" SSH="${ssh[*]}" SLICE=1) ;;
 	pair)
 		if [ "$w" = 1 ]; then args=(HOSTS=1/w1)
@@ -205,11 +212,23 @@ for c in "${cases[@]}"; do
 			if [ "$c" = hostscm ]; then
 				for ((i = 1; i <= w; i++)); do "${ssh[@]}" "${cm[@]}" "w$i" true; done
 			fi
-			runs+=("$(timed tune "$d" OUT=out EVALS=$n BATCH=$n STRATEGY=random "${args[@]}")")
-			check "$d/out"
+			if [ "$c" = later ]; then
+				cp "$dir/s2.json" "$d/s.json"
+				tune "$d" OUT=out EVALS=$n BATCH=$n STRATEGY=random "${args[@]}" >/dev/null
+				runs+=("$(timed tune "$d" OUT=out EVALS=$((2 * n)) BATCH=$n STRATEGY=random "${args[@]}")")
+				check "$d/out" $((2 * n))
+			else
+				runs+=("$(timed tune "$d" OUT=out EVALS=$n BATCH=$n STRATEGY=random "${args[@]}")")
+				check "$d/out"
+			fi
 			if [ "$c" = hostscm ]; then
 				for ((i = 1; i <= w; i++)); do "${ssh[@]}" "${cm[@]}" -O exit "w$i" 2>/dev/null || :; done
 			fi
+			# hosts.sh's shared connections end with the run, so
+			# that each run starts as a study's first round does.
+			for i in 1 2 3 4 5 6 7 8; do
+				"${ssh[@]}" -o "ControlPath=$HOME/.ssh/ar-%C" -O exit "w$i" 2>/dev/null || :
+			done
 			rm -rf "$d"
 		done
 		case $c in slurm*) slurm_down "$w" ;; esac
