@@ -11,7 +11,9 @@
 # history again for it.  With a STUDY, the facts of `ar-report --text`
 # follow: the top 3 (one objective), the parameters by importance, the
 # failures and the best at a few budgets; without a score, the failures
-# alone.  (The programs from AR_BIN, else the checkout's bin/; -D as the
+# alone.  After the best, the confirmed best, when OUT/confirm.jsonl
+# (tune.mk's `confirm`) is newer than the history: its median of the
+# re-measurements, and whether the order changed.  (The programs from AR_BIN, else the checkout's bin/; -D as the
 # study was run with.)
 set -euo pipefail
 out=${1:?usage: summary.sh OUT [STUDY [-D NAME=VALUE ...]]}
@@ -102,5 +104,13 @@ jq -r --arg where "$hist:$line" "$defs"'
 [ -z "$line" ] || sed -n "${line}p" "$hist" | jq -r 'select(.variant) |
 	.variant | "  variant \(.file) (by \(.by)" + (if .parent then
 	", from \(.parent[:12])" else "" end) + ")"'
+# The confirmation of the best (tune.mk's `confirm`), while it is newer
+# than the history it confirms.
+conf=$out/confirm.jsonl
+if [ -s "$conf" ] && [ "$conf" -nt "$hist" ]; then
+	"$(dirname "$0")/confirm.sh" say "$conf"
+elif [ -e "$conf" ]; then
+	echo "not confirmed: $conf is older than the history (tune.mk's confirm measures the top again)"
+fi
 facts top importance failures convergence
 spent

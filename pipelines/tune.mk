@@ -2,6 +2,7 @@
 #
 #   make -f pipelines/tune.mk STUDY=kernels/matmul/cpu.json EVALS=160 BATCH=8 OUT=runs/matmul
 #   make -f pipelines/tune.mk STUDY=kernels/matmul/cpu.json EVALS=160 BATCH=8 OUT=runs/matmul report
+#   make -f pipelines/tune.mk STUDY=kernels/matmul/cpu.json EVALS=160 BATCH=8 OUT=runs/matmul confirm
 #   make -f pipelines/tune.mk help
 #
 # Variables:
@@ -28,6 +29,8 @@
 #   SLICE     candidates a job or task (auto: the round over the HOSTS'
 #             job slots; under Slurm 1)
 #   RETRIES   tries again of a failed job or task (HOSTS 0, Slurm 2)
+#   CONFIRM_TOP     `confirm`: the candidates measured again (5)
+#   CONFIRM_REPEAT  `confirm`: how many times each (7)
 #
 # Round N is OUT/rounds/NNN.jsonl: bring OUT/model.json up to date with
 # the rounds before it, propose up to BATCH configurations that no earlier
@@ -101,6 +104,28 @@
 # importance, failures, the top 10), made again whenever the history
 # changes.
 
+# A confirmed best.  The best of many noisy measurements is biased: it is
+# on top as much by a lucky run as by being fast (the winner's curse).
+# `confirm` makes the rounds as `summary` does, then measures the
+# CONFIRM_TOP best candidates of the history (measured ok, by score, each
+# id once) again, CONFIRM_REPEAT times each, interleaved (each once a
+# pass, the order rotated every pass, so that drift on the machine falls
+# on all of them alike), in one ar-bench run, as a round is measured (on
+# one of the HOSTS, or as one Slurm task, with those), and scores them.
+# OUT/confirm.jsonl is those history records, each with "confirm" added
+# (its n re-measurements ok, their median objective, the 95% interval of
+# that median from its order statistics, its status, its values, and its
+# place by the first measurement: pipelines/confirm.sh), best confirmed
+# median first; one that failed on re-measurement comes last and is never
+# the confirmed best.  It is made again when the history, CONFIRM_TOP,
+# CONFIRM_REPEAT, DEFS or BENCH change, written whole or not at all, and
+# the summary reports it while it is newer than the history, saying
+# whether the order changed.  7 re-measurements are the fewest with an
+# odd median (one measured value) and a 95% interval (n >= 6); 5
+# candidates times 7 cost 35 evaluations.  A replay study re-measures
+# nothing, and one of several objectives has no one best: `confirm`
+# refuses both.
+
 SELF := $(lastword $(MAKEFILE_LIST))
 HERE := $(patsubst %/,%,$(dir $(SELF)))
 
@@ -150,6 +175,8 @@ RDIR ?= $(CURDIR)
 RBIN ?= $(abspath $(BIN))
 SLURM ?=
 SBATCH ?=
+CONFIRM_TOP ?= 5
+CONFIRM_REPEAT ?= 7
 
 # One run of a study at a time: the run make starts takes the lock
 # OUT/.lock and does the work in a second make under it.  The lock is
@@ -361,6 +388,37 @@ $(OUT)/rounds/$(1).jsonl: $(if $(filter-out 000,$(2)),$(OUT)/rounds/$(2).jsonl)
 endef
 $(foreach p,$(join $(NUMS),$(PREVS:%=:%)),$(eval $(call ROUND,$(firstword $(subst :, ,$(p))),$(lastword $(subst :, ,$(p))))))
 
-.PHONY: summary report
+# confirm: the confirmation of the history's best (see the head of this
+# file).  pipelines/confirm.sh picks the records to measure, each
+# CONFIRM_REPEAT times, interleaved, and tallies what they measured; they
+# are measured as a round is, in one job or task (SLICE), with the whole
+# history as AR_HISTORY.  OUT/confirm.args holds the settings it was made
+# with, written only when they change.
+$(call number,CONFIRM_TOP,[1-9][0-9]*,a whole number above 0)
+$(call number,CONFIRM_REPEAT,[1-9][0-9]*,a whole number above 0)
+$(shell rm -f $(OUT)/confirm.jsonl.tmp $(OUT)/confirm.pick.tmp)
+ifneq ($(filter confirm $(OUT)/confirm.jsonl,$(MAKECMDGOALS)),)
+CONFIRM_ARGS := $(CONFIRM_TOP) $(CONFIRM_REPEAT) $(DEFS) $(BENCH)
+$(shell mkdir -p $(OUT); [ "$$(cat $(OUT)/confirm.args 2>/dev/null)" = '$(CONFIRM_ARGS)' ] || \
+	echo '$(CONFIRM_ARGS)' >$(OUT)/confirm.args)
+endif
+confirm: $(OUT)/confirm.jsonl
+	@$(quiet-on-int); $(HERE)/confirm.sh say $<
+$(OUT)/confirm.jsonl: private override SLICE = $(shell echo $$(( $(CONFIRM_TOP) * $(CONFIRM_REPEAT) )))
+$(OUT)/confirm.jsonl: $(OUT)/history.jsonl $(OUT)/confirm.args
+	@$(call quiet-on-int,$@.tmp $(OUT)/confirm.pick.tmp); \
+	$(HERE)/confirm.sh pick -s $(STUDY) -k $(CONFIRM_TOP) -r $(CONFIRM_REPEAT) \
+	    $< >$(OUT)/confirm.pick.tmp; \
+	echo "confirm: $$(jq -sr 'map(.id) | unique | length' $(OUT)/confirm.pick.tmp)" \
+	    "candidates, $(CONFIRM_REPEAT) times each, interleaved" >&2; \
+	export AR_HISTORY=$(abspath $<); \
+	<$(OUT)/confirm.pick.tmp $(call measure,confirm) | \
+	$(BIN)/ar-score -s $(STUDY) $(DEFS) | \
+	$(HERE)/confirm.sh tally -s $(STUDY) -k $(CONFIRM_TOP) -r $(CONFIRM_REPEAT) \
+	    $< >$@.tmp; \
+	rm -f $(OUT)/confirm.pick.tmp; \
+	mv $@.tmp $@
+
+.PHONY: summary report confirm
 endif
 endif
