@@ -80,7 +80,8 @@ same() { jq -c 'del(.host, .cost_s)' "$@"; }
 	assert_success
 	assert_output --partial 'slurm/round: submitted job'
 	[ "$(wc -l <slurm/history.jsonl)" = 24 ]
-	diff <(same one/history.jsonl) <(same slurm/history.jsonl)
+	# Byte for byte, but the host: a replay's cost_s is the file's.
+	cmp one/history.jsonl <(sed 's/,"host":"[^"]*"//' slurm/history.jsonl)
 	run jq -r .host slurm/history.jsonl
 	assert_output "$(yes "$node" | head -n 24)"
 	# Three rounds, one array each; the folders keep only the job ids and
