@@ -100,10 +100,11 @@ test: all units
 # the suites whose time goes to programs that are not ours, and so not
 # sanitized (Chromium, SUMO, the examples' own trainers and searches,
 # NVRTC, mandoc, ssh, GNU parallel and Slurm, make and jq in the runs
-# killed at every point of crash.bats); the toolkit's paths they take are
-# in the other suites too.  CI must end in 30 minutes on 2 cores.
+# killed at every point of crash.bats and in tune.mk's loops, cc building
+# the kernels); the toolkit's paths they take are in the other suites
+# too.  CI must end in 30 minutes on 2 cores.
 CHECK_SKIP = report-browser traffic nas discovery codegen hosts slurm \
-	crash man cuda-kernels cron
+	crash man cuda-kernels cron kernels loop budget confirm
 check:
 	$(MAKE) O=build/check CFLAGS='$(SANITIZE)' LDFLAGS='$(SANITIZE)' \
 	    SKIP='$(CHECK_SKIP)' test
