@@ -52,8 +52,9 @@ set -euo pipefail
 me=hosts.sh
 here=$(cd "$(dirname "$0")" && pwd)
 
+# usage: the synopsis above, on stderr, for a usage that cannot run.
 usage() {
-	sed -n '5,7p' "$0" | sed 's/^# *//' >&2
+	sed -n '6,7p' "$0" | sed 's/^# *//; 1s/^/usage: /' >&2
 	exit 2
 }
 

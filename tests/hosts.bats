@@ -234,3 +234,11 @@ kill_host_when_held() {
 	    '{"id":"d","params":{"X":4},"status":"crash","error":"lost on host g2:2222: its job was killed by signal 9","host":"g2:2222"}' \
 	    '{"id":"e","params":{"X":5},"status":"crash","error":"lost on host unknown: its job never ran","host":"unknown"}')"
 }
+
+@test "hosts.sh: an option without its value gets the usage, with exit 2" {
+	run --separate-stderr "$ROOT/pipelines/hosts.sh" -S
+	assert_failure 2
+	assert_equal "$stderr" "$(printf '%s\n' \
+	    "usage: pipelines/hosts.sh -S HOSTS [--ssh COMMAND] [--slice K|auto] [--retries N]" \
+	    "[--wd DIR] [--env NAME]... -- WORD... ['|' WORD...]...")"
+}
