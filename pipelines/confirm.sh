@@ -10,8 +10,13 @@
 # top as much by a lucky run as by being fast, and its time is the lucky
 # one (the winner's curse).  So the TOP candidates of the history (5 by
 # default; measured ok, by score, each id once) are measured again, REPEAT
-# times each (7 by default), and the best is the one whose median of those
-# re-measurements is best.
+# times each (12 by default, at least 2), in passes, and split in two
+# halves: the best is the one whose median over the odd passes (1st, 3rd,
+# ...) is best, and the figure reported for it is its median over the
+# even passes (2nd, 4th, ...), which did not choose it.  Choosing and
+# reporting on the same measurements would favour again the candidate
+# whose re-measurements were lucky; the even passes' median is as likely
+# to be slow as fast.
 #
 # pick writes the records to measure: the TOP records, without what the
 # stages after ar-propose added to them (so that ar-compile finds or
@@ -24,15 +29,17 @@
 # measured (ar-compile | ar-bench, or HOSTS=, or SLURM=, in one job or
 # task), and scores them with ar-score.
 #
-# tally reads those scored records and writes the TOP history records, each
-# with "confirm" added, in the confirmed order: the candidates re-measured
-# ok every time, best confirmed median first (ties in the order of the
-# first measurement), then those that failed on re-measurement, in the
-# order of the first measurement:
+# tally reads those scored records (a candidate's k-th record is its
+# measurement in pass k) and writes the TOP history records, each with
+# "confirm" added, in the confirmed order: the candidates re-measured ok
+# every time, best median over the odd passes first (ties in the order of
+# the first measurement), then those that failed on re-measurement, in
+# the order of the first measurement:
 #
-#   confirm.n       re-measurements that came out ok (and feasible, with a
-#                   numeric objective)
-#   confirm.median  the median of their objectives (null when none)
+#   confirm.n       re-measurements in the even passes that came out ok
+#                   (and feasible, with a numeric objective): REPEAT / 2
+#   confirm.median  the median of their objectives (null when none): the
+#                   confirmed figure, from passes that did not choose it
 #   confirm.ci95    [lo, hi], the distribution-free 95% interval of that
 #                   median from its order statistics: the j-th least and
 #                   j-th greatest value, j the largest with
@@ -42,16 +49,19 @@
 #                   n < 6, which has no such interval (n = 6 and 7 give
 #                   [min, max], at 96.9% and 98.4%; n = 9, the second least
 #                   and greatest, at 96.1%).  Deterministic: no resampling.
+#   confirm.select  {n, median}: the same of the odd passes, by which the
+#                   order is made
 #   confirm.status  ok, or the status of the first re-measurement that
 #                   failed; such a candidate is never the confirmed best
 #   confirm.error   (failed) that re-measurement's error, saying which one
 #   confirm.values  each re-measurement's objective, in the order measured
-#                   (null where it failed)
+#                   (pass 1 first; null where it failed)
 #   confirm.was     its place by the first measurement (1: the history's
 #                   best)
 #
 # say prints what the summary says of a confirmation: the confirmed best,
-# its median and interval, and whether the order changed.
+# its median (even passes) and interval, its median over the odd passes,
+# and whether the order changed.
 #
 # A replay study re-measures nothing (ar-bench gives back the recorded
 # time), and a study with several objectives has no one best: pick refuses
@@ -74,7 +84,7 @@ top='def top($k): map(select(.status == "ok" and (.score | numbers))) |
 cmd=${1:-}; [ $# -gt 0 ] && shift
 case $cmd in
 pick | tally)
-	study= k=5 r=7
+	study= k=5 r=12
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-s) [ $# -ge 2 ] || usage; study=$2; shift 2 ;;
@@ -88,7 +98,8 @@ pick | tally)
 	[ $# = 1 ] && [ -n "$study" ] || usage
 	hist=$1
 	[[ $k =~ ^[1-9][0-9]*$ ]] || die "-k $k: expected a whole number above 0"
-	[[ $r =~ ^[1-9][0-9]*$ ]] || die "-r $r: expected a whole number above 0"
+	[[ $r =~ ^([2-9]|[1-9][0-9]+)$ ]] || die "-r $r: expected \
+a whole number above 1 (the odd passes choose, the even ones report)"
 	[ -r "$hist" ] || die "cannot read '$hist'"
 	;;
 say)
@@ -133,14 +144,18 @@ tally)
 	    if $j == 0 then null else [$x[$j - 1], $x[$n - $j]] end;
 	def good: .status == "ok" and (.objective | numbers) != null and
 	    (.score | numbers) != null;
+	# The objectives of the passes ok, odd ($h = 0) or even ($h = 1).
+	def half($h): to_entries | map(select(.key % 2 == $h and
+	    (.value | good)) | .value.objective);
 	[inputs] as $m | $hist | top($k) | to_entries |
 	map(.value as $rec | (.key + 1) as $was |
 	    [$m[] | select(.id == $rec.id)] as $runs |
-	    ($runs | map(select(good) | .objective)) as $ok |
+	    ($runs | half(0)) as $sel | ($runs | half(1)) as $rep |
 	    ($runs | to_entries | map(select(.value | good | not)) | first)
 		as $bad |
-	    $rec + {confirm: ({n: ($ok | length), median: ($ok | median),
-		ci95: ($ok | ci95),
+	    $rec + {confirm: ({n: ($rep | length), median: ($rep | median),
+		ci95: ($rep | ci95),
+		select: {n: ($sel | length), median: ($sel | median)},
 		status: (if $runs == [] then "crash" elif $bad == null
 		    then "ok" else $bad.value.status // "crash" end)} +
 		(if $runs == [] then
@@ -154,7 +169,7 @@ tally)
 		{values: ($runs | map(if good then .objective else null end)),
 		was: $was})}) |
 	(map(select(.confirm.status == "ok")) |
-	    sort_by([(.confirm.median | if $max then -. else . end),
+	    sort_by([(.confirm.select.median | if $max then -. else . end),
 		.confirm.was])) +
 	    map(select(.confirm.status != "ok")) | .[]'
 	;;
@@ -176,10 +191,13 @@ say)
 	    "(each re-measured \($r) times, \($conf))"
 	else
 	    "confirmed best of the top \($k), each re-measured \($r) times, " +
-		"interleaved:",
+		"interleaved, chosen on the odd passes:",
 	    "  \($b | pv)",
-	    "  objective \($b.confirm.median | g) (median of \($b.confirm.n), " +
-		"\($b.confirm | ci)); first measured \($b.objective | g)",
+	    "  objective \($b.confirm.median | g) (median of " +
+		"\($b.confirm.n) even pass\(if $b.confirm.n == 1 then ""
+		else "es" end), \($b.confirm | ci)); " +
+		"\($b.confirm.select.median | g) on the odd passes, first " +
+		"measured \($b.objective | g)",
 	    "  id \($b.id), record at \($conf):1",
 	    if $b.confirm.was == 1 then
 		"  the order held: the best by its first measurement too"
@@ -188,7 +206,8 @@ say)
 		"measurement; the first measurement'"'"'s best (id \($w.id)) " +
 		"measured \($w.objective | g), re-measured " +
 		(if $w.confirm.status == "ok" then
-		    "\($w.confirm.median | g) (median of \($w.confirm.n))"
+		    "\($w.confirm.select.median | g) on the odd passes, " +
+		    "\($w.confirm.median | g) on the even"
 		else "\($w.confirm.status)" end)
 	    end
 	end,

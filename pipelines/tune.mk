@@ -30,7 +30,7 @@
 #             job slots; under Slurm 1)
 #   RETRIES   tries again of a failed job or task (HOSTS 0, Slurm 2)
 #   CONFIRM_TOP     `confirm`: the candidates measured again (5)
-#   CONFIRM_REPEAT  `confirm`: how many times each (7)
+#   CONFIRM_REPEAT  `confirm`: how many times each (12)
 #
 # Round N is OUT/rounds/NNN.jsonl: bring OUT/model.json up to date with
 # the rounds before it, propose up to BATCH configurations that no earlier
@@ -112,19 +112,24 @@
 # pass, the order rotated every pass, so that drift on the machine falls
 # on all of them alike), in one ar-bench run, as a round is measured (on
 # one of the HOSTS, or as one Slurm task, with those), and scores them.
+# The odd passes choose and the even ones report: the confirmed best is
+# the candidate with the best median over passes 1, 3, 5, ..., and its
+# figure is its median over passes 2, 4, 6, ..., which did not choose it
+# and so are as likely to be slow as fast (choosing on the same
+# measurements would let a lucky re-measurement win again).
 # OUT/confirm.jsonl is those history records, each with "confirm" added
-# (its n re-measurements ok, their median objective, the 95% interval of
-# that median from its order statistics, its status, its values, and its
-# place by the first measurement: pipelines/confirm.sh), best confirmed
-# median first; one that failed on re-measurement comes last and is never
-# the confirmed best.  It is made again when the history, CONFIRM_TOP,
-# CONFIRM_REPEAT, DEFS or BENCH change, written whole or not at all, and
-# the summary reports it while it is newer than the history, saying
-# whether the order changed.  7 re-measurements are the fewest with an
-# odd median (one measured value) and a 95% interval (n >= 6); 5
-# candidates times 7 cost 35 evaluations.  A replay study re-measures
-# nothing, and one of several objectives has no one best: `confirm`
-# refuses both.
+# (n and the median objective of its even passes, the 95% interval of
+# that median from its order statistics, the n and median of its odd
+# passes, its status, its values, and its place by the first measurement:
+# pipelines/confirm.sh), best first; one that failed on re-measurement
+# comes last and is never the confirmed best.  It is made again when the
+# history, CONFIRM_TOP, CONFIRM_REPEAT, DEFS or BENCH change, written
+# whole or not at all, and the summary reports it while it is newer than
+# the history, saying whether the order changed.  12 re-measurements give
+# 6 even passes, the fewest with a 95% interval (n >= 6), and 6 odd ones
+# to choose by; 5 candidates times 12 cost 60 evaluations.  At least 2.
+# A replay study re-measures nothing, and one of several objectives has
+# no one best: `confirm` refuses both.
 
 SELF := $(lastword $(MAKEFILE_LIST))
 HERE := $(patsubst %/,%,$(dir $(SELF)))
@@ -176,7 +181,7 @@ RBIN ?= $(abspath $(BIN))
 SLURM ?=
 SBATCH ?=
 CONFIRM_TOP ?= 5
-CONFIRM_REPEAT ?= 7
+CONFIRM_REPEAT ?= 12
 
 # One run of a study at a time: the run make starts takes the lock
 # OUT/.lock and does the work in a second make under it.  The lock is
@@ -390,12 +395,13 @@ $(foreach p,$(join $(NUMS),$(PREVS:%=:%)),$(eval $(call ROUND,$(firstword $(subs
 
 # confirm: the confirmation of the history's best (see the head of this
 # file).  pipelines/confirm.sh picks the records to measure, each
-# CONFIRM_REPEAT times, interleaved, and tallies what they measured; they
+# CONFIRM_REPEAT times, interleaved, and tallies what they measured
+# (choosing on the odd passes, reporting the even ones); they
 # are measured as a round is, in one job or task (SLICE), with the whole
 # history as AR_HISTORY.  OUT/confirm.args holds the settings it was made
 # with, written only when they change.
 $(call number,CONFIRM_TOP,[1-9][0-9]*,a whole number above 0)
-$(call number,CONFIRM_REPEAT,[1-9][0-9]*,a whole number above 0)
+$(call number,CONFIRM_REPEAT,[2-9]|[1-9][0-9]+,a whole number above 1)
 $(shell rm -f $(OUT)/confirm.jsonl.tmp $(OUT)/confirm.pick.tmp)
 ifneq ($(filter confirm $(OUT)/confirm.jsonl,$(MAKECMDGOALS)),)
 CONFIRM_ARGS := $(CONFIRM_TOP) $(CONFIRM_REPEAT) $(DEFS) $(BENCH)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # tune.mk's confirm: the top of the history measured again, interleaved,
-# and the best chosen by its median.  The studies are command studies
+# the best chosen by its median over the odd passes and reported by its
+# median over the even ones.  The studies are command studies
 # whose program prints a time by design: configuration X takes X/100 s,
 # but its runs listed in LUCKY take 5 ms (a lucky first measurement) and
 # those in FAIL fail, each counted in a file of the program's own.  One
@@ -49,25 +50,25 @@ setup() {
 	run --separate-stderr tune confirm
 	assert_success
 	C=$T/out/confirm.jsonl
-	assert_line --index 0 'confirmed best of the top 4, each re-measured 7 times, interleaved:'
+	assert_line --index 0 'confirmed best of the top 4, each re-measured 12 times, interleaved, chosen on the odd passes:'
 	assert_line --index 1 '  X=1'
-	assert_line --index 2 '  objective 0.01 (median of 7, 95% CI 0.01 to 0.01); first measured 0.01'
+	assert_line --index 2 '  objective 0.01 (median of 6 even passes, 95% CI 0.01 to 0.01); 0.01 on the odd passes, first measured 0.01'
 	assert_line --index 3 "  id $(jq -r 'select(.params.X == 1) | .id' "$T/out/history.jsonl"), record at $T/out/confirm.jsonl:1"
-	assert_line --index 4 "  the order changed: it was #2 by its first measurement; the first measurement's best (id $(jq -r 'select(.params.X == 3) | .id' "$T/out/history.jsonl")) measured 0.005, re-measured 0.03 (median of 7)"
+	assert_line --index 4 "  the order changed: it was #2 by its first measurement; the first measurement's best (id $(jq -r 'select(.params.X == 3) | .id' "$T/out/history.jsonl")) measured 0.005, re-measured 0.03 on the odd passes, 0.03 on the even"
 	[ "${#lines[@]}" = 5 ]
 	assert_equal "$stderr" 'round 001 of 1: 4 proposals (grid)
-confirm: 4 candidates, 7 times each, interleaved'
+confirm: 4 candidates, 12 times each, interleaved'
 	# The history's best is X=3, measured once at 5 ms.
 	run jq -sr 'max_by(.score) | "\(.params.X) \(.time_s)"' "$T/out/history.jsonl"
 	assert_output '3 0.005'
-	# Every candidate measured ok (4 of the 5 asked for), 7 times each,
-	# best confirmed median first.
-	run jq -r '"\(.params.X) \(.confirm.was) \(.confirm.n) \(.confirm.median) \(.confirm.ci95) \(.confirm.status) \(.confirm.values | length)"' "$C"
+	# Every candidate measured ok (4 of the 5 asked for), 12 times each,
+	# 6 to choose and 6 to report, best first.
+	run jq -r '"\(.params.X) \(.confirm.was) \(.confirm.n) \(.confirm.median) \(.confirm.ci95) \(.confirm.select) \(.confirm.status) \(.confirm.values | length)"' "$C"
 	assert_output - <<-'EOF'
-	1 2 7 0.01 [0.01,0.01] ok 7
-	2 3 7 0.02 [0.02,0.02] ok 7
-	3 1 7 0.03 [0.03,0.03] ok 7
-	4 4 7 0.04 [0.04,0.04] ok 7
+	1 2 6 0.01 [0.01,0.01] {"n":6,"median":0.01} ok 12
+	2 3 6 0.02 [0.02,0.02] {"n":6,"median":0.02} ok 12
+	3 1 6 0.03 [0.03,0.03] {"n":6,"median":0.03} ok 12
+	4 4 6 0.04 [0.04,0.04] {"n":6,"median":0.04} ok 12
 	EOF
 	# The records are the history's (its first measurement), with confirm.
 	run jq -c 'del(.confirm)' "$C"
@@ -76,16 +77,17 @@ confirm: 4 candidates, 7 times each, interleaved'
 	# Interleaved: after the round's four runs, each pass measures all
 	# four, in the order of the first measurement (3 1 2 4) rotated by one
 	# more each pass.
-	run bash -c "tail -n 28 '$T/runs.log' | paste -sd ' '"
-	assert_output '3 1 2 4 1 2 4 3 2 4 3 1 4 3 1 2 3 1 2 4 1 2 4 3 2 4 3 1'
-	assert_equal "$(wc -l <"$T/runs.log")" 32
+	run bash -c "tail -n 48 '$T/runs.log' | paste -sd ' '"
+	four='3 1 2 4 1 2 4 3 2 4 3 1 4 3 1 2'
+	assert_output "$four $four $four"
+	assert_equal "$(wc -l <"$T/runs.log")" 52
 	# The summary, the default goal, keeps its lines and says the same
 	# after the best's.
 	run --separate-stderr tune
 	assert_success
 	assert_line --index 0 'best of 4 evaluations (4 ok):'
 	assert_line --index 1 '  X=3'
-	assert_line --index 4 'confirmed best of the top 4, each re-measured 7 times, interleaved:'
+	assert_line --index 4 'confirmed best of the top 4, each re-measured 12 times, interleaved, chosen on the odd passes:'
 	assert_line --index 8 --partial '  the order changed: it was #2 by its first measurement;'
 	assert_line --index 9 'top 3:'
 	assert_equal "$stderr" ''
@@ -100,9 +102,9 @@ confirm: 4 candidates, 7 times each, interleaved'
 	1 1 100 null
 	2 2 50 null
 	EOF
-	# Three re-measurements have no 95% interval of their median.
+	# One even pass has no 95% interval of its median.
 	run --separate-stderr tune confirm CONFIRM_TOP=2 CONFIRM_REPEAT=3
-	assert_line --index 2 '  objective 100 (median of 3, too few for a 95% interval); first measured 100'
+	assert_line --index 2 '  objective 100 (median of 1 even pass, too few for a 95% interval); 100 on the odd passes, first measured 100'
 	assert_line --index 4 '  the order held: the best by its first measurement too'
 	assert_equal "$(wc -l <"$T/runs.log")" 10
 }
@@ -116,7 +118,7 @@ confirm: 4 candidates, 7 times each, interleaved'
 	run --separate-stderr tune confirm CONFIRM_TOP=2 CONFIRM_REPEAT=2
 	assert_success
 	assert_equal "$stderr" ''
-	assert_line --index 0 'confirmed best of the top 2, each re-measured 2 times, interleaved:'
+	assert_line --index 0 'confirmed best of the top 2, each re-measured 2 times, interleaved, chosen on the odd passes:'
 	assert_equal "$(wc -l <"$T/runs.log")" 8
 	assert_equal "$(cat "$T/out/confirm.jsonl")" "$first"
 	# Another setting measures again.
@@ -145,11 +147,11 @@ confirm: 4 candidates, 7 times each, interleaved'
 	echo 1:3 >"$T/fail"
 	run --separate-stderr tune confirm CONFIRM_TOP=3 CONFIRM_REPEAT=6
 	assert_success
-	run jq -c '[.params.X, .confirm.status, .confirm.n, .confirm.median, .confirm.was]' "$T/out/confirm.jsonl"
+	run jq -c '[.params.X, .confirm.status, .confirm.n, .confirm.median, .confirm.select.n, .confirm.was]' "$T/out/confirm.jsonl"
 	assert_output - <<-'EOF'
-	[2,"ok",6,0.02,2]
-	[3,"ok",6,0.03,3]
-	[1,"crash",5,0.01,1]
+	[2,"ok",3,0.02,3,2]
+	[3,"ok",3,0.03,3,3]
+	[1,"crash",2,0.01,3,1]
 	EOF
 	run jq -c 'select(.params.X == 1) | .confirm | [.values, .error]' "$T/out/confirm.jsonl"
 	assert_output --regexp '^\[\[0\.01,null,0\.01,0\.01,0\.01,0\.01\],"re-measurement 2 of 6: .*run 3 of 1 failed.*"\]$'
@@ -157,6 +159,38 @@ confirm: 4 candidates, 7 times each, interleaved'
 	assert_line --index 5 '  X=2'
 	assert_line --index 8 "  the order changed: it was #2 by its first measurement; the first measurement's best (id $(jq -r 'select(.params.X == 1) | .id' "$T/out/history.jsonl")) measured 0.01, re-measured crash"
 	assert_line --index 9 --regexp '^  failed on re-measurement: id [0-9a-f]+ \(#1 by its first measurement\) crash: re-measurement 2 of 6: '
+}
+
+@test "the best is chosen on the odd passes and reported with its median over the even ones, which did not choose it" {
+	study s.json
+	# X=2 is lucky in its odd passes (its runs 2 and 4: its first
+	# measurement was run 1): chosen, and reported at its even passes'
+	# median, 0.02, its true time, not at 0.005.
+	printf '%s\n' 2:2 2:4 >"$T/lucky"
+	run --separate-stderr tune confirm CONFIRM_REPEAT=4
+	assert_success
+	run jq -c '[.params.X, .confirm.median, .confirm.ci95, .confirm.select, .confirm.values, .confirm.was]' "$T/out/confirm.jsonl"
+	assert_output - <<-'EOF'
+	[2,0.02,null,{"n":2,"median":0.005},[0.005,0.02,0.005,0.02],2]
+	[1,0.01,null,{"n":2,"median":0.01},[0.01,0.01,0.01,0.01],1]
+	[3,0.03,null,{"n":2,"median":0.03},[0.03,0.03,0.03,0.03],3]
+	[4,0.04,null,{"n":2,"median":0.04},[0.04,0.04,0.04,0.04],4]
+	EOF
+	run --separate-stderr tune confirm CONFIRM_REPEAT=4
+	assert_line --index 2 '  objective 0.02 (median of 2 even passes, too few for a 95% interval); 0.005 on the odd passes, first measured 0.02'
+	assert_line --index 4 "  the order changed: it was #2 by its first measurement; the first measurement's best (id $(jq -r 'select(.params.X == 1) | .id' "$T/out/history.jsonl")) measured 0.01, re-measured 0.01 on the odd passes, 0.01 on the even"
+	# Luck in an even pass moves the figure reported, never the choice.
+	rm -rf "$T/out" "$T"/n.* "$T/runs.log"
+	echo 2:3 >"$T/lucky"
+	run --separate-stderr tune confirm CONFIRM_REPEAT=4
+	assert_success
+	run jq -c '[.params.X, .confirm.median, .confirm.select.median]' "$T/out/confirm.jsonl"
+	assert_output - <<-'EOF'
+	[1,0.01,0.01]
+	[2,0.0125,0.02]
+	[3,0.03,0.03]
+	[4,0.04,0.04]
+	EOF
 }
 
 @test "confirm refuses a replay study, which re-measures nothing, and a history with nothing measured ok" {
@@ -179,11 +213,20 @@ confirm: 4 candidates, 7 times each, interleaved'
 	run make -s -f "$ROOT/pipelines/tune.mk" help
 	assert_success
 	assert_line --regexp '^  CONFIRM_TOP +`confirm`: the candidates measured again \(5\)$'
-	assert_line --regexp '^  CONFIRM_REPEAT +`confirm`: how many times each \(7\)$'
+	assert_line --regexp '^  CONFIRM_REPEAT +`confirm`: how many times each \(12\)$'
 	assert_line --partial 'OUT=runs/matmul confirm'
 	study s.json
 	run --separate-stderr tune confirm CONFIRM_REPEAT=0
 	assert_failure
 	assert_output ''
-	grep -qF 'CONFIRM_REPEAT=0 is not a whole number above 0' <<<"$stderr"
+	grep -qF 'CONFIRM_REPEAT=0 is not a whole number above 1' <<<"$stderr"
+	# One pass could choose but leave nothing to report.
+	run --separate-stderr tune confirm CONFIRM_REPEAT=1
+	assert_failure
+	grep -qF 'CONFIRM_REPEAT=1 is not a whole number above 1' <<<"$stderr"
+	[ ! -e "$T/out/confirm.jsonl" ]
+	tune
+	run "$ROOT/pipelines/confirm.sh" pick -s "$T/s.json" -r 1 "$T/out/history.jsonl"
+	assert_failure 2
+	assert_output 'confirm.sh: -r 1: expected a whole number above 1 (the odd passes choose, the even ones report)'
 }
