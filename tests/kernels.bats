@@ -90,6 +90,26 @@ CONFIGS
 	done
 }
 
+@test "sgemm: the splits with no barrier (PAR 2 and 3) are right, with threads to spare" {
+	# PAR 2 gives each thread a range of the NR-column slivers of every
+	# panel, PAR 3 a range of rows with a panel of B of its own.  N=403
+	# over NC=384 leaves a last panel of 19 columns, one sliver, which 16
+	# threads cannot share: all but one own nothing there (and at N=5 in
+	# any panel); M=3 leaves rows to one thread of 16 under PAR 3.
+	local d
+	for d in "-D M=130 -D N=403 -D K=271 -D MAXT=16" "-D M=3 -D N=5 -D K=300 -D MAXT=16"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr pipeline "$K/sgemm/cpu.json" $d <<'CONFIGS'
+{"VW":16,"MR":14,"NR":32,"KC":128,"MC":112,"NC":384,"KU":4,"PF":4,"THREADS":2,"PAR":2}
+{"VW":16,"MR":6,"NR":64,"KC":192,"MC":48,"NC":384,"KU":2,"PF":0,"THREADS":16,"PAR":2}
+{"VW":8,"MR":12,"NR":16,"KC":192,"MC":48,"NC":384,"KU":2,"PF":16,"THREADS":2,"PAR":3}
+{"VW":16,"MR":8,"NR":32,"KC":128,"MC":96,"NC":768,"KU":1,"PF":8,"THREADS":16,"PAR":3}
+CONFIGS
+		assert_success
+		all_ok 4
+	done
+}
+
 @test "stencil: tiles, orders and rows per pass are right at odd sizes" {
 	run --separate-stderr pipeline "$K/stencil/cpu.json" -D N=37 -D M=101 <<'CONFIGS'
 {"TI":8,"TJ":64,"ORDER":0,"UI":4,"THREADS":2}

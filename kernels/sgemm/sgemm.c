@@ -12,9 +12,10 @@
  *                         when PAR is 1)
  *   pc  over k by KC     (pack B[pc.., jc..]; with PAR 0 all threads
  *                         share it)
- *   ic  over m by MC     (pack A[ic.., pc..]; with PAR 0 each thread
- *                         owns a range of rows of C)
- *   jr  over NC by NR    (a sliver of B, reused from L1 ...)
+ *   ic  over m by MC     (pack A[ic.., pc..]; with PAR 0 and 3 each
+ *                         thread owns a range of rows of C)
+ *   jr  over NC by NR    (a sliver of B, reused from L1 ...; with PAR 2
+ *                         each thread owns a range of the slivers)
  *   ir  over MC by MR    (... by every sliver of A in the block)
  *   p   over KC          (the micro-kernel, unrolled KU times)
  *
@@ -36,7 +37,15 @@
  *            each thread with a panel of B of its own: no barrier, and a
  *            thread slowed by another process on its core (a shared
  *            machine) takes fewer panels, at the price of packing all of
- *            A once per panel and of idle threads when n / NC is small
+ *            A once per panel and of idle threads when n / NC is small.
+ *            2: the jr loop, as BLIS does for few cores, but with nothing
+ *            shared: each thread owns an equal range of the NR-column
+ *            slivers of every panel, packs that share of B and, for it,
+ *            the whole block of A, with no barrier anywhere (A is packed
+ *            once per thread instead of once, which costs 2 / n of the
+ *            work per element).  3: rows as in PAR 0, but each thread
+ *            packs the whole panel of B for itself: no barrier either,
+ *            at the price of packing B once per thread
  *
  * Edges need no special code in the micro-kernel: packing pads the
  * slivers with zeros, and a tile that sticks out of C is computed into
@@ -104,8 +113,9 @@ typedef float vec;
 typedef float vec __attribute__((vector_size(VW * 4)));
 #endif
 
-/* Packed B, KC x NC: one panel shared (PAR 0) or one per thread (PAR 1);
- * packed A, MC x KC, one block per thread. */
+/* Packed B, KC x NC: one panel shared (PAR 0) or one per thread (PAR 1,
+ * 2 and 3; with PAR 2 each holds only its share of the panel); packed A,
+ * MC x KC, one block per thread. */
 static float *bpanel[THREADS], *ablock[THREADS];
 static size_t bcap[THREADS], acap[THREADS];
 
@@ -320,7 +330,7 @@ sgemm(int m, int n, int k, const float *A, const float *B, float *C)
 		return;
 	}
 	for (t = 0; t < THREADS; t++)
-		if ((t == 0 || PAR == 1) &&
+		if ((t == 0 || PAR != 0) &&
 		    reserve(&bpanel[t], &bcap[t], bsize) != 0)
 			abort();
 	for (t = 0; t < THREADS; t++)
@@ -354,6 +364,40 @@ sgemm(int m, int n, int k, const float *A, const float *B, float *C)
 			}
 		}
 	}
+#elif PAR == 2
+#ifdef _OPENMP
+#pragma omp parallel num_threads(THREADS)
+#endif
+	{
+		int me = ME(), nt = NT();
+		int jc, pc, ic;
+
+		for (jc = 0; jc < n; jc += NC) {
+			/* This thread's slivers of the panel, as evenly as
+			 * they go: columns [j0, j0 + w) of it. */
+			int nc = imin(NC, n - jc), bs = (nc + NR - 1) / NR;
+			int s0 = bs * me / nt, s1 = bs * (me + 1) / nt;
+			int j0 = s0 * NR, w = imin(nc, s1 * NR) - j0;
+
+			if (w <= 0)
+				continue;
+			for (pc = 0; pc < k; pc += KC) {
+				int kc = imin(KC, k - pc);
+
+				pack_b(0, s1 - s0, w, kc,
+				    B + (size_t)pc * n + jc + j0, n, bpanel[me]);
+				for (ic = 0; ic < m; ic += MC) {
+					int mc = imin(MC, m - ic);
+
+					pack_a(mc, kc, A + (size_t)ic * k + pc,
+					    k, ablock[me]);
+					macro(mc, w, kc, ablock[me], bpanel[me],
+					    C + (size_t)ic * n + jc + j0, n,
+					    pc == 0);
+				}
+			}
+		}
+	}
 #else
 #ifdef _OPENMP
 #pragma omp parallel num_threads(THREADS)
@@ -372,19 +416,29 @@ sgemm(int m, int n, int k, const float *A, const float *B, float *C)
 
 			for (pc = 0; pc < k; pc += KC) {
 				int kc = imin(KC, k - pc);
+#if PAR == 3
+				float *bp = bpanel[me];
+
+				if (r0 >= r1)
+					break;
+				pack_b(0, bs, nc, kc, B + (size_t)pc * n + jc,
+				    n, bp);
+#else
+				float *bp = bpanel[0];
 
 				/* No thread may still be reading the panel
 				 * that is about to be overwritten. */
 				BARRIER();
 				pack_b(bs * me / nt, bs * (me + 1) / nt, nc,
-				    kc, B + (size_t)pc * n + jc, n, bpanel[0]);
+				    kc, B + (size_t)pc * n + jc, n, bp);
 				BARRIER();
+#endif
 				for (ic = r0; ic < r1; ic += MC) {
 					int mc = imin(MC, r1 - ic);
 
 					pack_a(mc, kc, A + (size_t)ic * k + pc,
 					    k, ablock[me]);
-					macro(mc, nc, kc, ablock[me], bpanel[0],
+					macro(mc, nc, kc, ablock[me], bp,
 					    C + (size_t)ic * n + jc, n, pc == 0);
 				}
 			}
