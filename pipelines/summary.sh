@@ -12,8 +12,9 @@
 # follow: the top 3 (one objective), the parameters by importance, the
 # failures and the best at a few budgets; without a score, the failures
 # alone.  After the best, the confirmed best, when OUT/confirm.jsonl
-# (tune.mk's `confirm`) is newer than the history: its median of the
-# re-measurements, and whether the order changed.  (The programs from AR_BIN, else the checkout's bin/; -D as the
+# (tune.mk's `confirm`) is newer than the history: its median over the
+# even passes of the re-measurements (the odd ones chose it), and whether
+# the order changed.  (The programs from AR_BIN, else the checkout's bin/; -D as the
 # study was run with.)
 set -euo pipefail
 out=${1:?usage: summary.sh OUT [STUDY [-D NAME=VALUE ...]]}

@@ -15,6 +15,7 @@
  * usage: sim -s study [-D name=value] [--strategy S] [--seed K | --seeds A:B]
  *            [--evals N] [--batch B] [--seconds S] [--prior history]
  *            [--budgets B,B,...] [--trace | --history file]
+ *            [--noise SIGMA] [--remeasure R] [--confirm K:R]
  *
  * Output, one JSON line per seed:
  *   {"study", "strategy", "seed", "evals": evaluations made,
@@ -32,6 +33,27 @@
  * --trace instead writes each proposal as ar-propose writes it, and
  * --history FILE (one seed) writes the scored records, the history the
  * pipeline would have, for ar-learn --prior.
+ *
+ * Noise and re-measuring (issue 20: does re-measuring pay?).  --noise
+ * SIGMA multiplies each measured time (time_s and times) by exp(SIGMA Z),
+ * Z standard normal from a generator of the seed's own, one draw an
+ * evaluation in order: log-normal noise, SIGMA 0.03 about 3%.  The
+ * recorded time stays the truth, and the fractions of optimum (a, b,
+ * to95) stay those of the true times of what was measured: what an oracle
+ * would pick.  --remeasure R spends up to R of each round's evaluations
+ * on measuring again the R configurations with the best score so far
+ * (by the mean of their measurements); the search then sees each
+ * configuration once, at the mean of its measurements (the model,
+ * ar-learn's, learns its first measurement only).  --confirm K:R spends
+ * the last K*R evaluations of EVALS as tune.mk's confirm does: the top K
+ * by score, R times each, the best chosen by its median over the odd
+ * passes.  With any of the three, each line also has "noise", "remeasure",
+ * "confirm" ([K, R] or null), "remeasured" (the evaluations spent
+ * measuring again), "chosen" (the TRUE fraction of optimum of the
+ * configuration finally chosen: the best score, or the confirmed best),
+ * "chosen_all" (with --confirm: the one with the best mean of its R
+ * re-measurements instead) and "found" (the true fraction of the best
+ * configuration measured).  Without them the output is as it was.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -48,6 +70,7 @@
 #include "metric.h"
 #include "model.h"
 #include "replay.h"
+#include "rng.h"
 #include "search.h"
 #include "space.h"
 #include "spec.h"
@@ -57,7 +80,8 @@
 static const char synopsis[] =
     "usage: sim -s study [-D name=value] [--strategy S] [--seed K | --seeds A:B]\n"
     "           [--evals N] [--batch B] [--seconds S] [--prior history]\n"
-    "           [--budgets B,B,...] [--trace | --history file]\n";
+    "           [--budgets B,B,...] [--trace | --history file]\n"
+    "           [--noise SIGMA] [--remeasure R] [--confirm K:R]\n";
 
 static const char help[] =
     "Run the tuning loop of pipelines/tune.mk on a replay study in one "
@@ -76,6 +100,9 @@ static const char help[] =
     "                        25,50,100,200,400)\n"
     "      --trace           write the proposals, not the figures\n"
     "      --history FILE    also write the scored records to FILE\n"
+    "      --noise SIGMA     log-normal noise on each measured time\n"
+    "      --remeasure R     re-measure the top R each round\n"
+    "      --confirm K:R     confirm the top K, R times each, at the end\n"
     "  -h, --help            print this help\n";
 
 struct opts {
@@ -89,6 +116,10 @@ struct opts {
 	long *budgets;
 	size_t nbudgets;
 	int trace;
+	double noise;		/* sigma of the log-normal noise; 0: none */
+	long remeasure;		/* evaluations a round spent measuring again */
+	long ctop, crep;	/* --confirm K:R; 0: none */
+	int noisy;		/* any of the three: the extra figures */
 };
 
 /* What stays the same from one seed to the next. */
@@ -110,9 +141,16 @@ struct bench {
 struct run {
 	json_t **recs;
 	space_idx *cfgs;
-	double *best;		/* fraction of optimum after each evaluation */
+	double *truth;		/* a record's true time; INFINITY: not ok */
+	double *sum;		/* the sum of its measured times */
+	long *cnt;		/* and how many */
 	size_t n, cap;
+	double *best;		/* fraction of optimum after each evaluation */
+	size_t nevals, ecap;
 	double cost;
+	struct rng noise;
+	long remeasured;
+	double chosen, chosen_all, found;
 };
 
 static void
@@ -142,9 +180,22 @@ find_optimum(struct bench *b)
  * The record ar-propose | ar-compile | ar-bench | ar-score would write
  * for cfg, field for field.
  */
+/* The factor of the noise on the next measurement: exp(sigma Z). */
+static double
+noise_factor(const struct opts *op, struct rng *r)
+{
+	double u1, u2;
+
+	if (op->noise == 0)
+		return 1;
+	u1 = 1 - rng_unif(r);	/* (0, 1] */
+	u2 = rng_unif(r);
+	return exp(op->noise * sqrt(-2 * log(u1)) * cos(2 * M_PI * u2));
+}
+
 static json_t *
 measure(struct bench *b, struct space *sp, const space_idx *cfg, long round,
-    int arm, struct replay_hit *hit)
+    int arm, struct replay_hit *hit, double f)
 {
 	char id[SPACE_IDLEN + 1];
 	struct ar_err err;
@@ -160,16 +211,18 @@ measure(struct bench *b, struct space *sp, const space_idx *cfg, long round,
 	json_object_set_new(rec, "params", space_params_json(sp, cfg));
 	json_object_set_new(rec, "status", json_string(hit->status));
 	if (strcmp(hit->status, "ok") == 0) {
-		json_object_set_new(rec, "time_s", json_real(hit->time_s));
+		json_object_set_new(rec, "time_s", json_real(hit->time_s * f));
 		if (hit->times.n > 0) {
 			t = json_object();
 			json_object_set_new(t, "n", json_integer((json_int_t)
 			    hit->times.n));
-			json_object_set_new(t, "min", json_real(hit->times.min));
+			json_object_set_new(t, "min",
+			    json_real(hit->times.min * f));
 			json_object_set_new(t, "median",
-			    json_real(hit->times.median));
-			json_object_set_new(t, "mean", json_real(hit->times.mean));
-			json_object_set_new(t, "sd", json_real(hit->times.sd));
+			    json_real(hit->times.median * f));
+			json_object_set_new(t, "mean",
+			    json_real(hit->times.mean * f));
+			json_object_set_new(t, "sd", json_real(hit->times.sd * f));
 			json_object_set_new(rec, "times", t);
 		}
 	}
@@ -201,22 +254,177 @@ hand_over(struct bench *b, const struct model *live, struct model *m)
 		ar_die(AR_EXIT_FAIL, "%s", err.msg);
 }
 
+/* An evaluation made: the fraction of optimum after it. */
+static void
+evaluated(struct run *rn, double frac, double cost)
+{
+	if (rn->nevals == rn->ecap) {
+		rn->ecap = rn->ecap ? 2 * rn->ecap : 512;
+		rn->best = ereallocarray(rn->best, rn->ecap,
+		    sizeof(*rn->best));
+	}
+	rn->best[rn->nevals++] = frac;
+	rn->cost += cost;
+}
+
+/* A configuration measured for the first time, truly taking truth. */
 static void
 push(struct run *rn, size_t np, json_t *rec, const space_idx *cfg,
-    double frac)
+    double truth)
 {
+	json_t *t = json_object_get(rec, "time_s");
+
 	if (rn->n == rn->cap) {
 		rn->cap = rn->cap ? 2 * rn->cap : 512;
 		rn->recs = ereallocarray(rn->recs, rn->cap, sizeof(*rn->recs));
 		rn->cfgs = ereallocarray(rn->cfgs, rn->cap * (np ? np : 1),
 		    sizeof(*rn->cfgs));
-		rn->best = ereallocarray(rn->best, rn->cap,
-		    sizeof(*rn->best));
+		rn->truth = ereallocarray(rn->truth, rn->cap,
+		    sizeof(*rn->truth));
+		rn->sum = ereallocarray(rn->sum, rn->cap, sizeof(*rn->sum));
+		rn->cnt = ereallocarray(rn->cnt, rn->cap, sizeof(*rn->cnt));
 	}
 	rn->recs[rn->n] = rec;
 	memcpy(rn->cfgs + rn->n * np, cfg, np * sizeof(*cfg));
-	rn->best[rn->n] = frac;
+	rn->truth[rn->n] = truth;
+	rn->sum[rn->n] = json_is_number(t) ? json_number_value(t) : 0;
+	rn->cnt[rn->n] = 1;
 	rn->n++;
+}
+
+/* A record's score, -INFINITY when it has none. */
+static double
+score_of(const json_t *rec)
+{
+	json_t *sc = json_object_get(rec, "score");
+
+	return json_is_number(sc) ? json_number_value(sc) : -INFINITY;
+}
+
+/*
+ * The k records of the best score, best first (ties: the earlier), of
+ * those measured ok with one; returns how many (at most k).
+ */
+static size_t
+top(const struct run *rn, size_t k, size_t *out)
+{
+	size_t i, j, m = 0;
+
+	for (i = 0; i < rn->n; i++) {
+		if (!isfinite(rn->truth[i]) || score_of(rn->recs[i]) ==
+		    -INFINITY)
+			continue;
+		for (j = m; j > 0 && score_of(rn->recs[out[j - 1]]) <
+		    score_of(rn->recs[i]); j--)
+			if (j < k)
+				out[j] = out[j - 1];
+		if (j < k) {
+			out[j] = i;
+			if (m < k)
+				m++;
+		}
+	}
+	return m;
+}
+
+/*
+ * Record i (measured ok) measured again: one more evaluation, which finds
+ * nothing new (frac stays).  Returns the time measured.
+ */
+static double
+again(struct bench *b, struct space *sp, struct run *rn, size_t i,
+    double frac)
+{
+	struct replay_hit hit;
+	json_t *rec = rn->recs[i], *m;
+	double t;
+
+	m = measure(b, sp, rn->cfgs + i * sp->np, (long)json_integer_value(
+	    json_object_get(rec, "round")), strategy_find(json_string_value(
+	    json_object_get(rec, "strategy"))), &hit,
+	    noise_factor(b->op, &rn->noise));
+	t = json_number_value(json_object_get(m, "time_s"));
+	json_decref(m);
+	rn->remeasured++;
+	evaluated(rn, frac, hit.cost_s);
+	return t;
+}
+
+/* Record i measured again in the loop: it holds the mean from then on. */
+static void
+remeasure(struct bench *b, struct space *sp, struct run *rn, size_t i,
+    double frac)
+{
+	struct ar_err err;
+
+	rn->sum[i] += again(b, sp, rn, i, frac);
+	rn->cnt[i]++;
+	json_object_set_new(rn->recs[i], "time_s", json_real(rn->sum[i] /
+	    (double)rn->cnt[i]));
+	if (metric_score_json(b->ms, rn->recs[i], &err) != 0)
+		bad(err.msg);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The end of a noisy run: --confirm's measurements, and the true fraction
+ * of optimum of what is chosen and of the best measured.
+ */
+static void
+finish(struct bench *b, struct space *sp, struct run *rn, double frac)
+{
+	const struct opts *op = b->op;
+	size_t k = op->ctop > 0 ? (size_t)op->ctop : 1, *idx, m, i, p, n;
+	size_t pick = 0, pick_all = 0;
+	double *t, *odd, med, mean, bmed = INFINITY, bmean = INFINITY;
+
+	rn->found = 0;
+	for (i = 0; i < rn->n; i++)
+		if (b->optimum / rn->truth[i] > rn->found)
+			rn->found = b->optimum / rn->truth[i];
+	idx = ecalloc(k, sizeof(*idx));
+	m = top(rn, k, idx);
+	rn->chosen = rn->chosen_all = m > 0 ? b->optimum / rn->truth[idx[0]] :
+	    0;
+	if (op->ctop > 0 && m > 0) {
+		/* As tune.mk's confirm: pass p measures each of the top. */
+		t = ecalloc(m * (size_t)op->crep, sizeof(*t));
+		odd = ecalloc((size_t)op->crep, sizeof(*odd));
+		for (p = 0; p < (size_t)op->crep; p++)
+			for (i = 0; i < m; i++)
+				t[i * (size_t)op->crep + p] = again(b, sp, rn,
+				    idx[i], frac);
+		for (i = 0; i < m; i++) {
+			for (n = 0, mean = 0, p = 0; p < (size_t)op->crep; p++) {
+				mean += t[i * (size_t)op->crep + p];
+				if (p % 2 == 0)
+					odd[n++] = t[i * (size_t)op->crep + p];
+			}
+			qsort(odd, n, sizeof(*odd), cmp_double);
+			med = n % 2 ? odd[n / 2] : (odd[n / 2 - 1] +
+			    odd[n / 2]) / 2;
+			if (med < bmed) {
+				bmed = med;
+				pick = i;
+			}
+			if (mean < bmean) {
+				bmean = mean;
+				pick_all = i;
+			}
+		}
+		rn->chosen = b->optimum / rn->truth[idx[pick]];
+		rn->chosen_all = b->optimum / rn->truth[idx[pick_all]];
+		free(t);
+		free(odd);
+	}
+	free(idx);
 }
 
 /* A record as the stages write it (jsonw: reals in their shortest text). */
@@ -242,8 +450,8 @@ simulate(struct bench *b, uint64_t seed, struct run *rn)
 	struct replay_hit hit;
 	struct ar_err err;
 	double best = 0;
-	long round, want;
-	size_t i, got, np = b->spec.nparams;
+	long round, want, r, evals = op->evals - op->ctop * op->crep;
+	size_t i, got, np = b->spec.nparams, *idx = NULL;
 
 	/* The model learns bound to a space of its own, as ar-learn's. */
 	if (space_init(&msp, &b->spec, &err) != 0)
@@ -253,15 +461,26 @@ simulate(struct bench *b, uint64_t seed, struct run *rn)
 		bad(err.msg);
 	if (op->prior != NULL && model_read_prior(&live, op->prior, &err) != 0)
 		bad(err.msg);
+	rng_seed(&rn->noise, seed ^ 0x6e6f697365ULL);
+	if (op->remeasure > 0)
+		idx = ecalloc((size_t)op->remeasure, sizeof(*idx));
 	for (round = 1;; round++) {
 		/* tune.mk's budget: what the rounds before this one spent. */
 		want = op->batch;
-		if (op->evals - (long)rn->n < want)
-			want = op->evals - (long)rn->n;
+		if (evals - (long)rn->nevals < want)
+			want = evals - (long)rn->nevals;
 		if (op->seconds > 0 && rn->cost >= op->seconds)
 			want = 0;
 		if (want <= 0)
 			break;
+		/* --remeasure: the top so far, leaving one proposal at least. */
+		r = op->remeasure < want - 1 ? op->remeasure : want - 1;
+		if (r > 0) {
+			r = (long)top(rn, (size_t)r, idx);
+			for (i = 0; i < (size_t)r; i++)
+				remeasure(b, &msp, rn, idx[i], best);
+			want -= r;
+		}
 		/* ar-propose: a fresh process, its model read from the file. */
 		if (space_init(&sp, &b->spec, &err) != 0)
 			bad(err.msg);
@@ -291,7 +510,8 @@ simulate(struct bench *b, uint64_t seed, struct run *rn)
 		for (i = 0; i < got; i++) {
 			const space_idx *cfg = s.batch + i * sp.np;
 			json_t *rec = measure(b, &sp, cfg, round,
-			    s.batch_arm[i], &hit);
+			    s.batch_arm[i], &hit, noise_factor(op,
+			    &rn->noise));
 
 			if (op->trace) {
 				json_t *p = json_pack("{s:O,s:O,s:O,s:O,s:O}",
@@ -308,8 +528,9 @@ simulate(struct bench *b, uint64_t seed, struct run *rn)
 			if (strcmp(hit.status, "ok") == 0 &&
 			    b->optimum / hit.time_s > best)
 				best = b->optimum / hit.time_s;
-			rn->cost += hit.cost_s;
-			push(rn, np, rec, cfg, best);
+			push(rn, np, rec, cfg, strcmp(hit.status, "ok") == 0 ?
+			    hit.time_s : INFINITY);
+			evaluated(rn, best, hit.cost_s);
 		}
 		for (i = rn->n - got; i < rn->n; i++)
 			if (model_learn(&live, &msp, rn->recs[i], &err) < 0)
@@ -321,6 +542,9 @@ simulate(struct bench *b, uint64_t seed, struct run *rn)
 		if (got == 0)
 			break;
 	}
+	if (op->noisy)
+		finish(b, &msp, rn, best);
+	free(idx);
 	model_release(&live);
 	space_release(&msp);
 }
@@ -336,9 +560,10 @@ lchoose(double n, double k)
 static double
 frac_at(const struct run *rn, long k)
 {
-	if (k <= 0 || rn->n == 0)
+	if (k <= 0 || rn->nevals == 0)
 		return 0;
-	return rn->best[(size_t)k < rn->n ? (size_t)k - 1 : rn->n - 1];
+	return rn->best[(size_t)k < rn->nevals ? (size_t)k - 1 :
+	    rn->nevals - 1];
 }
 
 /*
@@ -372,7 +597,7 @@ report(const struct bench *b, uint64_t seed, const struct run *rn)
 	size_t i;
 	long to95 = -1;
 
-	for (i = 0; i < rn->n && to95 < 0; i++)
+	for (i = 0; i < rn->nevals && to95 < 0; i++)
 		if (rn->best[i] >= 0.95)
 			to95 = (long)i + 1;
 	for (i = 0; i < op->nbudgets; i++) {
@@ -389,7 +614,8 @@ report(const struct bench *b, uint64_t seed, const struct run *rn)
 	json_object_set_new(out, "seed", json_integer((json_int_t)seed));
 	json_object_set_new(out, "prior", op->prior ? json_string(op->prior) :
 	    json_null());
-	json_object_set_new(out, "evals", json_integer((json_int_t)rn->n));
+	json_object_set_new(out, "evals", json_integer((json_int_t)
+	    rn->nevals));
 	json_object_set_new(out, "cost_s", json_real(rn->cost));
 	json_object_set_new(out, "optimum_s", json_real(b->optimum));
 	json_object_set_new(out, "space", json_integer((json_int_t)b->valid));
@@ -399,6 +625,20 @@ report(const struct bench *b, uint64_t seed, const struct run *rn)
 	json_object_set_new(out, "b", pb);
 	json_object_set_new(out, "to95", to95 < 0 ? json_null() :
 	    json_integer(to95));
+	if (op->noisy) {
+		json_object_set_new(out, "noise", json_real(op->noise));
+		json_object_set_new(out, "remeasure",
+		    json_integer(op->remeasure));
+		json_object_set_new(out, "confirm", op->ctop > 0 ?
+		    json_pack("[I,I]", (json_int_t)op->ctop,
+		    (json_int_t)op->crep) : json_null());
+		json_object_set_new(out, "remeasured",
+		    json_integer(rn->remeasured));
+		json_object_set_new(out, "chosen", json_real(rn->chosen));
+		json_object_set_new(out, "chosen_all", op->ctop > 0 ?
+		    json_real(rn->chosen_all) : json_null());
+		json_object_set_new(out, "found", json_real(rn->found));
+	}
 	write_json(stdout, out);
 	json_decref(out);
 }
@@ -412,6 +652,9 @@ run_release(struct run *rn)
 		json_decref(rn->recs[i]);
 	free(rn->recs);
 	free(rn->cfgs);
+	free(rn->truth);
+	free(rn->sum);
+	free(rn->cnt);
 	free(rn->best);
 	memset(rn, 0, sizeof(*rn));
 }
@@ -492,11 +735,14 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "batch", required_argument, NULL, 'b' },
 		{ "budgets", required_argument, NULL, 'B' },
+		{ "confirm", required_argument, NULL, 'C' },
 		{ "define", required_argument, NULL, 'D' },
 		{ "evals", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "history", required_argument, NULL, 'H' },
+		{ "noise", required_argument, NULL, 'N' },
 		{ "prior", required_argument, NULL, 'p' },
+		{ "remeasure", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 'c' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "seeds", required_argument, NULL, 'R' },
@@ -511,7 +757,7 @@ main(int argc, char *argv[])
 	struct run rn;
 	FILE *hf = NULL;
 	uint64_t seed;
-	char *colon;
+	char *colon, *end;
 	size_t i;
 	int ch;
 
@@ -526,6 +772,16 @@ main(int argc, char *argv[])
 			break;
 		case 'B':
 			parse_budgets(&op, optarg);
+			break;
+		case 'C':
+			if ((colon = strchr(optarg, ':')) == NULL)
+				cli_bad_usage(synopsis, "--confirm: not K:R");
+			*colon = '\0';
+			op.ctop = cli_long(synopsis, "--confirm", optarg, 1,
+			    LONG_MAX);
+			op.crep = cli_long(synopsis, "--confirm", colon + 1, 1,
+			    LONG_MAX);
+			op.noisy = 1;
 			break;
 		case 'c':
 			op.seconds = cli_seconds(synopsis, "--seconds", optarg,
@@ -544,8 +800,22 @@ main(int argc, char *argv[])
 		case 'H':
 			op.history = optarg;
 			break;
+		case 'N':
+			errno = 0;
+			op.noise = strtod(optarg, &end);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    !(op.noise >= 0 && op.noise <= 1))
+				cli_bad_usage(synopsis, "--noise: expected a "
+				    "number from 0 to 1, not '%s'", optarg);
+			op.noisy = 1;
+			break;
 		case 'p':
 			op.prior = optarg;
+			break;
+		case 'r':
+			op.remeasure = cli_long(synopsis, "--remeasure", optarg,
+			    0, LONG_MAX);
+			op.noisy = 1;
 			break;
 		case 'R':
 			if ((colon = strchr(optarg, ':')) == NULL)
@@ -583,6 +853,12 @@ main(int argc, char *argv[])
 		cli_bad_usage(synopsis, "no study given (-s)");
 	if (op.history != NULL && op.seed1 != op.seed0)
 		cli_bad_usage(synopsis, "--history takes one seed");
+	if (op.ctop > 0 && op.seconds > 0)
+		cli_bad_usage(synopsis, "--confirm takes a budget of --evals, "
+		    "not --seconds");
+	if (op.ctop > 0 && op.ctop > (op.evals - 1) / op.crep)
+		cli_bad_usage(synopsis, "--confirm %ld:%ld: more than --evals "
+		    "%ld leaves to search", op.ctop, op.crep, op.evals);
 
 	load(&b, &op);
 	if (op.history != NULL && (hf = fopen(op.history, "w")) == NULL)
