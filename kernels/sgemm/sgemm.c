@@ -27,7 +27,7 @@
  *   KC, MC, NC  the cache blocks; MC a multiple of MR, NC of NR
  *   KU       unrolling of the micro-kernel's k loop
  *   PF       prefetch distance in k steps along the packed A sliver
- *            (0: no prefetch)
+ *            (0: no prefetch; above 0, the tile of C is prefetched too)
  *   THREADS  OpenMP threads (with -fopenmp; without it, one)
  *   PAR      how the threads share the work.  0: the ic loop, as BLIS
  *            does on one socket: each thread owns an equal range of rows
@@ -55,9 +55,10 @@
  * theirs, so that a call does not pay for fresh pages; this makes one
  * call at a time the rule (the harness makes one).
  */
-#define _POSIX_C_SOURCE 200112L	/* posix_memalign */
+#define _DEFAULT_SOURCE		/* posix_memalign, madvise */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -125,10 +126,17 @@ imin(int a, int b)
 	return a < b ? a : b;
 }
 
-/* Grows *p to hold n floats, aligned to a cache line; contents lost. */
+#define HUGEPAGE ((size_t)2 << 20)
+
+/* Grows *p to hold n floats, contents lost.  The buffer is whole 2 MiB
+ * pages, aligned to one and offered to the kernel as huge pages (where
+ * transparent huge pages are "madvise", as here, nothing else asks), so
+ * that a panel of B of up to 2 MiB is one TLB entry instead of 512; a
+ * refusal only leaves small pages. */
 static int
 reserve(float **p, size_t *cap, size_t n)
 {
+	size_t bytes = (n * sizeof(float) + HUGEPAGE - 1) / HUGEPAGE * HUGEPAGE;
 	void *q;
 
 	if (*p != NULL && *cap >= n)
@@ -136,10 +144,13 @@ reserve(float **p, size_t *cap, size_t n)
 	free(*p);
 	*p = NULL;
 	*cap = 0;
-	if (posix_memalign(&q, 64, n * sizeof(float)) != 0)
+	if (posix_memalign(&q, HUGEPAGE, bytes) != 0)
 		return -1;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(q, bytes, MADV_HUGEPAGE);
+#endif
 	*p = q;
-	*cap = n;
+	*cap = bytes / sizeof(float);
 	return 0;
 }
 
@@ -226,9 +237,12 @@ micro(int kc, const float *restrict a, const float *restrict b,
 		for (j = 0; j < NV; j++)
 			acc[i][j] = (vec){ 0 };
 #if PF > 0
+	/* Every cache line of the tile of C, to be read and written at
+	 * the end. */
 	PRAGMA_UNROLL(MR)
 	for (i = 0; i < MR; i++)
-		__builtin_prefetch(c + (size_t)i * ldc, 1, 3);
+		for (j = 0; j < NR; j += 16)
+			__builtin_prefetch(c + (size_t)i * ldc + j, 1, 3);
 #endif
 	PRAGMA_UNROLL(KU)
 	for (p = 0; p < kc; p++) {
