@@ -187,21 +187,51 @@ escape_form(struct jscan *s, ptr p)
 	return 2;
 }
 
+/* Eight bytes at once: a byte of every word a would be a. */
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+/*
+ * Whether any of the 8 bytes of w may be special to a string (jsonw_str_
+ * special: a quote, a backslash, a control character or a byte of
+ * multibyte UTF-8).  Never says no for a word that holds one, which is
+ * all it must do: a yes sends the byte loop over the word.  The zero-byte
+ * tests are exact for the word as a whole (Mycroft's), and so is the one
+ * for a byte below 0x20 with its n at most 0x80.
+ */
+static inline int
+word_special(uint64_t w)
+{
+	uint64_t q = w ^ ('"' * ONES), b = w ^ ('\\' * ONES);
+
+	return ((((q - ONES) & ~q) | ((b - ONES) & ~b) |
+	    ((w - 0x20 * ONES) & ~w) | w) & HIGHS) != 0;
+}
+
 /*
  * The string whose opening quote is at p: returns its end (after the
- * closing quote), or NULL.  *esc tells whether it holds an escape.
+ * closing quote), or NULL.  *esc tells whether it holds an escape.  The
+ * plain bytes between the special ones, most of a history's text, are
+ * passed over a word at a time.
  */
 static ptr
 str(struct jscan *s, ptr p, int *esc)
 {
 	ptr end = (ptr)s->end;
 	enum jscan_fail why;
+	uint64_t w;
 	size_t n;
 	long cp;
 
 	*esc = 0;
 	p++;
 	for (;;) {
+		while (end - p >= 8) {
+			memcpy(&w, p, 8);
+			if (word_special(w))
+				break;
+			p += 8;
+		}
 		while (p < end && !jsonw_str_special[*p])
 			p++;
 		if (p == end)
@@ -649,10 +679,17 @@ match_key(const char *s, size_t n, int esc, const char *const *keys,
 	size_t i;
 
 	if (!esc) {
-		for (i = 0; i < nkeys; i++)
-			if ((n == 0 || keys[i][0] == s[0]) &&
-			    strncmp(keys[i], s, n) == 0 && keys[i][n] == '\0')
+		/* The key's text holds no NUL (str refused control bytes), so
+		 * a key asked for that is shorter stops at its own. */
+		for (i = 0; i < nkeys; i++) {
+			const char *k = keys[i];
+			size_t j;
+
+			for (j = 0; j < n && k[j] == s[j]; j++)
+				;
+			if (j == n && k[n] == '\0')
 				return (long)i;
+		}
 		return -1;
 	}
 	/* An escaped key ("\u0069d" is "id") is rare: unescape and compare. */

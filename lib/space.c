@@ -725,6 +725,55 @@ members(const char *p, size_t len)
 #define PEEK_MAX 128
 
 /*
+ * The quickest look, at the params as the stages write them: compact,
+ * in the study's order, {"P1":v1,"P2":v2,...}, each v the study's JSON
+ * text of one of its values.  What it takes, the look below takes with
+ * the same cfg (a JSON value followed by ',' or '}' is no prefix of
+ * another's text, so the value matched is the whole value); anything
+ * else (another order, white space, an escape) is left to that look.
+ * Text it takes is valid JSON, being made of the study's own texts and
+ * names that need no escape.  Returns 0 with cfg set, or -1.
+ */
+static int
+params_compact(struct space *sp, const char *text, size_t len,
+    space_idx *cfg)
+{
+	const char *p = text, *end = text + len, *name, *v;
+	size_t d, k, nl, vl;
+
+	if (p == end || *p++ != '{')
+		return -1;
+	for (d = 0; d < sp->np; d++) {
+		name = sp->spec->params[d].name;
+		for (nl = 0; name[nl] != '\0'; nl++)
+			if (jsonw_str_special[(unsigned char)name[nl]])
+				return -1;
+		if ((size_t)(end - p) < nl + 3 || p[0] != '"' ||
+		    memcmp(p + 1, name, nl) != 0 || p[nl + 1] != '"' ||
+		    p[nl + 2] != ':')
+			return -1;
+		p += nl + 3;
+		/* The value's text up to the next ',' or '}' (a string that
+		 * holds one matches no value here, and goes to the look
+		 * below); idline is "name=text\n". */
+		for (v = p; v < end && *v != ',' && *v != '}'; v++)
+			;
+		if (v == end || *v != (d + 1 < sp->np ? ',' : '}'))
+			return -1;
+		vl = (size_t)(v - p);
+		for (k = 0; k < sp->spec->params[d].n; k++)
+			if (sp->idlinelen[d][k] - nl - 2 == vl &&
+			    memcmp(p, sp->idtext[d][k], vl) == 0)
+				break;
+		if (k == sp->spec->params[d].n)
+			return -1;
+		cfg[d] = (space_idx)k;
+		p = v + 1;
+	}
+	return sp->np > 0 && p == end ? 0 : -1;
+}
+
+/*
  * The quick look: every parameter once, no other member, each value
  * spelt as the study's JSON text of it (as the stages write them).
  * Returns 0 with cfg set, or -1 when the text is written otherwise.
@@ -737,6 +786,8 @@ params_peek(struct space *sp, const char *text, size_t len, space_idx *cfg)
 	struct ar_err err;
 	size_t d, k, n;
 
+	if (params_compact(sp, text, len, cfg) == 0)
+		return 0;
 	if (sp->np > PEEK_MAX || members(text, len) != sp->np)
 		return -1;
 	for (d = 0; d < sp->np; d++)
