@@ -492,6 +492,57 @@ targets(const struct search *s, double *t)
 	return best;
 }
 
+/* Whether a sorts before b in cmp_tgt_desc's order, a total one. */
+static int
+tgt_before(const struct tgt *a, const struct tgt *b)
+{
+	return a->y != b->y ? a->y > b->y : a->i < b->i;
+}
+
+/*
+ * The first k of v[0..n) in cmp_tgt_desc's order, sorted, into v[0..k):
+ * what sorting the whole would put there (the order is total), at the
+ * cost of one pass over a long history instead of its sort.  A min-heap
+ * of the k best, the last of them on top.  Returns how many, at most k.
+ */
+static size_t
+best_first(struct tgt *v, size_t n, size_t k)
+{
+	struct tgt x, *h = v;
+	size_t m = 0, i, j, c;
+
+	if (n <= k) {
+		qsort(v, n, sizeof(*v), cmp_tgt_desc);
+		return n;
+	}
+	/* h grows in v's own front: v[m..) has not been looked at yet. */
+	for (i = 0; i < n; i++) {
+		x = v[i];
+		if (m == k) {
+			if (!tgt_before(&x, &h[0]))
+				continue;
+			/* Sift x down from the top. */
+			for (j = 0; (c = 2 * j + 1) < m; j = c) {
+				if (c + 1 < m && tgt_before(&h[c], &h[c + 1]))
+					c++;
+				if (!tgt_before(&x, &h[c]))
+					break;
+				h[j] = h[c];
+			}
+			h[j] = x;
+			continue;
+		}
+		/* Sift x up. */
+		for (j = m++; j > 0 && tgt_before(&h[(j - 1) / 2], &x); j = c) {
+			c = (j - 1) / 2;
+			h[j] = h[c];
+		}
+		h[j] = x;
+	}
+	qsort(h, k, sizeof(*h), cmp_tgt_desc);
+	return k;
+}
+
 /*
  * Picks at most BO_NGP observations (indices into s->obs) as the comment
  * at the top says; returns how many.
@@ -512,7 +563,7 @@ subsample(const struct search *s, const double *t, struct rng *r,
 			ok[nok].y = t[i];
 			ok[nok++].i = i;
 		}
-	qsort(ok, nok, sizeof(*ok), cmp_tgt_desc);
+	nok = best_first(ok, nok, BO_NGP / 2);
 	for (i = 0; i < nok && n < BO_NGP / 2; i++) {
 		taken[ok[i].i] = 1;
 		pick[n++] = ok[i].i;
