@@ -50,9 +50,11 @@
  * passes.  With any of the three, each line also has "noise", "remeasure",
  * "confirm" ([K, R] or null), "remeasured" (the evaluations spent
  * measuring again), "chosen" (the TRUE fraction of optimum of the
- * configuration finally chosen: the best score, or the confirmed best),
- * "chosen_all" (with --confirm: the one with the best mean of its R
- * re-measurements instead) and "found" (the true fraction of the best
+ * configuration finally chosen: the best score; with --remeasure, the
+ * best mean of those measured more than once, when one was; with
+ * --confirm, the confirmed best), "chosen_all" (with --confirm, the one
+ * with the best mean of its R re-measurements instead; with --remeasure
+ * alone, the best mean of all) and "found" (the true fraction of the best
  * configuration measured).  Without them the output is as it was.
  */
 #include <errno.h>
@@ -303,16 +305,17 @@ score_of(const json_t *rec)
 
 /*
  * The k records of the best score, best first (ties: the earlier), of
- * those measured ok with one; returns how many (at most k).
+ * those measured ok with one, at least min times; returns how many (at
+ * most k).
  */
 static size_t
-top(const struct run *rn, size_t k, size_t *out)
+top(const struct run *rn, size_t k, size_t *out, long min)
 {
 	size_t i, j, m = 0;
 
 	for (i = 0; i < rn->n; i++) {
 		if (!isfinite(rn->truth[i]) || score_of(rn->recs[i]) ==
-		    -INFINITY)
+		    -INFINITY || rn->cnt[i] < min)
 			continue;
 		for (j = m; j > 0 && score_of(rn->recs[out[j - 1]]) <
 		    score_of(rn->recs[i]); j--)
@@ -390,9 +393,12 @@ finish(struct bench *b, struct space *sp, struct run *rn, double frac)
 		if (b->optimum / rn->truth[i] > rn->found)
 			rn->found = b->optimum / rn->truth[i];
 	idx = ecalloc(k, sizeof(*idx));
-	m = top(rn, k, idx);
+	m = top(rn, k, idx, 1);
 	rn->chosen = rn->chosen_all = m > 0 ? b->optimum / rn->truth[idx[0]] :
 	    0;
+	/* --remeasure trusts what it measured again, when it did. */
+	if (op->remeasure > 0 && top(rn, 1, &pick, 2) == 1)
+		rn->chosen = b->optimum / rn->truth[pick];
 	if (op->ctop > 0 && m > 0) {
 		/* As tune.mk's confirm: pass p measures each of the top. */
 		t = ecalloc(m * (size_t)op->crep, sizeof(*t));
@@ -476,7 +482,7 @@ simulate(struct bench *b, uint64_t seed, struct run *rn)
 		/* --remeasure: the top so far, leaving one proposal at least. */
 		r = op->remeasure < want - 1 ? op->remeasure : want - 1;
 		if (r > 0) {
-			r = (long)top(rn, (size_t)r, idx);
+			r = (long)top(rn, (size_t)r, idx, 1);
 			for (i = 0; i < (size_t)r; i++)
 				remeasure(b, &msp, rn, idx[i], best);
 			want -= r;
@@ -635,8 +641,9 @@ report(const struct bench *b, uint64_t seed, const struct run *rn)
 		json_object_set_new(out, "remeasured",
 		    json_integer(rn->remeasured));
 		json_object_set_new(out, "chosen", json_real(rn->chosen));
-		json_object_set_new(out, "chosen_all", op->ctop > 0 ?
-		    json_real(rn->chosen_all) : json_null());
+		json_object_set_new(out, "chosen_all", op->ctop > 0 ||
+		    op->remeasure > 0 ? json_real(rn->chosen_all) :
+		    json_null());
 		json_object_set_new(out, "found", json_real(rn->found));
 	}
 	write_json(stdout, out);
