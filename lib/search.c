@@ -19,6 +19,8 @@ struct search_priv {
 	struct idset hist;	/* ids of the history */
 	struct idset batch;	/* ids of the batch */
 	size_t obscap, priorcap, batchcap;
+	size_t nprior;		/* the prior's points read: s->prior holds
+				 * them all, the strategies see s->nprior */
 };
 
 void
@@ -90,7 +92,7 @@ search_release(struct search *s)
 	struct search_priv *p = s->priv;
 
 	free_obs(s->obs, s->nobs);
-	free_obs(s->prior, s->nprior);
+	free_obs(s->prior, p != NULL ? p->nprior : 0);
 	free(s->batch);
 	free(s->batch_arm);
 	free(s->batch_parent);
@@ -406,6 +408,113 @@ search_history_count(struct search *s)
 	return n;
 }
 
+/* A best score for a message: "none" when nothing was ok. */
+static void
+score_text(char *buf, size_t size, double score)
+{
+	if (score == -INFINITY)
+		snprintf(buf, size, "none (all failed)");
+	else
+		snprintf(buf, size, "%.6g", score);
+}
+
+/*
+ * The test a prior must pass before the strategies may trust it.  A
+ * strategy that uses the prior offers its points first, and a prior whose
+ * best region is not this study's would spend the first rounds there and
+ * hold the search in it.  So the prior is on trial first: the strategies
+ * see only its SEARCH_PRIOR_TRIAL best points, and fill the rest of the
+ * round with proposals of their own, as they would cold.  The verdict is
+ * read off the history, at the end of the first round by which it holds
+ * both a point of the prior (any of its ok ones) and one of the
+ * strategy's own: the prior is trusted when the best of its points
+ * measured scores at least as well as the best of the others, and set
+ * aside when not (or when every one of its points failed here).
+ * Trusted, the strategies see the whole prior again; set aside, none of
+ * it, and go on as they would cold, from the history as it stands.
+ * While the history holds points of the prior but none of the strategy's
+ * own (a batch too small for both), they see none of it, so that the
+ * next round is their own.  Those first rounds never change, so neither
+ * does the verdict: every later proposal reads the same one, and says it
+ * (through s->warn) once, in the round after the trial.
+ *
+ * The test is the plainest one four points allow, and what it can tell is
+ * limited (BENCHMARKS.md, the transfer benchmark): it sets aside a prior
+ * whose best points measure here no better than the search's first
+ * guesses, but not one whose best points measure well here and still lie
+ * outside this study's best region; nothing measured this early tells
+ * that one from a prior that helps.
+ */
+static void
+prior_check(struct search *s)
+{
+	struct idset ids = { 0 };
+	size_t i, j, k, nok, np = 0, trial = s->nprior;
+	int inp, havep = 0, haveo = 0;
+	double bp = -INFINITY, bo = -INFINITY;
+
+	/* The ok points, and where the best SEARCH_PRIOR_TRIAL of them end. */
+	for (i = nok = 0; i < s->nprior; i++)
+		if (s->prior[i].kind == OBS_OK) {
+			idset_add(&ids, cfg_key(s->sp, s->prior[i].cfg));
+			if (++nok == SEARCH_PRIOR_TRIAL)
+				trial = i + 1;
+		}
+	/* Round by round (a record without a round is one of its own). */
+	for (i = 0; i < s->nobs && !(havep && haveo); i = j) {
+		for (j = i + 1; j < s->nobs && s->obs[i].round >= 0 &&
+		    s->obs[j].round == s->obs[i].round; j++)
+			;
+		for (k = i; k < j; k++) {
+			const struct obs *o = &s->obs[k];
+
+			if (o->kind == OBS_OTHER)
+				continue;
+			inp = idset_has(&ids, cfg_key(s->sp, o->cfg));
+			if (inp) {
+				havep = 1;
+				np++;
+			} else
+				haveo = 1;
+			if (o->kind == OBS_OK && inp && o->score > bp)
+				bp = o->score;
+			if (o->kind == OBS_OK && !inp && o->score > bo)
+				bo = o->score;
+		}
+	}
+	idset_release(&ids);
+	if (!havep) {
+		s->prior_verdict = SEARCH_PRIOR_TRIAL_ROUND;
+		s->nprior = trial;
+		return;
+	}
+	if (!haveo) {
+		s->prior_verdict = SEARCH_PRIOR_WAITING;
+		s->nprior = 0;
+		return;
+	}
+	if (bp > -INFINITY && bp >= bo)
+		s->prior_verdict = SEARCH_PRIOR_TRUSTED;
+	else {
+		s->prior_verdict = SEARCH_PRIOR_DROPPED;
+		s->nprior = 0;
+	}
+	/* The trial ended with the history's last round: this is the first
+	 * proposal to read the verdict. */
+	if (i == s->nobs) {
+		char p[32], o[32];
+
+		score_text(p, sizeof(p), bp);
+		score_text(o, sizeof(o), bo);
+		search_warn(s, "the prior %s: the best of its %zu points "
+		    "measured here scores %s, the search's own best %s; %s",
+		    s->prior_verdict == SEARCH_PRIOR_TRUSTED ? "holds up" :
+		    "misleads", np, p, o,
+		    s->prior_verdict == SEARCH_PRIOR_TRUSTED ? "it is kept" :
+		    "it is set aside");
+	}
+}
+
 void
 search_read_prior(struct search *s)
 {
@@ -416,6 +525,11 @@ search_read_prior(struct search *s)
 	struct ar_err err;
 	size_t i;
 
+	/* Read again, it starts afresh. */
+	free_obs(s->prior, p->nprior);
+	s->prior = NULL;
+	s->nprior = p->nprior = p->priorcap = 0;
+	s->prior_verdict = SEARCH_PRIOR_NONE;
 	if (s->model == NULL)
 		return;
 	prior = json_object_get(s->model->extra, "prior");
@@ -437,6 +551,8 @@ search_read_prior(struct search *s)
 			    cfg, OBS_FAILED, NAN, -1, -1);
 	}
 	free(cfg);
+	p->nprior = s->nprior;
+	prior_check(s);
 }
 
 void

@@ -89,6 +89,19 @@ struct obs {
 
 struct search;
 
+/* Where a prior stands (search_read_prior): what the strategies see. */
+enum search_prior_verdict {
+	SEARCH_PRIOR_NONE,	/* no prior */
+	SEARCH_PRIOR_TRIAL_ROUND, /* none of its points measured: its
+				 * SEARCH_PRIOR_TRIAL best */
+	SEARCH_PRIOR_WAITING,	/* some measured, none of the strategy's
+				 * own: none of it */
+	SEARCH_PRIOR_TRUSTED,	/* its points held up: all of it */
+	SEARCH_PRIOR_DROPPED	/* they did not: none of it */
+};
+/* How many of the prior's best points are tried in its trial round. */
+#define SEARCH_PRIOR_TRIAL	4
+
 /* A strategy: offers configurations until search_room is 0 or it has
  * nothing more to offer (the framework then fills up at random). */
 typedef void search_fn(struct search *s, struct rng *r);
@@ -128,10 +141,13 @@ struct search {
 	 * configurations of today's space: score is the point's quantile
 	 * among the prior's ok records mapped to [0, 1], 1 the best and 0
 	 * the worst, kind OBS_OK; or kind OBS_FAILED with score NAN.  In
-	 * the prior's own order, best first.  Empty without a prior.
+	 * the prior's own order, best first.  Empty without a prior, and
+	 * only what prior_verdict lets the strategies see: a prior is
+	 * tried on its best few points before it is trusted (search.c).
 	 */
 	struct obs *prior;
 	size_t nprior;
+	enum search_prior_verdict prior_verdict;
 
 	/* The batch: cfgs of np indices each, who proposed each, and the
 	 * observation each was derived from (an index in obs, or -1: a
@@ -195,7 +211,12 @@ int search_read_history(struct search *s, FILE *f, const char *name,
  */
 size_t search_history_count(struct search *s);
 
-/* Reads the model's prior, if it has one, into s->prior. */
+/*
+ * Reads the model's prior, if it has one, into s->prior, after the
+ * history (the verdict on the prior is read off the history): on trial,
+ * its SEARCH_PRIOR_TRIAL best points; trusted, all of it; set aside,
+ * none.  The round after the trial, it says the verdict through s->warn.
+ */
 void search_read_prior(struct search *s);
 
 /*

@@ -598,6 +598,78 @@ prior_history() {
 	assert_output '[false,false,24]'
 }
 
+# misleading_prior: a history in $P of a study whose best region is far
+# from learn-rl's (A=1, B=8, C=2 against A=6, B=3, C=7), so that its best
+# points measure worse here than configurations drawn at random.
+misleading_prior() {
+	P=$BATS_TEST_TMPDIR/misleading.jsonl
+	jq '.name = "learn-rl-other" | .source = "'"$FIX"'/learn/k.c"' "$R" >"$BATS_TEST_TMPDIR/other.json"
+	ar-propose -s "$BATS_TEST_TMPDIR/other.json" -n 100 --strategy random --seed 9 |
+	    jq -c '. + {status: "ok", time_s: (0.001 * pow(2; ((.params.A - 1) | fabs) + ((.params.B - 8) | fabs) + ((.params.C - 2) | fabs)))}' |
+	    ar-score -s "$BATS_TEST_TMPDIR/other.json" >"$P"
+}
+
+# The prior's N best ok points, as params, one a line.
+prior_best() {
+	jq -c "[.prior.points[] | select(.q != null)][:$1][] | .params" "$M"
+}
+
+@test "a prior is tried on its four best points first, beside the strategy's own" {
+	prior_history
+	ar-learn -s "$R" -m "$M" --prior "$P" </dev/null >/dev/null
+	for s in anneal ga bo auto; do
+		run --separate-stderr ar-propose -s "$R" -m "$M" -n 8 --strategy $s --seed 3
+		assert_success
+		[ -z "$stderr" ]
+		[ "$(jq -c .params <<<"$output" | head -n 4)" = "$(prior_best 4)" ] || fail "$s: $output"
+		# The rest are the strategy's own: none is one of the prior's
+		# eight best, which it used to propose all at once.
+		[ "$(jq -c .params <<<"$output" | grep -cxFf <(prior_best 8))" = 4 ] || fail "$s: $output"
+	done
+}
+
+@test "a prior whose points hold up against the search's own is kept" {
+	prior_history
+	ar-learn -s "$R" -m "$M" --prior "$P" </dev/null >/dev/null
+	h=$BATS_TEST_TMPDIR/h.jsonl
+	ar-propose -s "$R" -m "$M" -n 6 --strategy ga --seed 3 | measure "$R" >"$h"
+	ar-learn -s "$R" -m "$M" "$h" >/dev/null
+	# The round after the trial says so, once; ga, whose first
+	# generation is not complete, goes on with the prior's next best.
+	run --separate-stderr ar-propose -s "$R" -m "$M" -H "$h" -n 2 --strategy ga --seed 3
+	assert_success
+	bp=$(head -n 4 "$h" | jq -s 'map(.score) | max')
+	bo=$(tail -n 2 "$h" | jq -s 'map(.score) | max')
+	assert_equal "$stderr" "ar-propose: the prior holds up: the best of its 4 points measured here scores $bp, the search's own best $bo; it is kept"
+	assert_equal "$(jq -c .params <<<"$output")" "$(prior_best 6 | tail -n 2)"
+	ar-propose -s "$R" -m "$M" -H "$h" -n 2 --strategy ga --seed 3 | measure "$R" >>"$h"
+	run --separate-stderr ar-propose -s "$R" -m "$M" -H "$h" -n 2 --strategy ga --seed 3
+	assert_success
+	[ -z "$stderr" ]
+}
+
+@test "a prior that misleads on its first measurements is set aside, and the search goes on as it would cold" {
+	misleading_prior
+	ar-learn -s "$R" -m "$M" --prior "$P" </dev/null >/dev/null
+	h=$BATS_TEST_TMPDIR/h.jsonl
+	ar-propose -s "$R" -m "$M" -n 6 --strategy ga --seed 3 | measure "$R" >"$h"
+	[ "$(jq -c .params "$h" | head -n 4)" = "$(prior_best 4)" ]
+	ar-learn -s "$R" -m "$M" "$h" >/dev/null
+	# The same history without the prior.
+	ar-learn -s "$R" -m "$BATS_TEST_TMPDIR/runs/cold.json" "$h" >/dev/null
+	for s in ga anneal bo; do
+		run --separate-stderr ar-propose -s "$R" -m "$M" -H "$h" -n 4 --strategy $s --seed 3
+		assert_success
+		[[ $stderr == "ar-propose: the prior misleads: the best of its 4 points measured here scores -"*", the search's own best -"*"; it is set aside" ]] || fail "$s: $stderr"
+		[ "$output" = "$(ar-propose -s "$R" -m "$BATS_TEST_TMPDIR/runs/cold.json" -H "$h" -n 4 --strategy $s --seed 3)" ] || fail "$s: $output"
+	done
+	# Every one of the prior's points failing here sets it aside too.
+	jq -c 'if .strategy == "ga" and input_line_number <= 4 then .status = "crash" | .score = null | del(.time_s, .objective) else . end' "$h" >"$BATS_TEST_TMPDIR/f.jsonl"
+	run --separate-stderr ar-propose -s "$R" -m "$M" -H "$BATS_TEST_TMPDIR/f.jsonl" -n 2 --strategy ga --seed 3
+	assert_success
+	[[ $stderr == "ar-propose: the prior misleads: the best of its 4 points measured here scores none (all failed), the search's own best -"* ]] || fail "$stderr"
+}
+
 @test "--prior is refused on a model that learned without it, or with another prior" {
 	prior_history
 	ar-propose -s "$R" -n 8 --strategy random --seed 5 | measure "$R" >"$BATS_TEST_TMPDIR/h.jsonl"
