@@ -35,12 +35,10 @@ static const char help[] =
     "Propose configurations of a study to measure next, as records.\n\n"
     "  -s, --study FILE      the study spec (see ar-study(5))\n"
     "  -D, --define N=V      override the problem constant N\n"
-    "  -H, --history FILE    learn from the records in FILE, and skip "
-    "the\n"
+    "  -H, --history FILE    learn from the records in FILE, and skip the\n"
     "                        configurations it holds\n"
     "  -m, --model FILE      the model ar-learn(1) fitted, and its prior\n"
-    "  -n, --number N        propose at most N configurations "
-    "(default 10)\n"
+    "  -n, --number N        propose at most N configurations (default 10)\n"
     "      --strategy S      grid, random, anneal, ga, bo, rl, xform or "
     "auto\n"
     "                        (default auto), or external: run the "
@@ -238,6 +236,7 @@ read_histories(struct search *s, const struct opts *op, struct out *o)
 {
 	struct ar_err err;
 	const char *name;
+	char *buf = emalloc(1 << 20);	/* -H is read in blocks this big */
 	size_t i;
 	FILE *f;
 	int rc;
@@ -247,6 +246,8 @@ read_histories(struct search *s, const struct opts *op, struct out *o)
 	for (i = 0; i < op->nhists; i++) {
 		name = ar_fname(op->hists[i]);
 		f = cli_open_input(op->hists[i]);
+		if (f != stdin)		/* which outlives buf */
+			setvbuf(f, buf, _IOFBF, 1 << 20);
 		if (o != NULL && o->store != NULL) {
 			FILE *m = external_history(f, name, s->sp->spec->name,
 			    &o->hist, &o->known, &err);
@@ -264,6 +265,7 @@ read_histories(struct search *s, const struct opts *op, struct out *o)
 			exit(AR_EXIT_USAGE);	/* said already */
 		cli_close_input(f);
 	}
+	free(buf);
 }
 
 /*
