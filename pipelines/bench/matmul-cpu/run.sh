@@ -45,11 +45,25 @@
 #   evaluations; STRATEGY (random; any of ar-propose's); SEED (1); PAIRS
 #   (3); REPEAT (11): runs timed in each re-measurement; CONFIRM (1),
 #   CONFIRM_TOP (5), CONFIRM_REPEAT (12); OB_CORETYPES; BIN (bin: the
-#   programs, built by `make` when left alone); OUT (runs/bench-matmul-cpu).
+#   programs, built by `make` when left alone); OUT (runs/bench-matmul-cpu);
+#   NICE (none): the run's priority against the rest of the machine, e.g.
+#   -10 (root only).  Where the kernel groups processes by session
+#   (/proc/sys/kernel/sched_autogroup_enabled), nice(1) ranks a process
+#   only within its session, and a session of six busy processes gets six
+#   times the CPU of a benchmark's: so the run goes into a session of its
+#   own (setsid) and gives that session NICE (/proc/self/autogroup) as
+#   well as itself.  OpenBLAS and ours run in it alike.
 # A finished tuning is not run again (tune.mk): remove OUT/one or OUT/all to
 # start it over; the confirmation and the re-measurement are made anew
 # each time the history changes, and the re-measurement each time.
 set -euo pipefail
+if [ -n "${NICE:-}" ] && [ -z "${RUN_SH_SESSION:-}" ]; then
+	RUN_SH_SESSION=1 exec setsid -w "$0" "$@"
+fi
+if [ -n "${NICE:-}" ]; then
+	[ ! -e /proc/self/autogroup ] || echo "$NICE" >/proc/self/autogroup
+	renice -n "$NICE" -p $$ >/dev/null
+fi
 cd "$(dirname "$0")/../../.."
 here=pipelines/bench/matmul-cpu
 study=kernels/sgemm/cpu.json
