@@ -28,7 +28,10 @@
 #   DATASETS    names of examples/replay/NAME.json (all of them)
 #   STRATEGIES  ('random anneal ga bo rl auto')
 #   TRANSFER    1 to measure warm starts (1); TRANSFER_STRATEGY (auto),
-#               PRIOR_EVALS (200): the history a warm start learns from
+#               PRIOR_EVALS (200): the history a warm start learns from.
+#               Each warm run says on stderr, seed by seed, whether its
+#               prior held up in its trial round (lib/search.c); trial.sh,
+#               after this, tabulates that
 #   KT          1 to run Kernel Tuner's strategies too (0; see kerneltuner.py)
 #   JOBS        runs at a time (the number of cores)
 #   OUT         where results go (build/bench/strategies); a run whose

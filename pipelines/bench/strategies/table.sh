@@ -111,5 +111,7 @@ row(["---", "---", "---", "---:", "---:", "---:", "---:", "---:"]),
 	 "\($c.reached95 // "–")/\($c.seeds // "–")", "\($w.reached95)/\($w.seeds)"])),
 row(["mean", "", "", ([$warm[] as $w | $cold[] | select(.tool == "autoresearch" and .dataset == $w.dataset and .strategy == $w.strategy and .budget == $w.budget) | .to95] | mean | . * 10 | round / 10),
 	([$warm[].to95] | mean | . * 10 | round / 10),
-	([$warm[] as $w | $cold[] | select(.tool == "autoresearch" and .dataset == $w.dataset and .strategy == $w.strategy and .budget == $w.budget) | $w.to95 / .to95] | mean | f3), "", ""]))
+	([$warm[] as $w | $cold[] | select(.tool == "autoresearch" and .dataset == $w.dataset and .strategy == $w.strategy and .budget == $w.budget) | $w.to95 / .to95] | mean | f3), "", ""]),
+([$warm[] as $w | $cold[] | select(.tool == "autoresearch" and .dataset == $w.dataset and .strategy == $w.strategy and .budget == $w.budget) | {w: $w, r: ($w.to95 / .to95)}] | max_by(.r) | select(. != null) |
+	row(["worst: \(.w.dataset)", .w.prior, .w.strategy, "", "", (.r | f3), "", ""])))
 ' "$res"
