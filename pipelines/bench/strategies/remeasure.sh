@@ -10,8 +10,9 @@
 #   none          every evaluation a new configuration; the chosen one
 #                 is the best single measurement
 #   remeasure:R   each round spends up to R of its BATCH on measuring the
-#                 R best so far again; the search sees, and the choice is
-#                 made on, the mean of each one's measurements
+#                 R best so far again; the search sees the mean of each
+#                 one's measurements, and the chosen one is the best mean
+#                 of those measured more than once ("all": of all)
 #   confirm:K:R   the last K*R evaluations measure the top K again, R
 #                 times each, as tune.mk's confirm does, and the best by
 #                 its median over the odd passes is chosen ("all": by the
@@ -30,7 +31,7 @@
 #   DATASETS  names of examples/replay/NAME.json (gemm_RTX_3090
 #             convolution_milo_A100 dedispersion_milo_A100)
 #   NOISES    ('0.03 0.1')
-#   POLICIES  ('none remeasure:1 remeasure:2 confirm:5:2 confirm:5:4')
+#   POLICIES  ('none remeasure:2 confirm:5:4')
 #   O         the build of the library (build/bench)
 #   JOBS      runs at a time (the number of cores)
 #   OUT       where runs go (build/bench/remeasure); a run whose file is
@@ -42,7 +43,7 @@ seeds=${SEEDS:-20} evals=${EVALS:-200} batch=${BATCH:-8}
 strategy=${STRATEGY:-auto} o=${O:-build/bench}
 datasets=${DATASETS:-gemm_RTX_3090 convolution_milo_A100 dedispersion_milo_A100}
 noises=${NOISES:-0.03 0.1}
-policies=${POLICIES:-none remeasure:1 remeasure:2 confirm:5:2 confirm:5:4}
+policies=${POLICIES:-none remeasure:2 confirm:5:4}
 out=${OUT:-build/bench/remeasure} jobs=${JOBS:-$(nproc)}
 
 make -s O="$o" all
@@ -89,21 +90,21 @@ done | jq -rs --arg pol "$policies" --argjson seeds "$seeds" \
     ($pol | split(" ")) as $ps |
     "TRUE fraction of optimum of the configuration chosen, mean of \($seeds) seeds, \($evals) evaluations (re-measurements included):",
     "",
-    "| dataset | noise | " + ($ps | map(if startswith("confirm") then
+    "| dataset | noise | " + ($ps | map(if . != "none" then
 	., . + " (all)" else . end) | join(" | ")) + " | oracle (none) |",
-    "| --- | ---: |" + ($ps | map(if startswith("confirm") then
+    "| --- | ---: |" + ($ps | map(if . != "none" then
 	" ---: | ---: |" else " ---: |" end) | join("")) + " ---: |",
     (group_by([.dataset, .noise])[] |
 	. as $g | "| \(.[0].dataset) | \(.[0].noise) | " +
 	($ps | map(. as $p | $g | map(select(.policy == $p)) |
 	    (map(.chosen) | mean | f3),
-	    (if $p | startswith("confirm") then map(.chosen_all) | mean | f3
+	    (if $p != "none" then map(.chosen_all) | mean | f3
 	    else empty end)) | join(" | ")) +
 	" | \($g | map(select(.policy == "none") | .found) | mean | f3) |"),
     (group_by(.noise)[] | . as $g |
 	"| mean | \(.[0].noise) | " +
 	($ps | map(. as $p | $g | map(select(.policy == $p)) |
 	    (map(.chosen) | mean | f3),
-	    (if $p | startswith("confirm") then map(.chosen_all) | mean | f3
+	    (if $p != "none" then map(.chosen_all) | mean | f3
 	    else empty end)) | join(" | ")) +
 	" | \($g | map(select(.policy == "none") | .found) | mean | f3) |")'
