@@ -86,13 +86,27 @@ free_obs(struct obs *o, size_t n)
 	free(o);
 }
 
+/*
+ * How many points s->prior holds: all that search_read_prior read, of
+ * which the strategies may see fewer, or what a caller that filled
+ * s->prior itself (the unit tests) put in s->nprior.
+ */
+static size_t
+prior_held(const struct search *s)
+{
+	const struct search_priv *p = s->priv;
+	size_t n = p != NULL ? p->nprior : 0;
+
+	return n > s->nprior ? n : s->nprior;
+}
+
 void
 search_release(struct search *s)
 {
 	struct search_priv *p = s->priv;
 
 	free_obs(s->obs, s->nobs);
-	free_obs(s->prior, p != NULL ? p->nprior : 0);
+	free_obs(s->prior, prior_held(s));
 	free(s->batch);
 	free(s->batch_arm);
 	free(s->batch_parent);
@@ -526,7 +540,7 @@ search_read_prior(struct search *s)
 	size_t i;
 
 	/* Read again, it starts afresh. */
-	free_obs(s->prior, p->nprior);
+	free_obs(s->prior, prior_held(s));
 	s->prior = NULL;
 	s->nprior = p->nprior = p->priorcap = 0;
 	s->prior_verdict = SEARCH_PRIOR_NONE;
