@@ -6,9 +6,10 @@
 # under build/ (KT_VENV): it is never a dependency of the toolkit.
 #
 # Each seed and budget is a run of its own (its strategies take the
-# budget as an input), so this costs far more than the simulator: about
-# 10 s a seed for the five budgets of one strategy on GEMM, 70 s for
-# bayes_opt (Kernel Tuner 1.5, this 2-core machine).  bayes_opt is not
+# budget as an input), so this costs more than the simulator: the six
+# strategies, 20 seeds, the five budgets and the 12 files took about
+# 2,900 s on one core (Kernel Tuner 1.5.0, a 2-core Xeon, 2026-12-07),
+# bayes_opt 1,837 s of it (about 320 s a GEMM file).  bayes_opt is not
 # reproducible from the seed (it draws from entropy of its own); the other
 # strategies are.
 #
