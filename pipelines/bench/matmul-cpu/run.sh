@@ -57,13 +57,8 @@
 # start it over; the confirmation and the re-measurement are made anew
 # each time the history changes, and the re-measurement each time.
 set -euo pipefail
-if [ -n "${NICE:-}" ] && [ -z "${RUN_SH_SESSION:-}" ]; then
-	RUN_SH_SESSION=1 exec setsid -w "$0" "$@"
-fi
-if [ -n "${NICE:-}" ]; then
-	[ ! -e /proc/self/autogroup ] || echo "$NICE" >/proc/self/autogroup
-	renice -n "$NICE" -p $$ >/dev/null
-fi
+# shellcheck source=pipelines/bench/matmul-cpu/common.sh
+source "$(dirname "$0")/common.sh"
 cd "$(dirname "$0")/../../.."
 here=pipelines/bench/matmul-cpu
 study=kernels/sgemm/cpu.json
@@ -127,12 +122,8 @@ tune() {
 		    DEFS="$defs" ROUNDS="$rounds" BATCH="$batch" BIN="$bin" \
 		    STRATEGY="$strategy" SEED="$seed" CONFIRM_TOP="$ctop" \
 		    CONFIRM_REPEAT="$crepeat" confirm >&2
-		best=$(jq -c -s '[.[] | select(.confirm.status == "ok")] | first' \
-		    "$dir/confirm.jsonl")
-	else
-		best=$(jq -c -s '[.[] | select(.status == "ok")] | max_by(.score)' \
-		    "$dir/history.jsonl")
 	fi
+	best=$(best_of "$dir" "$confirm")
 	[ "$best" != null ] || { echo "run.sh: $name: nothing ok" >&2; return 1; }
 	echo "$best"
 }

@@ -17,13 +17,8 @@
 # environment: PAIRS (3) REPEAT (11) BIN (bin) NICE (none: see run.sh)
 #   OUT (runs/bench-matmul-cpu, run.sh's)
 set -euo pipefail
-if [ -n "${NICE:-}" ] && [ -z "${RUN_SH_SESSION:-}" ]; then
-	RUN_SH_SESSION=1 exec setsid -w "$0" "$@"
-fi
-if [ -n "${NICE:-}" ]; then
-	[ ! -e /proc/self/autogroup ] || echo "$NICE" >/proc/self/autogroup
-	renice -n "$NICE" -p $$ >/dev/null
-fi
+# shellcheck source=pipelines/bench/matmul-cpu/common.sh
+source "$(dirname "$0")/common.sh"
 cd "$(dirname "$0")/../../.."
 study=kernels/sgemm/cpu.json
 pairs=${PAIRS:-3} repeat=${REPEAT:-11} bin=${BIN:-bin}
@@ -31,11 +26,7 @@ out=${OUT:-runs/bench-matmul-cpu}
 ncpu=$(nproc)
 defs="-D M=2048 -D N=2048 -D K=2048 -D MAXT=$ncpu"
 dir=$out/split
-if [ -s "$out/all/confirm.jsonl" ]; then
-	best=$(jq -c -s '[.[] | select(.confirm.status == "ok")] | first' "$out/all/confirm.jsonl")
-else
-	best=$(jq -c -s '[.[] | select(.status == "ok")] | max_by(.score)' "$out/all/history.jsonl")
-fi
+best=$(best_of "$out/all")
 [ "$best" != null ] || { echo "split.sh: no best in $out/all: run run.sh all" >&2; exit 1; }
 mkdir -p "$dir"
 load0=$(cut -d' ' -f1 /proc/loadavg)
