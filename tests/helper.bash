@@ -26,6 +26,28 @@ synth_study() {
 	    "${3:+, $3}" >"$1/${2:-s.json}"
 }
 
+# sim_fixture DIR: builds the strategy benchmark's simulator
+# (pipelines/bench/strategies/sim.c) as $SIM, against the library of the
+# programs under test and with the flags they were built with (make
+# check's sanitizers), and writes DIR/synth.json.gz, the synthetic cache
+# file of tests/fixtures/replay/synth.jq (600 combinations, 528 valid, 53
+# of them failures, with costs), and DIR/synth-study.json, a replay study
+# of it.  For setup_file.
+sim_fixture() {
+	local bin=${AR_BIN:-$ROOT/bin}
+	SIM=$1/sim
+	# shellcheck disable=SC2086
+	cc -std=c11 ${CFLAGS:--O2} -I"$ROOT/lib" -D_GNU_SOURCE \
+	    "$ROOT/pipelines/bench/strategies/sim.c" "$bin/../obj/libar.a" \
+	    ${LDFLAGS:-} $(sed -n 's/^LDLIBS = //p' "$ROOT/Makefile") -o "$SIM"
+	export SIM
+	jq -n -f "$FIX/replay/synth.jq" | gzip -c >"$1/synth.json.gz"
+	cat >"$1/synth-study.json" <<'EOF2'
+{"name": "replay-synth", "backend": "replay", "source": "synth.json.gz",
+ "constraints": ["bx * by <= 1024"], "objective": "minimize time_s"}
+EOF2
+}
+
 # Asserts that stdout holds only whole JSON objects, one per line.
 assert_jsonl() {
 	local line n=0

@@ -9,23 +9,9 @@
 
 load helper
 
-# The simulator, built against the library of the programs under test
-# (with the flags they were built with: make check's sanitizers).
+# The simulator and the synthetic study (sim_fixture, helper.bash).
 setup_file() {
-	local bin=${AR_BIN:-$ROOT/bin}
-	SIM=$BATS_FILE_TMPDIR/sim
-	# shellcheck disable=SC2086
-	cc -std=c11 ${CFLAGS:--O2} -I"$ROOT/lib" -D_GNU_SOURCE \
-	    "$ROOT/pipelines/bench/strategies/sim.c" "$bin/../obj/libar.a" \
-	    ${LDFLAGS:-} $(sed -n 's/^LDLIBS = //p' "$ROOT/Makefile") -o "$SIM"
-	export SIM
-	# 600 combinations, 528 valid, 53 of them failures, with costs.
-	jq -n -f "$ROOT/tests/fixtures/replay/synth.jq" >"$BATS_FILE_TMPDIR/synth.json"
-	gzip -c "$BATS_FILE_TMPDIR/synth.json" >"$BATS_FILE_TMPDIR/synth.json.gz"
-	cat >"$BATS_FILE_TMPDIR/synth-study.json" <<'EOF'
-{"name": "replay-synth", "backend": "replay", "source": "synth.json.gz",
- "constraints": ["bx * by <= 1024"], "objective": "minimize time_s"}
-EOF
+	sim_fixture "$BATS_FILE_TMPDIR"
 }
 
 setup() {
