@@ -76,6 +76,7 @@
 #include "search.h"
 #include "space.h"
 #include "spec.h"
+#include "stats.h"
 #include "strategy.h"
 #include "util.h"
 
@@ -368,14 +369,6 @@ remeasure(struct bench *b, struct space *sp, struct run *rn, size_t i,
 		bad(err.msg);
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * The end of a noisy run: --confirm's measurements, and the true fraction
  * of optimum of what is chosen and of the best measured.
@@ -413,9 +406,7 @@ finish(struct bench *b, struct space *sp, struct run *rn, double frac)
 				if (p % 2 == 0)
 					odd[n++] = t[i * (size_t)op->crep + p];
 			}
-			qsort(odd, n, sizeof(*odd), cmp_double);
-			med = n % 2 ? odd[n / 2] : (odd[n / 2 - 1] +
-			    odd[n / 2]) / 2;
+			med = stats_median(odd, n);
 			if (med < bmed) {
 				bmed = med;
 				pick = i;
