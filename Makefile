@@ -57,7 +57,8 @@ DEBS = build-essential clang libclang-rt-14-dev libomp-dev libjansson-dev libcsv
 	liblapacke-dev zlib1g-dev gfortran bats bats-support bats-assert jq mandoc \
 	valgrind parallel xz-utils zstd sumo sumo-tools python3-sklearn \
 	gnuplot-nox tidy chromium python3-pil openssh-server openssh-client \
-	slurm-wlm munge
+	slurm-wlm munge ocl-icd-opencl-dev opencl-c-headers pocl-opencl-icd clinfo \
+	libclblast-dev
 
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all

@@ -27,12 +27,13 @@
 
 /* The backends, one file each. */
 extern const struct bench_backend bench_c, bench_command, bench_cuda,
-    bench_replay;
+    bench_opencl, bench_replay;
 
 static const struct bench_backend *const backends[] = {
 	&bench_c,
 	&bench_command,
 	&bench_cuda,
+	&bench_opencl,
 	&bench_replay,
 };
 
@@ -123,6 +124,11 @@ bench_prepare(struct bench *b, const struct bench_backend *be,
 		return rc;
 	if (op->energy && be->energy_columns == NULL) {
 		ar_errf(err, "%s: --energy measures a GPU's runs; this "
+		    "study's backend is '%s'", op->study, s->backend);
+		return AR_EXIT_USAGE;
+	}
+	if (op->device != NULL && strcmp(s->backend, "opencl") != 0) {
+		ar_errf(err, "%s: --device chooses an OpenCL device; this "
 		    "study's backend is '%s'", op->study, s->backend);
 		return AR_EXIT_USAGE;
 	}
@@ -328,6 +334,7 @@ bench_check_artifact(struct bench *b, struct bench_item *it,
 
 	defs = variant_defines(&b->spec, it->cfg);
 	variant_request(&b->vc, &b->spec, defs, b->cache, arch, nvcc, &req);
+	req.backend = build_backend(b->spec.backend);
 	if (it->source != NULL)
 		req.source = it->source;
 	rc = build_key(&req, key, NULL, err);

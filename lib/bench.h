@@ -52,6 +52,7 @@ struct bench_opts {
 	double timeout_s;	/* <= 0: the study's */
 	uint64_t seed;		/* of the random inputs */
 	int energy;		/* --energy */
+	const char *device;	/* --device (opencl); NULL: the study's */
 };
 
 /* One record read, checked, and waiting to be measured. */
@@ -64,7 +65,8 @@ struct bench_item {
 				 * path), NULL: the study's source */
 	char *artifact;		/* c, cuda: the artifact's real path */
 	char sha256[HASH_HEXLEN + 1];	/* c, cuda: its content, as built */
-	char *arch;		/* cuda: what it was built for */
+	char *arch;		/* cuda, opencl: what it was built for (the
+				 * architecture, the device) */
 	/* c, cuda, while it is measured: the artifact's bytes, sealed in
 	 * memory (fd, or -1), and the path the child loads them from. */
 	int sealed;

@@ -23,6 +23,7 @@
 static const struct compile_backend *const backends[] = {
 	&compile_c,
 	&compile_cuda,
+	&compile_opencl,
 };
 #define NBACKENDS	(sizeof(backends) / sizeof(backends[0]))
 

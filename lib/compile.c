@@ -178,3 +178,36 @@ compile_argv(char *prog, char *a, char *b, const struct build_req *req,
 	argv[n++] = estrdup(req->source);
 	return argv;
 }
+
+int
+compile_target(const struct compile_backend *be, const struct spec *s,
+    const char *arch, int nvcc, const char *device, char *buf, size_t cap,
+    const char **target, struct ar_err *err)
+{
+	const char *want = arch;
+
+	*target = NULL;
+	if ((be == NULL || !be->gpu) && (arch != NULL || nvcc)) {
+		ar_errf(err, "%s: %s is for a study of backend cuda, not '%s'",
+		    s->path, arch != NULL ? "--arch" : "--nvcc", s->backend);
+		return AR_EXIT_USAGE;
+	}
+	if (device != NULL && strcmp(s->backend, "opencl") != 0) {
+		ar_errf(err, "%s: --device is for a study of backend opencl, "
+		    "not '%s'", s->path, s->backend);
+		return AR_EXIT_USAGE;
+	}
+	if (be == NULL || be->target == NULL)
+		return 0;
+	if (want == NULL)
+		want = device != NULL ? device : json_string_value(
+		    json_object_get(s->root, "device"));
+	if ((*target = be->target(want, buf, cap, err)) == NULL) {
+		struct ar_err e = *err;
+
+		ar_errf(err, "%s: cannot build a study of backend %s here: %s",
+		    s->path, s->backend, e.msg);
+		return AR_EXIT_FAIL;
+	}
+	return 0;
+}

@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "spec.h"
 #include "util.h"
 
 struct build_req {
@@ -61,11 +62,15 @@ struct compile_backend {
 	int gpu;			/* built for a GPU architecture */
 	const char *const *columns;	/* the fields ar-compile adds */
 	/*
-	 * The target to build for when none is asked (cuda: GPU 0's
-	 * architecture), written into buf; NULL when the backend has no
-	 * target.
+	 * The target to build for, from what was asked (want: cuda's
+	 * --arch, opencl's device selector; NULL: nothing), written into
+	 * buf: cuda's architecture (GPU 0's when none is asked), the
+	 * OpenCL device's identity (struct cl_dev's ident).  NULL with
+	 * err set when there is none to be had (no OpenCL device); a
+	 * backend without targets has no hook.
 	 */
-	const char *(*target)(char *buf, size_t cap);
+	const char *(*target)(const char *want, char *buf, size_t cap,
+	    struct ar_err *err);
 	/*
 	 * The key's material besides the source, defines and flags: its
 	 * version tag, which comes first and changes when the compiler's
@@ -88,6 +93,7 @@ struct compile_backend {
 
 extern const struct compile_backend compile_c;
 extern const struct compile_backend compile_cuda;
+extern const struct compile_backend compile_opencl;
 
 /* For the backends: */
 
@@ -122,6 +128,18 @@ int compile_exec(char *const *argv, const char *tmpout, double timeout_s,
 char **compile_argv(char *prog, char *a, char *b,
     const struct build_req *req, const char *tmpout);
 
+
+/*
+ * What the variants of study s are built for (the backend's target,
+ * NULL for a backend without one), asked by ar-compile's options: cuda's
+ * --arch (and --nvcc), opencl's --device, else the study's "device".
+ * Returns 0 with *target set (in buf, cap bytes), AR_EXIT_USAGE with err
+ * set when an option is not for this study's backend, AR_EXIT_FAIL when
+ * there is no target to be had (no OpenCL device).
+ */
+int compile_target(const struct compile_backend *be, const struct spec *s,
+    const char *arch, int nvcc, const char *device, char *buf, size_t cap,
+    const char **target, struct ar_err *err);
 
 /* The compiler's messages kept at most (the log beside an artifact). */
 #define COMPILE_LOG_CAPTURE	(256 * 1024)

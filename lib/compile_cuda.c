@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -184,6 +185,17 @@ cuda_record(const struct build_req *req, json_t *c)
 	    json_string(req->nvcc ? "nvcc" : "nvrtc"));
 }
 
+static const char *
+cuda_target(const char *want, char *buf, size_t cap, struct ar_err *err)
+{
+	(void)err;
+	if (want != NULL) {
+		snprintf(buf, cap, "%s", want);
+		return buf;
+	}
+	return gpu_default_arch(buf, cap);
+}
+
 static const char *const cuda_columns[] = {
 	"artifact", "compile.status", "compile.seconds", "compile.log",
 	"compile.sha256", "compile.arch", "compile.compiler", NULL
@@ -194,7 +206,7 @@ const struct compile_backend compile_cuda = {
 	.suffix = ".cubin",
 	.gpu = 1,
 	.columns = cuda_columns,
-	.target = gpu_default_arch,
+	.target = cuda_target,
 	.key = cuda_key,
 	.build = cuda_build,
 	.record = cuda_record,

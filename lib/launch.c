@@ -149,6 +149,52 @@ launch_threads(const struct launch_dims *d)
 	return t > 9e18 ? INT64_MAX : d->block[0] * d->block[1] * d->block[2];
 }
 
+/*
+ * The same, in OpenCL's words: work-groups of work-items, __local
+ * memory; its devices give no limits of grid or registers, and a kernel
+ * tells the work-group size it allows and the __local memory it
+ * declares.
+ */
+static int
+check_opencl(const struct launch_dims *d, const struct launch_limits *lim,
+    const struct launch_func *f, struct ar_err *err)
+{
+	int64_t items = launch_threads(d), local;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (lim->block[i] > 0 && d->block[i] > lim->block[i]) {
+			ar_errf(err, "work-group dimension %d is %lld, more "
+			    "than the %lld the device allows", i,
+			    (long long)d->block[i], (long long)lim->block[i]);
+			return -1;
+		}
+	if (lim->threads > 0 && items > lim->threads) {
+		ar_errf(err, "a work-group of %lld work-items (%lld x %lld x "
+		    "%lld), more than the %lld the device allows",
+		    (long long)items, (long long)d->block[0],
+		    (long long)d->block[1], (long long)d->block[2],
+		    (long long)lim->threads);
+		return -1;
+	}
+	local = d->shared + (f != NULL ? f->static_shared : 0);
+	if (lim->shared > 0 && local > lim->shared) {
+		ar_errf(err, "%lld bytes of __local memory a work-group "
+		    "(%lld declared by the kernel, %lld of launch.shared), "
+		    "more than the %lld the device has", (long long)local,
+		    (long long)(f != NULL ? f->static_shared : 0),
+		    (long long)d->shared, (long long)lim->shared);
+		return -1;
+	}
+	if (f != NULL && f->max_threads > 0 && items > f->max_threads) {
+		ar_errf(err, "a work-group of %lld work-items, more than the "
+		    "%lld this kernel allows on the device", (long long)items,
+		    (long long)f->max_threads);
+		return -1;
+	}
+	return 0;
+}
+
 int
 launch_check(const struct launch_dims *d, const struct launch_limits *lim,
     const struct launch_func *f, struct ar_err *err)
@@ -156,6 +202,8 @@ launch_check(const struct launch_dims *d, const struct launch_limits *lim,
 	int64_t threads = launch_threads(d), shared;
 	int i;
 
+	if (lim->opencl)
+		return check_opencl(d, lim, f, err);
 	for (i = 0; i < 3; i++)
 		if (lim->block[i] > 0 && d->block[i] > lim->block[i]) {
 			ar_errf(err, "block dimension %c is %lld, more than "

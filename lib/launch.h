@@ -45,6 +45,8 @@ struct launch_limits {
 	int64_t grid[3];		/* per grid dimension */
 	int64_t shared;			/* shared bytes per block, opted in */
 	int64_t regs;			/* registers per block */
+	int opencl;			/* an OpenCL device: say work-group,
+					 * work-item, __local */
 };
 
 /* What the compiled kernel needs and allows; 0: not known. */

@@ -32,6 +32,7 @@ static const struct {
 	{ "compile", JSON_OBJECT },
 	{ "constraints", JSON_ARRAY },
 	{ "description", JSON_STRING },
+	{ "device", JSON_STRING },
 	{ "entry", JSON_STRING },
 	{ "env", -2 },
 	{ "launch", JSON_OBJECT },
@@ -1283,6 +1284,13 @@ load(struct spec *s, const char *path, char *const *defs, size_t ndefs,
 	if (i == sizeof(backends) / sizeof(backends[0])) {
 		ar_errf(err, "%s: key \"backend\": unknown backend '%s' "
 		    "(c, cuda, opencl, command or replay)", path, s->backend);
+		return -1;
+	}
+	if (json_object_get(s->root, "device") != NULL &&
+	    strcmp(s->backend, "opencl") != 0) {
+		ar_errf(err, "%s: key \"device\": chooses an OpenCL device, "
+		    "for a study of backend opencl, not '%s'", path,
+		    s->backend);
 		return -1;
 	}
 	s->entry = json_string_value(json_object_get(s->root, "entry"));

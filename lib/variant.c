@@ -66,6 +66,7 @@ variant_compile_load(struct variant_compile *vc, const struct spec *s)
 	vc->timeout_s = json_is_number(t) ? json_number_value(t) :
 	    VARIANT_COMPILE_TIMEOUT;
 	if (strcmp(s->backend, "cuda") != 0 &&
+	    strcmp(s->backend, "opencl") != 0 &&
 	    json_is_string(json_object_get(c, "cc")))
 		vc->cc = estrdup(json_string_value(json_object_get(c, "cc")));
 	vc->flags = ecalloc(json_array_size(fl) + 1, sizeof(char *));

@@ -104,14 +104,6 @@ bench() {
 	[[ $stderr == *"usage: ar-bench -s study"* ]]
 }
 
-@test "a backend ar-bench cannot run yet is refused" {
-	sed 's/"backend": "c"/"backend": "opencl"/' "$FAULTS" >"$BATS_TEST_TMPDIR/ocl.json"
-	cp "$B"/faults*.c "$BATS_TEST_TMPDIR/"
-	run --separate-stderr ar-bench -s "$BATS_TEST_TMPDIR/ocl.json" </dev/null
-	assert_failure 2
-	[[ $stderr == *"backend 'opencl' is not supported by ar-bench yet"* ]]
-}
-
 @test "a good variant is ok, with its times, its errors and the reference's time" {
 	run --separate-stderr bench < <(compiled ok)
 	assert_success

@@ -435,13 +435,6 @@ EOF
 	[ ! -e "$CACHE" ]
 }
 
-@test "an opencl study is refused for now" {
-	run --separate-stderr ar-compile -s "$C/opencl.json" --cache "$CACHE" "$C/in.jsonl"
-	assert_failure 2
-	[ -z "$output" ]
-	[ "$stderr" = "ar-compile: $C/opencl.json: backend 'opencl' is not supported by ar-compile yet" ]
-}
-
 @test "CSV in, and --csv out that reads back in" {
 	run --separate-stderr ar-compile -s "$SMALL" --cache "$CACHE" --csv "$C/in.csv"
 	assert_success

@@ -36,8 +36,9 @@ static const char synopsis[] =
     "usage: ar-bench -s study [-D name=value] [--cache dir] [--warmup w]\n"
     "                [--repeat r] [--timeout seconds] [--seed k] "
     "[--energy]\n"
-    "                [--keep-going] [--progress] [--variants dir] [--csv]\n"
-    "                [file ...]\n";
+    "                [--device name] [--keep-going] [--progress] "
+    "[--variants dir]\n"
+    "                [--csv] [file ...]\n";
 
 static const char help[] =
     "Measure each compiled variant of a study, checking its results "
@@ -49,6 +50,11 @@ static const char help[] =
     "                        $AR_CACHE, else "
     "$XDG_CACHE_HOME/autoresearch, else\n"
     "                        ~/.cache/autoresearch)\n"
+    "      --device NAME     opencl: the device to measure on, \"P:D\" or "
+    "a part of its\n"
+    "                        name (default: the study's \"device\", else "
+    "the first GPU,\n"
+    "                        else the first device)\n"
     "      --energy          cuda: joules per run from NVML, as "
     "\"energy_j\"\n"
     "      --warmup W        untimed runs before the timed ones "
@@ -302,6 +308,7 @@ main(int argc, char *argv[])
 		{ "cache", required_argument, NULL, 'c' },
 		{ "csv", no_argument, NULL, 'C' },
 		{ "define", required_argument, NULL, 'D' },
+		{ "device", required_argument, NULL, 'd' },
 		{ "energy", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "keep-going", no_argument, NULL, 'k' },
@@ -333,6 +340,9 @@ main(int argc, char *argv[])
 			break;
 		case 'D':
 			op.bo.defs[op.bo.ndefs++] = optarg;
+			break;
+		case 'd':
+			op.bo.device = optarg;
 			break;
 		case 'E':
 			op.bo.energy = 1;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "compile.h"
 #include "cli.h"
 #include "pool.h"
 #include "progress.h"
@@ -33,9 +34,10 @@
 
 static const char synopsis[] =
     "usage: ar-compile -s study [-D name=value] [-j jobs] [--arch sm_XX]\n"
-    "                  [--cache dir] [--nvcc] [--timeout seconds] "
-    "[--keep-going]\n"
-    "                  [--progress] [--variants dir] [--csv] [file ...]\n";
+    "                  [--cache dir] [--device name] [--nvcc] "
+    "[--timeout seconds]\n"
+    "                  [--keep-going] [--progress] [--variants dir] "
+    "[--csv] [file ...]\n";
 
 static const char help[] =
     "Build each proposed variant of a study into a content-addressed "
@@ -51,6 +53,10 @@ static const char help[] =
     "else\n"
     "                        $XDG_CACHE_HOME/autoresearch, else "
     "~/.cache/autoresearch)\n"
+    "      --device NAME     opencl: the device, \"P:D\" or a part of its "
+    "name (default:\n"
+    "                        the study's \"device\", else a GPU, else "
+    "the first)\n"
     "      --nvcc            cuda: build with one nvcc process per "
     "variant instead of\n"
     "                        NVRTC in this one\n"
@@ -70,7 +76,7 @@ static const char help[] =
     "      --version         print the version\n";
 
 struct opts {
-	const char *study, *cache, *arch, *variants;
+	const char *study, *cache, *arch, *variants, *device;
 	char **defs;
 	size_t ndefs;
 	long jobs;
@@ -323,21 +329,17 @@ compile(struct opts *op, char *const *files, int nfiles)
 	struct variant_compile vc;
 	struct ar_err err;
 	const char *arch = NULL;
-	char *cache, target[16];
+	char *cache, target[1024];
 	long i;
 	int status = 0;
 
 	if (spec_load(&spec, op->study, op->defs, op->ndefs, &err) != 0)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);
-	if (strcmp(spec.backend, "opencl") == 0)
-		ar_die(AR_EXIT_USAGE, "%s: backend '%s' is not supported by "
-		    "ar-compile yet", op->study, spec.backend);
 	memset(&p, 0, sizeof(p));
 	p.be = build_backend(spec.backend);
-	if ((p.be == NULL || !p.be->gpu) && (op->arch != NULL || op->nvcc))
-		ar_die(AR_EXIT_USAGE, "%s: %s is for a study of backend cuda, "
-		    "not '%s'", op->study, op->arch != NULL ? "--arch" :
-		    "--nvcc", spec.backend);
+	if ((status = compile_target(p.be, &spec, op->arch, op->nvcc,
+	    op->device, target, sizeof(target), &arch, &err)) != 0)
+		ar_die(status, "%s", err.msg);
 	if (space_init(&space, &spec, &err) != 0)
 		ar_die(AR_EXIT_USAGE, "%s", err.msg);
 	if (p.be != NULL && spec.source == NULL)
@@ -345,9 +347,6 @@ compile(struct opts *op, char *const *files, int nfiles)
 		    op->study);
 
 	p.op = op;
-	if (p.be != NULL && p.be->target != NULL)
-		arch = op->arch != NULL ? op->arch :
-		    p.be->target(target, sizeof(target));
 	cache = variant_cache(op->cache);
 	p.store = varstore_dir(op->variants);
 	variant_compile_load(&vc, &spec);
@@ -406,6 +405,7 @@ main(int argc, char *argv[])
 		{ "cache", required_argument, NULL, 'c' },
 		{ "csv", no_argument, NULL, 'C' },
 		{ "define", required_argument, NULL, 'D' },
+		{ "device", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "keep-going", no_argument, NULL, 'k' },
@@ -437,6 +437,9 @@ main(int argc, char *argv[])
 			break;
 		case 'D':
 			op.defs[op.ndefs++] = optarg;
+			break;
+		case 'd':
+			op.device = optarg;
 			break;
 		case 'h':
 			cli_help(synopsis, help);

@@ -16,7 +16,8 @@ static char dir[] = "/tmp/test_launch.XXXXXX";
 
 /* An H100's limits, as its driver reports them. */
 static const struct launch_limits h100 = {
-	1024, { 1024, 1024, 64 }, { 2147483647, 65535, 65535 }, 232448, 65536
+	1024, { 1024, 1024, 64 }, { 2147483647, 65535, 65535 }, 232448, 65536,
+	0
 };
 
 /* Loads a study whose "launch" is given, with params T and constant N. */
@@ -248,6 +249,35 @@ test_check(void)
 	d = dims(1 << 30, 1 << 30, 1 << 30, 1 << 30, 1 << 30, 1 << 30);
 	CHECK_INT(launch_check(&d, &none, NULL, &err), 0);
 	CHECK_INT(launch_threads(&d), INT64_MAX);
+
+	/* An OpenCL device's, in its words: PoCL's limits on a CPU. */
+	memset(&none, 0, sizeof(none));
+	none.opencl = 1;
+	none.threads = 4096;
+	none.block[0] = none.block[1] = none.block[2] = 4096;
+	none.shared = 2097152;
+	d = dims(1 << 20, 1, 8192, 1, 1, 0);
+	CHECK_INT(launch_check(&d, &none, NULL, &err), -1);
+	CHECK_STR(err.msg, "work-group dimension 0 is 8192, more than the "
+	    "4096 the device allows");
+	d = dims(1, 1, 128, 64, 1, 0);
+	CHECK_INT(launch_check(&d, &none, NULL, &err), -1);
+	CHECK_STR(err.msg, "a work-group of 8192 work-items (128 x 64 x 1), "
+	    "more than the 4096 the device allows");
+	d = dims(1, 1, 64, 1, 1, 1024);
+	f.static_shared = 2097152;
+	f.max_threads = 0;
+	CHECK_INT(launch_check(&d, &none, &f, &err), -1);
+	CHECK_STR(err.msg, "2098176 bytes of __local memory a work-group "
+	    "(2097152 declared by the kernel, 1024 of launch.shared), more "
+	    "than the 2097152 the device has");
+	f.static_shared = 0;
+	f.max_threads = 32;
+	CHECK_INT(launch_check(&d, &none, &f, &err), -1);
+	CHECK_STR(err.msg, "a work-group of 64 work-items, more than the 32 "
+	    "this kernel allows on the device");
+	f.max_threads = 64;
+	CHECK_INT(launch_check(&d, &none, &f, &err), 0);
 }
 
 int
