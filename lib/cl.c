@@ -164,6 +164,20 @@ dinfo(cl_device_id d, cl_device_info what, char *buf, size_t cap)
 		snprintf(buf, cap, "?");
 }
 
+/* A device's identity: platform, device, their versions (cl.h). */
+static void
+ident(cl_platform_id p, cl_device_id d, char *buf, size_t cap)
+{
+	char pname[256], dname[256], dver[256], drv[256];
+
+	pinfo(p, CL_PLATFORM_NAME, pname, sizeof(pname));
+	dinfo(d, CL_DEVICE_NAME, dname, sizeof(dname));
+	dinfo(d, CL_DEVICE_VERSION, dver, sizeof(dver));
+	dinfo(d, CL_DRIVER_VERSION, drv, sizeof(drv));
+	snprintf(buf, cap, "%.200s / %.255s (%.255s; driver %.200s)", pname,
+	    dname, dver, drv);
+}
+
 static int
 contains_nocase(const char *hay, const char *needle)
 {
@@ -193,7 +207,7 @@ choose(const char *sel, cl_platform_id *pp, cl_device_id *dp,
 	cl_uint np = 0, nd, i, j;
 	cl_device_type type;
 	struct ar_buf seen = { 0 };
-	char pname[256], dname[256], both[600];
+	char pname[256], dname[256], both[1024];
 	unsigned long wp, wd;
 	int idx = 0, off, pass, found = 0;
 	cl_int rc;
@@ -234,11 +248,11 @@ choose(const char *sel, cl_platform_id *pp, cl_device_id *dp,
 			for (j = 0; j < nd && !found; j++) {
 				dinfo(dev[j], CL_DEVICE_NAME, dname,
 				    sizeof(dname));
-				snprintf(both, sizeof(both), "%s / %s", pname,
-				    dname);
 				if (pass == 0)
-					buf_printf(&seen, "%s%u:%u \"%s\"",
-					    seen.len ? ", " : "", i, j, both);
+					buf_printf(&seen, "%s%u:%u \"%s / %s\"",
+					    seen.len ? ", " : "", i, j, pname,
+					    dname);
+				ident(plat[i], dev[j], both, sizeof(both));
 				if (sel == NULL) {
 					if (api.device_info(dev[j],
 					    CL_DEVICE_TYPE, sizeof(type), &type,
@@ -292,18 +306,13 @@ dev_size(cl_device_id d, cl_device_info what)
 static void
 describe(cl_platform_id p, cl_device_id d, struct cl_dev *g)
 {
-	char pname[256], dver[256], drv[256];
 	size_t sizes[3] = { 0, 0, 0 };
 	cl_device_type type = 0;
 	int i;
 
 	memset(g, 0, sizeof(*g));
-	pinfo(p, CL_PLATFORM_NAME, pname, sizeof(pname));
 	dinfo(d, CL_DEVICE_NAME, g->name, sizeof(g->name));
-	dinfo(d, CL_DEVICE_VERSION, dver, sizeof(dver));
-	dinfo(d, CL_DRIVER_VERSION, drv, sizeof(drv));
-	snprintf(g->ident, sizeof(g->ident), "%.200s / %.255s (%.255s; "
-	    "driver %.200s)", pname, g->name, dver, drv);
+	ident(p, d, g->ident, sizeof(g->ident));
 	if (api.device_info(d, CL_DEVICE_TYPE, sizeof(type), &type, NULL) ==
 	    CL_SUCCESS)
 		g->gpu = (type & CL_DEVICE_TYPE_GPU) != 0;

@@ -6,8 +6,9 @@
  *
  * Which device: a selector, from --device or the study's "device":
  * "P:D" (platform P's device D, both from 0, in the order the loader
- * lists them), or any other text, found case-insensitively in
- * "PLATFORM / DEVICE" ("pocl", "nvidia", "a100").  Without one, the
+ * lists them), or any other text, found case-insensitively in the
+ * device's identity, "PLATFORM / DEVICE (VERSION; driver VERSION)"
+ * ("pocl", "nvidia", "a100").  Without one, the
  * first GPU of any platform, else the first device of any kind (PoCL's
  * CPU device where nothing else is installed).
  *

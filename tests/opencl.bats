@@ -184,3 +184,15 @@ proposals() {
 	assert_success
 	[ "$(jq -r .compile.status <<<"$output")" = error ]
 }
+
+@test "the GPU check's OpenCL part runs whole on PoCL, one JSON summary without jq" {
+	run --separate-stderr env AR_CL_DEVICE=pocl AR_CL_N=128 AR_CL_LIMIT_S=60 \
+	    OUT="$BATS_TEST_TMPDIR/out" "$ROOT/tests/gpu/opencl.sh"
+	assert_success
+	run jq -r '[.ok, .faults_as_expected, (.faults | length), .gemm.n,
+	    (.gemm.candidates >= 3), (.gemm.best.gflops > 0),
+	    ([.gemm.replay_optima[].status] | join(" ")), (.errors | length)] | @tsv' <<<"$output"
+	assert_output "true	true	16	128	true	true	ok ok ok	0"
+	[ -s "$BATS_TEST_TMPDIR/out/opencl.json" ]
+	[ -s "$BATS_TEST_TMPDIR/out/opencl-faults.jsonl" ]
+}

@@ -15,6 +15,9 @@
 #   5. the SGEMM of kernels/sgemm/cuda.json on the same problem: seed
 #      configurations, then proposals, measured while time lasts;
 #   6. the energy of the best configuration (ar-bench --energy);
+#   7. the OpenCL studies on the GPU's OpenCL platform (tests/gpu/opencl.sh:
+#      the fault checks, the GEMM at the same size), in what is left of
+#      the AR_GPU_OPENCL_S seconds (default 120; 0: none) kept for them;
 #
 # and writes ONE JSON summary (device, best configuration, its GFLOP/s,
 # cuBLAS's, their ratio, candidates measured, the faults' statuses, wall
@@ -25,7 +28,7 @@
 #
 # Environment: OUT, AR_BIN, AR_GPU_LIMIT_S (the limit, seconds),
 # AR_GPU_N (the size, 4096), AR_GPU_STRATEGY (ar-propose's, random),
-# AR_GPU_BATCH (the fewest proposals, 8), CUDA_HOME.
+# AR_GPU_BATCH (the fewest proposals, 8), AR_GPU_OPENCL_S, CUDA_HOME.
 set -u
 # Empty arrays under set -u need bash 4.4.
 [ "${BASH_VERSINFO[0]}${BASH_VERSINFO[1]}" -ge 44 ] 2>/dev/null || set +u
@@ -36,11 +39,13 @@ LIMIT=${AR_GPU_LIMIT_S:-450}
 SIZE=${AR_GPU_N:-4096}
 STRATEGY=${AR_GPU_STRATEGY:-random}
 BATCH=${AR_GPU_BATCH:-8}
+CL_S=${AR_GPU_OPENCL_S:-120}
 # Kept back from the tuning for what follows it: the energy run (its own
-# reference on the processor, the runs, the windows) and the summary.
-RESERVE=80
-case $LIMIT$SIZE$BATCH in
-*[!0-9]*) echo "usage: AR_GPU_LIMIT_S, AR_GPU_N and AR_GPU_BATCH are whole numbers" >&2
+# reference on the processor, the runs, the windows), the OpenCL studies
+# and the summary.
+RESERVE=$((80 + CL_S))
+case $LIMIT$SIZE$BATCH$CL_S in
+*[!0-9]*) echo "usage: AR_GPU_LIMIT_S, AR_GPU_N, AR_GPU_BATCH and AR_GPU_OPENCL_S are whole numbers" >&2
 	exit 2 ;;
 esac
 [ $# -eq 0 ] || { echo "usage: tests/gpu/run.sh (no operands; see the comment at its top)" >&2; exit 2; }
@@ -129,7 +134,7 @@ FAULT_KINDS=(ok oob ok hang ok big shmem noentry fat nowrite mutate ok)
 FAULT_WANT=(ok crash ok timeout ok invalid invalid invalid invalid wrong wrong ok)
 FAULT_GOT=()
 FAULTS_PASS=false
-CUBLAS_JSON=null CUBLAS_GFLOPS="" ENERGY=""
+CUBLAS_JSON=null CUBLAS_GFLOPS="" ENERGY="" OPENCL_JSON=null
 
 summary() {
 	local files=("$WORK"/tune/*.jsonl) best="" n=0 st counts="" k
@@ -194,7 +199,7 @@ summary() {
 		    "${FAULT_WANT[$i]}" "$( [ -n "${FAULT_GOT[$i]:-}" ] &&
 		    jstr "${FAULT_GOT[$i]}" || echo null)"
 	done
-	printf '],"faults_as_expected":%s,' "$FAULTS_PASS"
+	printf '],"faults_as_expected":%s,"opencl":%s,' "$FAULTS_PASS" "$OPENCL_JSON"
 	printf '"wall_s":%s,"limit_s":%s,"errors":%s,"notes":%s}\n' \
 	    $((SECONDS - START)) "$LIMIT" "$(jarr "${ERRORS[@]}")" \
 	    "$(jarr "${NOTES[@]}")"
@@ -384,5 +389,16 @@ if [ -n "$best" ] && [ "$(left)" -gt 20 ]; then
 	else
 		NOTES+=("no energy: $(tailof "$WORK/energy.err" 2)")
 	fi
+fi
+
+# 7. The OpenCL studies, on the GPU's OpenCL platform.
+if [ "$CL_S" -gt 0 ] && [ "$(left)" -gt 30 ]; then
+	say "OpenCL: the fault checks and the GEMM at $SIZE"
+	out=$(AR_BIN=$B AR_CL_N=$SIZE AR_CL_LIMIT_S=$(( $(left) - 10 )) \
+	    AR_CL_DEVICE=${AR_CL_DEVICE:-nvidia} "$ROOT/tests/gpu/opencl.sh" \
+	    2>"$WORK/opencl.log")
+	rc=$?
+	[ -n "$out" ] && OPENCL_JSON=$out
+	[ $rc -eq 0 ] || ERRORS+=("OpenCL check failed: $(tailof "$WORK/opencl.log" 2)")
 fi
 finish
