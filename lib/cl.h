@@ -15,8 +15,8 @@
  * A process that forks must not have started OpenCL (its drivers run
  * threads that a forked child does not get): ar-bench learns about the
  * device in a child (cl_probe) and measures every candidate in a child
- * of its own, which opens the device itself (cl_open).  ar-compile opens
- * it in its own process, since it forks nothing once it has.
+ * of its own, which opens the device itself (cl_open); ar-compile too
+ * probes the device in a child and builds every variant in another.
  *
  * Built without the headers (no CL/cl.h), cl_open and cl_probe fail with
  * a message that says so.

@@ -6,8 +6,9 @@
  * driver versions), which the key covers: a binary is the driver's and
  * the device's, so another of either is another build.
  *
- * The device must have been opened (cl_open) by the caller; every build
- * uses that one.  Like NVRTC, an in-process build has no time limit.
+ * The device is probed once (cl_probe), and each variant is built in a
+ * child process that opens the device its identity names: a process
+ * with threads must not start a driver that it then forks beside.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 
 #include "cl.h"
 #include "compile.h"
+#include "proc.h"
 
 /* The key's version tag: it changes when the build's shape does. */
 #define TAG_OPENCL	"autoresearch build 1: opencl clBuildProgram -I -D"
@@ -100,89 +102,139 @@ write_out(const char *tmpout, const void *p, size_t len, struct ar_err *err)
 	return 0;
 }
 
+/* What a build child is given. */
+struct job {
+	const struct build_req *req;
+	const char *tmpout;
+};
+
+/*
+ * The build, in a child of its own: opens the device the identity names,
+ * builds, writes the binary to tmpout and the build log to fd.  Exits
+ * 0 when it built, 1 for a compile error, 2 when the machinery failed
+ * (the message on fd).
+ */
 static int
-opencl_build(const struct build_req *req, const char *tmpout,
-    struct compile_run *run, struct ar_err *err)
+build_child(void *ctx, int fd)
 {
+	const struct job *job = ctx;
+	const struct build_req *req = job->req;
 	const struct cl_session *s;
 	const struct cl_api *a;
-	struct ar_buf src = { 0 };
-	cl_program prog = NULL;
-	unsigned char *bin = NULL;
+	struct ar_buf src = { 0 }, msgs = { 0 };
+	struct ar_err err;
+	unsigned char *bin;
 	const char *text;
-	char *opts, *log = NULL;
+	char *opts, *log;
 	size_t loglen = 0, binlen = 0;
-	double t0;
+	cl_program prog;
 	cl_int rc;
-	int ret = -1;
 
-	if ((s = cl_open(NULL, err)) == NULL)
-		return -1;
+	if ((s = cl_open(req->arch, &err)) == NULL ||
+	    ar_slurp(req->source, 0, &src, &err) != 0) {
+		dprintf(fd, "%s", err.msg);
+		return 2;
+	}
 	a = s->api;
-	if (ar_slurp(req->source, 0, &src, err) != 0) {
-		free(src.buf);
-		return -1;
+	if ((opts = options(req, &msgs)) == NULL) {
+		ar_write_all(fd, msgs.buf, msgs.len);
+		return 1;
 	}
-	if ((opts = options(req, &run->msgs)) == NULL) {
-		run->keep_err = 1;
-		free(src.buf);
-		return 0;
-	}
-	t0 = ar_now();
 	text = src.buf != NULL ? src.buf : "";
-	prog = a->program_source(s->ctx, 1, &text, NULL, &rc);
-	if (prog == NULL) {
-		ar_errf(err, "clCreateProgramWithSource: %s", cl_errname(rc));
-		goto out;
+	if ((prog = a->program_source(s->ctx, 1, &text, NULL, &rc)) == NULL) {
+		dprintf(fd, "clCreateProgramWithSource: %s", cl_errname(rc));
+		return 2;
 	}
 	rc = a->build(prog, 1, &s->device, opts, NULL, NULL);
-	run->seconds = ar_now() - t0;
 	if (a->build_info(prog, s->device, CL_PROGRAM_BUILD_LOG, 0, NULL,
 	    &loglen) == CL_SUCCESS && loglen > 1) {
 		log = emalloc(loglen + 1);
 		if (a->build_info(prog, s->device, CL_PROGRAM_BUILD_LOG, loglen,
 		    log, NULL) == CL_SUCCESS) {
 			log[loglen] = '\0';
-			buf_adds(&run->msgs, log);
+			ar_write_all(fd, log, strlen(log));
 		}
 	}
+	/* The driver's answer: a compile error. */
 	if (rc == CL_BUILD_PROGRAM_FAILURE || rc == CL_INVALID_BUILD_OPTIONS) {
-		/* The driver's answer: a compile error. */
 		if (rc == CL_INVALID_BUILD_OPTIONS)
-			buf_printf(&run->msgs, "clBuildProgram: %s (options: "
-			    "%s)\n", cl_errname(rc), opts);
-		run->keep_err = 1;
-		ret = 0;
-		goto out;
+			dprintf(fd, "clBuildProgram: %s (options: %s)\n",
+			    cl_errname(rc), opts);
+		return 1;
 	}
 	if (rc != CL_SUCCESS) {
-		ar_errf(err, "clBuildProgram: %s", cl_errname(rc));
-		goto out;
+		dprintf(fd, "clBuildProgram: %s", cl_errname(rc));
+		return 2;
 	}
 	if ((rc = a->program_info(prog, CL_PROGRAM_BINARY_SIZES,
 	    sizeof(binlen), &binlen, NULL)) != CL_SUCCESS || binlen == 0) {
-		ar_errf(err, "the driver gives no program binary (%s)",
+		dprintf(fd, "the driver gives no program binary (%s)",
 		    rc != CL_SUCCESS ? cl_errname(rc) : "0 bytes");
-		goto out;
+		return 2;
 	}
 	bin = emalloc(binlen);
 	if ((rc = a->program_info(prog, CL_PROGRAM_BINARIES, sizeof(bin),
 	    &bin, NULL)) != CL_SUCCESS) {
-		ar_errf(err, "clGetProgramInfo: %s", cl_errname(rc));
-		goto out;
+		dprintf(fd, "clGetProgramInfo: %s", cl_errname(rc));
+		return 2;
 	}
-	if (write_out(tmpout, bin, binlen, err) != 0)
-		goto out;
-	run->ok = 1;
-	ret = 0;
-out:
-	if (prog != NULL)
-		a->release_program(prog);
-	free(bin);
-	free(log);
-	free(opts);
-	free(src.buf);
-	return ret;
+	if (write_out(job->tmpout, bin, binlen, &err) != 0) {
+		dprintf(fd, "%s", err.msg);
+		return 2;
+	}
+	/* The process ends now, and everything with it. */
+	return 0;
+}
+
+/*
+ * A build runs in a child process, so that a driver's compiler that
+ * crashes or hangs on a variant takes only that child (a compile error,
+ * tried again next time), and so that this process, which has threads,
+ * never starts the driver and its own.
+ */
+static int
+opencl_build(const struct build_req *req, const char *tmpout,
+    struct compile_run *run, struct ar_err *err)
+{
+	struct proc_opts o = PROC_OPTS_INIT;
+	struct proc_result r;
+	struct job job = { req, tmpout };
+	struct ar_buf *msgs = &run->msgs;
+	char how[256];
+
+	o.timeout_s = req->timeout_s;
+	o.max_capture = COMPILE_LOG_CAPTURE;
+	if (proc_call(build_child, &job, &o, &r, err) != 0)
+		return -1;
+	run->seconds = r.wall_s;
+	if (r.end == PROC_EXITED && r.code == 2) {
+		ar_errf(err, "the OpenCL build failed: %.*s",
+		    (int)(r.resultlen < 900 ? r.resultlen : 900),
+		    r.result != NULL ? r.result : "");
+		proc_result_release(&r);
+		return -1;
+	}
+	if (r.result != NULL)
+		buf_add(msgs, r.result, r.resultlen);
+	if (r.end == PROC_EXITED && r.code == 0)
+		run->ok = 1;
+	else {
+		if (msgs->len > 0 && msgs->buf[msgs->len - 1] != '\n')
+			buf_adds(msgs, "\n");
+		if (r.end == PROC_TIMEOUT)
+			buf_printf(msgs, "compile timed out after %g s\n",
+			    req->timeout_s);
+		else if (r.end != PROC_EXITED)
+			buf_printf(msgs, "the OpenCL build %s%s%.*s\n",
+			    proc_describe(&r, how, sizeof(how)),
+			    r.errlen > 0 ? ": " : "",
+			    (int)(r.errlen < 600 ? r.errlen : 600), r.err);
+		/* A driver that said no is asked no more; one that crashed
+		 * or ran out of time may do better next time. */
+		run->keep_err = r.end == PROC_EXITED && r.code == 1;
+	}
+	proc_result_release(&r);
+	return 0;
 }
 #else
 static int
@@ -206,26 +258,19 @@ opencl_record(const struct build_req *req, json_t *c)
 	json_object_set_new(c, "device", json_string(req->arch));
 }
 
-/* The device want chooses, opened in this process (cl.h): its
- * identity. */
+/* The device want chooses, probed in a child (cl.h): its identity. */
 static const char *
 opencl_target(const char *want, char *buf, size_t cap, struct ar_err *err)
 {
-#ifdef AR_OPENCL
-	const struct cl_session *s;
+	const struct cl_dev *d;
+	const char *why;
 
-	if ((s = cl_open(want, err)) == NULL)
+	if ((d = cl_probe(want, &why)) == NULL) {
+		ar_errf(err, "%s", why);
 		return NULL;
-	snprintf(buf, cap, "%s", s->dev.ident);
+	}
+	snprintf(buf, cap, "%s", d->ident);
 	return buf;
-#else
-	(void)want;
-	(void)buf;
-	(void)cap;
-	ar_errf(err, "built without the OpenCL headers (CL/cl.h), so "
-	    "without the opencl backend");
-	return NULL;
-#endif
 }
 
 static const char *const opencl_columns[] = {

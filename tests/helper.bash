@@ -9,9 +9,6 @@ ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 FIX=$ROOT/tests/fixtures
 export PATH="${AR_BIN:-$ROOT/bin}:$PATH"
 export LC_ALL=C
-# make check: what the OpenCL driver keeps to the end of a process is not
-# the toolkit's leak (tests/lsan.supp).
-export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 # A study in the test's folder: write_study NAME JSON (source "k.c" is made).
 write_study() {

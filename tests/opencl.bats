@@ -88,6 +88,17 @@ proposals() {
 	assert_output "invalid	kernel 'scale' takes 4 parameters, but the study's args are 3"
 }
 
+@test "a build that does not end in time is a compile error, and is tried again next time" {
+	proposals '.params.KIND == 0 and .params.WG == 64' >"$BATS_TEST_TMPDIR/p.jsonl"
+	run --separate-stderr ar-compile -s "$S" --cache "$CACHE" --timeout 0.001 "$BATS_TEST_TMPDIR/p.jsonl"
+	assert_success
+	run jq -r '[.compile.status, .compile.log] | @tsv' <<<"$output"
+	assert_output "error	compile timed out after 0.001 s"
+	run --separate-stderr ar-compile -s "$S" --cache "$CACHE" "$BATS_TEST_TMPDIR/p.jsonl"
+	assert_success
+	[ "$(jq -r .compile.status <<<"$output")" = ok ]
+}
+
 @test "--device chooses by index or by name, and a device that is not there is said" {
 	proposals '.params.KIND == 0 and .params.WG == 64' >"$BATS_TEST_TMPDIR/p.jsonl"
 	run --separate-stderr ar-compile -s "$S" --cache "$CACHE" --device 0:0 "$BATS_TEST_TMPDIR/p.jsonl"
