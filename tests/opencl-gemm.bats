@@ -104,6 +104,16 @@ SEVEN='{"MWG":16,"NWG":16,"KWG":32,"MDIMC":8,"NDIMC":8,"MDIMA":8,"NDIMB":8,"KWI"
 	done
 }
 
+@test "every configuration keeps its work-group within 1024 work-items and 32 KiB of __local memory" {
+	# The __local slices gemm.cl declares: KWG x MWG floats of A with
+	# SA, KWG x NWG of B with SB.
+	run bash -c "set -o pipefail; ar-propose -s '$S' --strategy grid -n 1000000 2>/dev/null |
+	    jq -s -c '[length, (map(.params | .MDIMC * .NDIMC) | max),
+	    (map(.params | (.SA * .KWG * .MWG + .SB * .KWG * .NWG) * 4) | max)]'"
+	assert_success
+	assert_output '[17956,1024,32768]'
+}
+
 @test "a size that a tile does not divide leaves out that tile, and one that none divides is refused" {
 	run ar-propose -s "$S" -D M=64 -D N=32 --count
 	assert_success
