@@ -86,18 +86,18 @@ broken() {
 }
 
 @test "work-groups stay within 1024 work-items and 32 KiB of __local memory" {
-	local s local
+	local s lbytes
 	for s in reduce transpose stencil; do
 		# The __local bytes each kernel declares, from its source.
 		case $s in
-		reduce) local='THREADS * 4' ;;
-		transpose) local='TILE * (TILE + PAD) * 4' ;;
-		stencil) local='SMEM * (BY * RY + 4) * (BX + 4) * 4' ;;
+		reduce) lbytes='THREADS * 4' ;;
+		transpose) lbytes='TILE * (TILE + PAD) * 4' ;;
+		stencil) lbytes='SMEM * (BY * RY + 4) * (BX + 4) * 4' ;;
 		esac
 		# The launch's dimensions (1 where absent) and the __local
 		# bytes as metrics of a copy of the study, evaluated by
 		# ar-score for every valid configuration.
-		jq --arg d "$K/$s" --arg l "$local" '.launch as $la |
+		jq --arg d "$K/$s" --arg l "$lbytes" '.launch as $la |
 		    .metrics = ([("grid", "block") as $k | range(3) as $i |
 		    {key: "\($k)\($i)", value: ($la[$k][$i] // 1)}] |
 		    from_entries + {local: $l}) | del(.bound, .objective) |
@@ -118,4 +118,122 @@ broken() {
 		    .local < 0 or .local > 32768)) | length' <<<"$output"
 		assert_output 0
 	done
+}
+
+# sample STUDY DEFS...: the params of 4 random configurations of STUDY,
+# one JSON object a line.
+sample() {
+	local s=$1
+	shift
+	ar-propose -s "$s" "$@" -n 4 --seed 7 | jq -c .params
+}
+
+@test "reduce: vector widths, fans and chunks are right on an OpenCL device" {
+	need_device
+	# N = 5001: a last chunk that is short, with a vector that crosses n
+	# in it; a chunk of 65536 holds all of it, in one group of 1024.
+	# FAN 4 of 32 sums and 32 of 128 end on a level of fewer than FAN.
+	{ cat <<'CONFIGS'
+{"THREADS":8,"EPT":1,"VEC":1,"FAN":2}
+{"THREADS":1024,"EPT":64,"VEC":16,"FAN":1024}
+{"THREADS":64,"EPT":16,"VEC":16,"FAN":8}
+{"THREADS":32,"EPT":8,"VEC":8,"FAN":4}
+{"THREADS":128,"EPT":4,"VEC":2,"FAN":32}
+CONFIGS
+	  sample "$K/reduce/opencl.json" -D N=5001; } >"$BATS_TEST_TMPDIR/p"
+	run --separate-stderr pipeline "$K/reduce/opencl.json" -D N=5001 <"$BATS_TEST_TMPDIR/p"
+	assert_success
+	statuses 9 ok
+	# One element, in a group of 256 work-items reading float4s.
+	run --separate-stderr pipeline "$K/reduce/opencl.json" -D N=1 <<'CONFIGS'
+{"THREADS":256,"EPT":16,"VEC":4,"FAN":2}
+CONFIGS
+	assert_success
+	statuses 1 ok
+}
+
+@test "transpose: tiles, vectors and padding are right on an OpenCL device" {
+	need_device
+	# M = 37, N = 101: no tile divides either, and the rows' vectors
+	# cross both edges.
+	{ cat <<'CONFIGS'
+{"TILE":64,"ROWS":16,"VEC":16,"PAD":4}
+{"TILE":8,"ROWS":8,"VEC":8,"PAD":0}
+{"TILE":32,"ROWS":4,"VEC":1,"PAD":1}
+{"TILE":16,"ROWS":1,"VEC":4,"PAD":2}
+CONFIGS
+	  sample "$K/transpose/opencl.json" -D M=37 -D N=101; } >"$BATS_TEST_TMPDIR/p"
+	run --separate-stderr pipeline "$K/transpose/opencl.json" -D M=37 -D N=101 <"$BATS_TEST_TMPDIR/p"
+	assert_success
+	statuses 8 ok
+	# A row vector: out is a column.
+	run --separate-stderr pipeline "$K/transpose/opencl.json" -D M=1 -D N=3 <<'CONFIGS'
+{"TILE":32,"ROWS":4,"VEC":4,"PAD":1}
+CONFIGS
+	assert_success
+	statuses 1 ok
+}
+
+@test "stencil: groups, rows per work-item and __local tiles are right on an OpenCL device" {
+	need_device
+	# N = 37, M = 70: no tile divides either, and the 2-cell halo
+	# crosses every edge.
+	{ cat <<'CONFIGS'
+{"BX":16,"BY":1,"RY":1,"SMEM":0}
+{"BX":256,"BY":4,"RY":1,"SMEM":1}
+{"BX":32,"BY":8,"RY":4,"SMEM":1}
+{"BX":64,"BY":16,"RY":16,"SMEM":0}
+CONFIGS
+	  sample "$K/stencil/opencl.json" -D N=37 -D M=70; } >"$BATS_TEST_TMPDIR/p"
+	run --separate-stderr pipeline "$K/stencil/opencl.json" -D N=37 -D M=70 <"$BATS_TEST_TMPDIR/p"
+	assert_success
+	statuses 8 ok
+	# A grid narrower and shorter than the stencil's reach.
+	run --separate-stderr pipeline "$K/stencil/opencl.json" -D N=3 -D M=2 <<'CONFIGS'
+{"BX":16,"BY":2,"RY":2,"SMEM":1}
+{"BX":16,"BY":2,"RY":2,"SMEM":0}
+CONFIGS
+	assert_success
+	statuses 2 ok
+}
+
+@test "a broken copy of each kernel is caught: wrong, or compile_error" {
+	need_device
+	# The reduction losing the last work-item's sum.
+	broken reduce "$K/reduce/opencl.json" \
+	    's/sum\[t\] = s + vsum(acc);/sum[t] = t == THREADS - 1 ? 0.0f : s + vsum(acc);/'
+	run --separate-stderr pipeline "$BATS_TEST_TMPDIR/reduce.json" -D N=5001 <<'CONFIGS'
+{"THREADS":64,"EPT":16,"VEC":4,"FAN":8}
+CONFIGS
+	assert_success
+	statuses 1 wrong
+	# The transpose writing the tile back as it read it: a copy.
+	broken transpose "$K/transpose/opencl.json" \
+	    's/\*p = tile\[x\]\[i\];/*p = tile[i][x];/'
+	run --separate-stderr pipeline "$BATS_TEST_TMPDIR/transpose.json" -D M=37 -D N=101 <<'CONFIGS'
+{"TILE":32,"ROWS":4,"VEC":1,"PAD":1}
+CONFIGS
+	assert_success
+	statuses 1 wrong
+	# The stencil's __local tile staged a row too low.
+	broken stencil "$K/stencil/opencl.json" \
+	    's/int gi = i0 - 2 + r, gj = j0 - 2 + c;/int gi = i0 - 1 + r, gj = j0 - 2 + c;/'
+	run --separate-stderr pipeline "$BATS_TEST_TMPDIR/stencil.json" -D N=37 -D M=70 <<'CONFIGS'
+{"BX":32,"BY":8,"RY":4,"SMEM":1}
+CONFIGS
+	assert_success
+	statuses 1 wrong
+	# A vector width OpenCL does not have, which the kernel refuses
+	# with #error rather than building something else.
+	jq --arg d "$K/reduce" '.params.VEC = [3] | .params.EPT = [3] |
+	    .source = "\($d)/\(.source)" |
+	    .reference.source = "\($d)/\(.reference.source)"' \
+	    "$K/reduce/opencl.json" >"$BATS_TEST_TMPDIR/vec3.json"
+	run --separate-stderr pipeline "$BATS_TEST_TMPDIR/vec3.json" -D N=5001 <<'CONFIGS'
+{"THREADS":64,"EPT":3,"VEC":3,"FAN":8}
+CONFIGS
+	assert_success
+	statuses 1 compile_error
+	jq -r .compile.log <<<"$output" | grep -q 'VEC is 1, 2, 4, 8 or 16' ||
+	    fail "the build log does not say why: $(jq -c .compile <<<"$output")"
 }
