@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # The OpenCL kernels of kernels/*/opencl.json: each study loads and its
-# configurations keep a work-group within what any OpenCL device runs;
-# on an OpenCL device (PoCL's CPU device where nothing else is
+# configurations keep a work-group within what any OpenCL device runs
+# and cover the problem; on an OpenCL device (PoCL's CPU device where nothing else is
 # installed), a sample of the configurations of the reduction, the
 # transpose and the stencil, at small sizes that no tile divides, goes
 # through the real pipeline (ar-propose | ar-compile | ar-bench |
@@ -118,6 +118,41 @@ broken() {
 		    .local < 0 or .local > 32768)) | length' <<<"$output"
 		assert_output 0
 	done
+}
+
+@test "the work-groups cover the problem and none lies wholly outside it" {
+	# The study's grid and block (g0 g1, b0 b1) against the tile a
+	# group of the kernel covers, at sizes given with -D that the tiles
+	# do not divide: a group for every element, and none past the edge.
+	cover() {	# STUDY DEFS OK-EXPRESSION
+		local m d
+		d=$(cd "$(dirname "$1")" && pwd)
+		m=$(jq -c --arg ok "$3" '.launch as $l | [("grid", "block") as $k |
+		    range(2) as $i | {key: "\($k[0:1])\($i)",
+		    value: ($l[$k][$i] // 1)}] | from_entries + {ok: $ok}' "$1")
+		jq --arg d "$d" --argjson m "$m" '.metrics = $m |
+		    del(.bound, .objective) | .source = "\($d)/\(.source)" |
+		    .reference.source = "\($d)/\(.reference.source)"' "$1" \
+		    >"$BATS_TEST_TMPDIR/s.json"
+		# shellcheck disable=SC2086
+		run --separate-stderr bash -c "set -o pipefail
+		    ar-propose -s '$BATS_TEST_TMPDIR/s.json' $2 -n 100000 2>/dev/null |
+		    ar-score -s '$BATS_TEST_TMPDIR/s.json' $2 |
+		    jq -s -c 'map(.metrics.ok) | unique'"
+		assert_success
+		assert_output '[1]'
+	}
+	# reduce: THREADS work-items of EPT elements a group, as many groups
+	# as partial sums (the size of out).
+	cover "$K/reduce/opencl.json" "-D N=5001" \
+	    "b0 == THREADS && g0 * b0 * EPT >= N && (g0 - 1) * b0 * EPT < N && g0 == (N + THREADS * EPT - 1) / (THREADS * EPT)"
+	# transpose: TILE x TILE of the m x n input a group, VEC x ROWS a
+	# work-item.
+	cover "$K/transpose/opencl.json" "-D M=37 -D N=70" \
+	    "b0 * VEC == TILE && b1 * ROWS == TILE && g0 * TILE >= N && (g0 - 1) * TILE < N && g1 * TILE >= M && (g1 - 1) * TILE < M"
+	# stencil: BX columns by BY * RY rows of the N x M grid a group.
+	cover "$K/stencil/opencl.json" "-D N=37 -D M=70" \
+	    "b0 == BX && b1 == BY && g0 * BX >= M && (g0 - 1) * BX < M && g1 * b1 * RY >= N && (g1 - 1) * b1 * RY < N"
 }
 
 # sample STUDY DEFS...: the params of 4 random configurations of STUDY,
