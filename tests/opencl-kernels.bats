@@ -1,12 +1,12 @@
 #!/usr/bin/env bats
-# The OpenCL kernels of kernels/*/opencl.json: each study loads and its
+# The OpenCL kernels of kernels/*/opencl.json: each study loads, and its
 # configurations keep a work-group within what any OpenCL device runs
-# and cover the problem; on an OpenCL device (PoCL's CPU device where nothing else is
-# installed), a sample of the configurations of the reduction, the
-# transpose and the stencil, at small sizes that no tile divides, goes
-# through the real pipeline (ar-propose | ar-compile | ar-bench |
-# ar-score) and comes out ok against the kernel's reference, and a
-# broken copy of each kernel is caught.
+# and cover the problem; on an OpenCL device (PoCL's CPU device where
+# nothing else is installed), a sample of the configurations of the
+# reduction, the transpose and the stencil, at small sizes that no tile
+# divides, goes through the real pipeline (ar-propose | ar-compile |
+# ar-bench | ar-score) and comes out ok against the kernel's reference,
+# and a broken copy of each kernel is caught.
 
 load helper
 
