@@ -24,6 +24,8 @@
 #define DEFAULT_ATOL	1e-5
 /* How long the reference may take to compile. */
 #define REF_COMPILE_TIMEOUT 300.0
+/* The least time one run of a reference doing a device's work may take. */
+#define REF_DEVICE_TIMEOUT 600.0
 
 /* The backends, one file each. */
 extern const struct bench_backend bench_c, bench_command, bench_cuda,
@@ -787,4 +789,23 @@ bench_release(struct bench *b)
 	space_release(&b->space);
 	spec_release(&b->spec);
 	memset(b, 0, sizeof(*b));
+}
+
+static char *const ref_openmp[] = { "-O3", "-fopenmp", NULL };
+static char *const ref_serial[] = { "-O3", NULL };
+char *const *const bench_ref_device_flags[] = { ref_openmp, ref_serial,
+    NULL };
+
+int
+bench_reference_device(struct bench *b, struct measure_data *d,
+    struct bench_outcome *o, struct ar_err *err)
+{
+	struct measure_proto p;
+
+	bench_proto(b, &p);
+	p.warmup = 0;
+	p.repeat = d->nsets;
+	p.timeout_s = b->timeout_s > REF_DEVICE_TIMEOUT ? b->timeout_s :
+	    REF_DEVICE_TIMEOUT;
+	return bench_reference(b, d, &p, o, err);
 }

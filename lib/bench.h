@@ -136,6 +136,13 @@ struct bench_backend {
 	void (*release)(struct bench *b);
 };
 
+/*
+ * cuda, opencl: the reference of a study whose variants run on a device
+ * is C doing the device's work on the processor: built with these flags
+ * (cc -O3 with OpenMP, else without), and run by bench_reference_device.
+ */
+extern char *const *const bench_ref_device_flags[];
+
 /* The record fields' columns the backends name: the c backend's, cuda's
  * with --energy, and those of a backend that checks no outputs. */
 extern const char *const bench_c_columns[];
@@ -242,6 +249,15 @@ void bench_take_result(struct bench *b, struct bench_outcome *o,
     const struct measure_result *res);
 /* How the study measures a candidate: runs, timeout, tolerances, limits. */
 void bench_proto(const struct bench *b, struct measure_proto *p);
+
+/*
+ * cuda, opencl: bench_reference for a reference that does a device's
+ * work on the processor: once per input set, since its time says
+ * nothing of the device's, each run within the study's timeout or 600
+ * seconds, whichever is longer.
+ */
+int bench_reference_device(struct bench *b, struct measure_data *d,
+    struct bench_outcome *o, struct ar_err *err);
 
 /* c, cuda: the args, the entry and the reference of the study. */
 int bench_load_args(struct bench *b, struct ar_err *err);

@@ -13,9 +13,6 @@
 #include "cudarun.h"
 #include "launch.h"
 
-/* The least time one run of the reference, on the processor, may take,
- * whatever the GPU's timeout: it does the GPU's work on a CPU. */
-#define REF_RUN_TIMEOUT	600.0
 /* What a worker may take beyond its runs (starting CUDA, loading the
  * cubin), and the rate its copies are counted at, in bytes a second. */
 #define CUDA_SLACK_S	60.0
@@ -30,13 +27,6 @@ struct cuda {
 	int energy_said;		/* why there is no energy was said */
 };
 
-/*
- * The reference is built with cc -O3 and OpenMP, for the loops it
- * parallelises, and without OpenMP where the compiler has none.
- */
-static char *const ref_openmp[] = { "-O3", "-fopenmp", NULL };
-static char *const ref_serial[] = { "-O3", NULL };
-static char *const *const ref_flags[] = { ref_openmp, ref_serial, NULL };
 
 static int
 cuda_prepare(struct bench *b, struct ar_err *err)
@@ -99,25 +89,6 @@ cuda_start(struct bench *b, struct ar_err *err)
 }
 
 /*
- * The reference of the shape d: once per shape, as for c, but run once
- * per input set, since its time says nothing of the GPU's, and with a
- * timeout made for a processor doing a GPU's work.
- */
-static int
-cuda_reference(struct bench *b, struct measure_data *d,
-    struct bench_outcome *o, struct ar_err *err)
-{
-	struct measure_proto p;
-
-	bench_proto(b, &p);
-	p.warmup = 0;
-	p.repeat = d->nsets;
-	p.timeout_s = b->timeout_s > REF_RUN_TIMEOUT ? b->timeout_s :
-	    REF_RUN_TIMEOUT;
-	return bench_reference(b, d, &p, o, err);
-}
-
-/*
  * What the device cannot run is found here before any process starts,
  * where the device's limits tell (the launch, the memory), and in the
  * worker against the kernel's own; the worker is a fresh process each
@@ -171,7 +142,8 @@ cuda_measure(struct bench *b, struct bench_item *it, struct bench_outcome *o,
 	args_shape_release(&sh);
 	if (rc != 0)
 		return rc;
-	if ((rc = cuda_reference(b, d, o, err)) != 0 || o->status != NULL)
+	if ((rc = bench_reference_device(b, d, o, err)) != 0 ||
+	    o->status != NULL)
 		return rc;
 
 	job.cubin = it->load;
@@ -235,7 +207,7 @@ const struct bench_backend bench_cuda = {
 	.name = "cuda",
 	.columns = bench_c_columns,
 	.energy_columns = bench_energy_columns,
-	.ref_flags = ref_flags,
+	.ref_flags = bench_ref_device_flags,
 	.prepare = cuda_prepare,
 	.check = cuda_check,
 	.start = cuda_start,

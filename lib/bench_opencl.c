@@ -15,9 +15,6 @@
 #include "clrun.h"
 #include "launch.h"
 
-/* The least time one run of the reference may take, whatever the
- * device's timeout: it does the device's work on a CPU. */
-#define REF_RUN_TIMEOUT	600.0
 /* What a worker may take beyond its runs (opening the device, building
  * the binary, a first launch that compiles for its work-group size),
  * and the rate its copies are counted at, in bytes a second. */
@@ -31,10 +28,6 @@ struct opencl {
 	const struct cl_dev *dev;
 };
 
-/* As cuda's: cc -O3 with OpenMP, else without. */
-static char *const ref_openmp[] = { "-O3", "-fopenmp", NULL };
-static char *const ref_serial[] = { "-O3", NULL };
-static char *const *const ref_flags[] = { ref_openmp, ref_serial, NULL };
 
 static int
 opencl_prepare(struct bench *b, struct ar_err *err)
@@ -103,22 +96,6 @@ opencl_start(struct bench *b, struct ar_err *err)
 	b->host = measure_host();
 	b->device = estrdup(c->dev->name);
 	return 0;
-}
-
-/* As cuda's: once per shape, once per input set, with a timeout made
- * for a processor doing a device's work. */
-static int
-opencl_reference(struct bench *b, struct measure_data *d,
-    struct bench_outcome *o, struct ar_err *err)
-{
-	struct measure_proto p;
-
-	bench_proto(b, &p);
-	p.warmup = 0;
-	p.repeat = d->nsets;
-	p.timeout_s = b->timeout_s > REF_RUN_TIMEOUT ? b->timeout_s :
-	    REF_RUN_TIMEOUT;
-	return bench_reference(b, d, &p, o, err);
 }
 
 /* Whether every buffer fits in one allocation of the device; else o
@@ -196,7 +173,8 @@ opencl_measure(struct bench *b, struct bench_item *it,
 	args_shape_release(&sh);
 	if (rc != 0)
 		return rc;
-	if ((rc = opencl_reference(b, d, o, err)) != 0 || o->status != NULL)
+	if ((rc = bench_reference_device(b, d, o, err)) != 0 ||
+	    o->status != NULL)
 		return rc;
 
 	job.binary = it->load;
@@ -242,7 +220,7 @@ opencl_release(struct bench *b)
 const struct bench_backend bench_opencl = {
 	.name = "opencl",
 	.columns = bench_c_columns,
-	.ref_flags = ref_flags,
+	.ref_flags = bench_ref_device_flags,
 	.prepare = opencl_prepare,
 	.check = opencl_check,
 	.start = opencl_start,

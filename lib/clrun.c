@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,9 @@
 #define SPIN_S		0.002
 #define NAP_NS		50000L
 
+/* A line of the report (measure.h). */
+#define say	measure_say
+
 /* The child's state. */
 struct crun {
 	const struct cl_session *s;
@@ -42,26 +44,6 @@ struct crun {
 	unsigned char *guard, *check;	/* GUARD bytes each */
 	size_t nbufs;			/* the sets that have buffers */
 };
-
-static void
-say(int fd, const char *word, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-say(int fd, const char *word, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	size_t i;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	for (i = 0; msg[i] != '\0'; i++)
-		if (msg[i] == '\n' || msg[i] == '\r')
-			msg[i] = ' ';
-	dprintf(fd, "%s %s\n", word, msg);
-}
 
 static size_t
 arg_bytes(const struct measure_child *ch, size_t i)

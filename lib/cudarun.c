@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <math.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +32,9 @@
  * about parameters are not believed. */
 #define MAX_EXTRA_PARAMS 4096
 
+/* A line of the report (measure.h). */
+#define say	measure_say
+
 /* The child's state. */
 struct crun {
 	const struct gpu_driver *d;
@@ -50,27 +52,6 @@ struct crun {
 	CUevent start, stop;
 	unsigned char *image;
 };
-
-/* One line of the report; a message never breaks it. */
-static void
-say(int fd, const char *word, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-say(int fd, const char *word, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	size_t i;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	for (i = 0; msg[i] != '\0'; i++)
-		if (msg[i] == '\n' || msg[i] == '\r')
-			msg[i] = ' ';
-	dprintf(fd, "%s %s\n", word, msg);
-}
 
 static const char *
 cuerr(const struct crun *r, CUresult rc)

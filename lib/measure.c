@@ -1016,3 +1016,19 @@ measure_result_release(struct measure_result *res)
 	free(res->refused);
 	memset(res, 0, sizeof(*res));
 }
+
+void
+measure_say(int fd, const char *word, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	size_t i;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (i = 0; msg[i] != '\0'; i++)
+		if (msg[i] == '\n' || msg[i] == '\r')
+			msg[i] = ' ';
+	dprintf(fd, "%s %s\n", word, msg);
+}

@@ -223,6 +223,11 @@ int measure_run_child(struct measure_cache *c, struct measure_data *d,
     measure_child_fn *fn, void *ctx, double slack_s,
     struct measure_result *res, struct ar_err *err);
 
+/* One line of a child's report: the word, a space, the message with
+ * its line breaks made spaces, so that a message never breaks the line. */
+void measure_say(int fd, const char *word, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* The checksum of run k's outputs in the arena, as a child reports it. */
 uint64_t measure_checksum(const struct measure_child *ch, size_t k);
 
