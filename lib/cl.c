@@ -385,8 +385,9 @@ probe_child(void *ctx, int fd)
 
 /* The probe's answer, read from its report. */
 static int
-parse_probe(const char *text, struct cl_dev *g, char *why, size_t cap)
+parse_probe(const char *text, void *out, char *why, size_t cap)
 {
+	struct cl_dev *g = out;
 	const char *p = text, *e;
 	int ok = 0;
 
@@ -448,33 +449,13 @@ cl_probe(const char *sel, const char **why)
 	static struct cl_dev dev;
 	static char reason[1200];
 	static int done, ok;
-#ifdef AR_OPENCL
-	struct proc_opts o = PROC_OPTS_INIT;
-	struct proc_result pr;
-	struct ar_err err;
-	char desc[256];
-#endif
 
 	if (!done) {
 		done = 1;
 #ifdef AR_OPENCL
-		o.timeout_s = PROBE_TIMEOUT_S;
-		if (proc_call(probe_child, (void *)sel, &o, &pr, &err) != 0)
-			snprintf(reason, sizeof(reason), "cannot probe the "
-			    "OpenCL device: %.900s", err.msg);
-		else {
-			if (parse_probe(pr.result, &dev, reason,
-			    sizeof(reason)) == 0)
-				ok = 1;
-			else if (pr.end != PROC_EXITED) {
-				/* A driver that crashed or hung says
-				 * nothing of its own. */
-				proc_describe(&pr, desc, sizeof(desc));
-				snprintf(reason, sizeof(reason), "the probe "
-				    "of the OpenCL device %s", desc);
-			}
-			proc_result_release(&pr);
-		}
+		ok = proc_probe(probe_child, (void *)sel, PROBE_TIMEOUT_S,
+		    "OpenCL device", parse_probe, &dev, reason,
+		    sizeof(reason)) == 0;
 #else
 		(void)sel;
 		snprintf(reason, sizeof(reason), "built without the OpenCL "

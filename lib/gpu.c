@@ -203,8 +203,9 @@ probe_child(void *ctx, int fd)
 
 /* The probe's answer, read from its report. */
 static int
-parse_probe(const char *text, struct gpu_dev *g, char *why, size_t cap)
+parse_probe(const char *text, void *out, char *why, size_t cap)
 {
+	struct gpu_dev *g = out;
 	const char *p = text, *e;
 	int ok = 0;
 
@@ -286,33 +287,12 @@ gpu_probe(const char **why)
 	static struct gpu_dev dev;
 	static char reason[1024];
 	static int done, ok;
-#ifdef AR_CUDA_DRIVER
-	struct proc_opts o = PROC_OPTS_INIT;
-	struct proc_result pr;
-	struct ar_err err;
-	char desc[256];
-#endif
 
 	if (!done) {
 		done = 1;
 #ifdef AR_CUDA_DRIVER
-		o.timeout_s = PROBE_TIMEOUT_S;
-		if (proc_call(probe_child, NULL, &o, &pr, &err) != 0)
-			snprintf(reason, sizeof(reason), "cannot probe the "
-			    "GPU: %.900s", err.msg);
-		else {
-			if (parse_probe(pr.result, &dev, reason,
-			    sizeof(reason)) == 0)
-				ok = 1;
-			else if (pr.end != PROC_EXITED) {
-				/* A driver that crashed or hung says
-				 * nothing of its own. */
-				proc_describe(&pr, desc, sizeof(desc));
-				snprintf(reason, sizeof(reason), "the probe "
-				    "of the GPU %s", desc);
-			}
-			proc_result_release(&pr);
-		}
+		ok = proc_probe(probe_child, NULL, PROBE_TIMEOUT_S, "GPU",
+		    parse_probe, &dev, reason, sizeof(reason)) == 0;
 #else
 		snprintf(reason, sizeof(reason), "built without the CUDA "
 		    "headers (cuda.h), so without the cuda backend");

@@ -661,3 +661,26 @@ proc_input(const char *name, const void *data, size_t len,
 	}
 	return fd;
 }
+
+int
+proc_probe(proc_fn *fn, void *ctx, double timeout_s, const char *what,
+    proc_parse_fn *parse, void *out, char *why, size_t cap)
+{
+	struct proc_opts o = PROC_OPTS_INIT;
+	struct proc_result pr;
+	struct ar_err err;
+	char desc[256];
+	int rc;
+
+	o.timeout_s = timeout_s;
+	if (proc_call(fn, ctx, &o, &pr, &err) != 0) {
+		snprintf(why, cap, "cannot probe the %s: %s", what, err.msg);
+		return -1;
+	}
+	if ((rc = parse(pr.result, out, why, cap)) != 0 &&
+	    pr.end != PROC_EXITED)
+		snprintf(why, cap, "the probe of the %s %s", what,
+		    proc_describe(&pr, desc, sizeof(desc)));
+	proc_result_release(&pr);
+	return rc == 0 ? 0 : -1;
+}

@@ -99,6 +99,21 @@ int proc_call(proc_fn *fn, void *ctx, const struct proc_opts *o,
 void proc_result_release(struct proc_result *res);
 
 /*
+ * A probe of what the machine has (a GPU, an OpenCL device), asked in a
+ * child so that this process never starts its driver: runs fn as
+ * proc_call does, within timeout_s, then parse on what it wrote, which
+ * fills out or says why not in why (cap bytes).  Returns 0 when parse
+ * took the answer; -1 with why set to parse's reason, to the machinery's
+ * failure, or, for a child that crashed or hung, which says nothing of
+ * its own, to how it ended ("the probe of WHAT was killed by signal
+ * 11 (Segmentation fault)").
+ */
+typedef int proc_parse_fn(const char *text, void *out, char *why,
+    size_t cap);
+int proc_probe(proc_fn *fn, void *ctx, double timeout_s, const char *what,
+    proc_parse_fn *parse, void *out, char *why, size_t cap);
+
+/*
  * A descriptor holding data (len bytes), read from its start: what
  * proc_opts.stdin_from takes, for a child whose input is known before it
  * starts (a check's output to judge, a gnuplot script).  An anonymous
