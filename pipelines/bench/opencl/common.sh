@@ -41,9 +41,16 @@ tune_timeout() {
 
 # tune_mk N DIR [VAR=VALUE...] [GOAL]: pipelines/tune.mk on the study at
 # M = N = K = N into DIR, with the settings every tuning here shares.
+# DIR/tune.args records the settings, so that transfer.sh takes a
+# tuning for its cold start only when it was made as its warm one is.
+tune_args() {
+	echo "$study N=$1 $evals $batch $strategy $seed $(tune_timeout "$1") $tune_bench ${dev[*]}"
+}
 tune_mk() {
 	local n=$1 dir=$2
 	shift 2
+	mkdir -p "$dir"
+	tune_args "$n" >"$dir/tune.args"
 	make -s -f pipelines/tune.mk STUDY="$study" OUT="$dir" \
 	    DEFS="-D M=$n -D N=$n -D K=$n" EVALS="$evals" BATCH="$batch" \
 	    BIN="$bin" STRATEGY="$strategy" SEED="$seed" \

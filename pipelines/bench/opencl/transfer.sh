@@ -14,7 +14,8 @@
 # the study's parameters (a replay may carry one the study has not, such
 # as PRECISION, and ar-propose takes no point with a parameter it does
 # not know).  The cold start is run.sh's tuning at N (OUT/N) when that
-# has at least EVALS records, else a tuning of its own (OUT/cold-N):
+# has at least EVALS records and was made with the same settings (its
+# tune.args, common.sh), else a tuning of its own (OUT/cold-N-sSEED):
 # either way a cold run of this budget, as a tuning's first EVALS
 # records are what a tuning of EVALS would have measured.
 #
@@ -25,7 +26,7 @@
 # ar-propose kept the prior after its trial round (its message in the
 # warm run's log).  The measurements are of one run each on a shared
 # machine: a difference of a few percent between two bests is within
-# their noise.
+# their noise, and one seed is one draw: run it with SEED=1, 2, 3, ...
 #
 # Prints one JSON line per run {"run", "N", "evals", "best_gflops",
 # "best_at": {EVALS: GFLOP/s}, "reach": {fraction: evaluations},
@@ -62,13 +63,14 @@ jq -c --argjson keys "$(jq -c '.params | keys' "$study")" \
 load0=$(cut -d' ' -f1 /proc/loadavg)
 cold=$out/$n
 if [ ! -s "$cold/history.jsonl" ] ||
-    [ "$(wc -l <"$cold/history.jsonl")" -lt "$evals" ]; then
-	cold=$out/cold-$n
+    [ "$(wc -l <"$cold/history.jsonl")" -lt "$evals" ] ||
+    [ "$(cat "$cold/tune.args" 2>/dev/null)" != "$(tune_args "$n")" ]; then
+	cold=$out/cold-$n-s$seed
 	hold
 	tune_mk "$n" "$cold" >&2
 	release
 fi
-warm=$out/warm-$n-$(basename "$pdir")
+warm=$out/warm-$n-s$seed-$(basename "$pdir")
 hold
 tune_mk "$n" "$warm" PRIOR="$pdir/prior.jsonl" 2>&1 | tee "$warm.log" >&2
 release
