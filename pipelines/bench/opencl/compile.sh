@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark (issue 21): compile throughput of the opencl backend.  The
 # same N distinct variants of a study (ar-propose --seed 1) are built by
-# ar-compile (clBuildProgram in-process) with -j 1 and with -j 2, each
+# ar-compile (clBuildProgram, in a child process a variant) with -j 1
+# and with -j 2, each
 # into a fresh cache, alternating (-j 1, -j 2, -j 1, ...) so that the
 # load of a shared machine falls on both alike; REPEATS runs of each, the
 # median.  Both caches start empty: ar-compile's (--cache) and, on
