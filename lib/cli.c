@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -150,4 +151,12 @@ void
 cli_warn(const char *msg)
 {
 	ar_warn("%s", msg);
+}
+
+long
+cli_ncpus(long max)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > max ? max : n;
 }

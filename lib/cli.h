@@ -46,6 +46,9 @@ void cli_help(const char *synopsis, const char *text)
  */
 int cli_version(const char *name);
 
+/* The processors online, from 1 to max: the default of -j. */
+long cli_ncpus(long max);
+
 /*
  * The value arg of option opt, an integer from min to max in decimal;
  * max LONG_MAX means "at least min", and the message says so.

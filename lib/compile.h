@@ -95,6 +95,19 @@ extern const struct compile_backend compile_c;
 extern const struct compile_backend compile_cuda;
 extern const struct compile_backend compile_opencl;
 
+/*
+ * An opencl build runs in a fresh program, not a fork: ar-compile has
+ * threads, and a driver started in a forked copy of a process with
+ * threads can wait for ever on a lock one of them held (seen under
+ * AddressSanitizer).  The build executes ar-compile again
+ * (/proc/self/exe) with COMPILE_OPENCL_CHILD in its environment, and
+ * ar-compile's main then calls compile_opencl_child, which never
+ * returns: argv is the program, the source, the output file, the
+ * device's identity and the build options.
+ */
+#define COMPILE_OPENCL_CHILD	"AR_INTERNAL_OPENCL_BUILD"
+void compile_opencl_child(int argc, char **argv) __attribute__((noreturn));
+
 /* For the backends: */
 
 /* The number of strings in a NULL-terminated vector (0 for NULL). */

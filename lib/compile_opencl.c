@@ -6,9 +6,9 @@
  * driver versions), which the key covers: a binary is the driver's and
  * the device's, so another of either is another build.
  *
- * The device is probed once (cl_probe), and each variant is built in a
- * child process that opens the device its identity names: a process
- * with threads must not start a driver that it then forks beside.
+ * The device is probed once (cl_probe), and each variant is built by a
+ * program of its own that opens the device its identity names
+ * (compile.h says why).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -102,47 +102,38 @@ write_out(const char *tmpout, const void *p, size_t len, struct ar_err *err)
 	return 0;
 }
 
-/* What a build child is given. */
-struct job {
-	const struct build_req *req;
-	const char *tmpout;
-};
-
 /*
- * The build, in a child of its own: opens the device the identity names,
- * builds, writes the binary to tmpout and the build log to fd.  Exits
- * 0 when it built, 1 for a compile error, 2 when the machinery failed
- * (the message on fd).
+ * The build, in a program of its own (compile.h): opens the device the
+ * identity names, builds with the options, writes the binary to the
+ * output file and the build log to stdout (1), which the parent reads.
+ * Exits 0 when it built, 1 for a compile error, 2 when the machinery
+ * failed (the message on stdout).
+ * It ends with _exit: what the driver keeps until then is not ours.
  */
 static int
-build_child(void *ctx, int fd)
+child_build(const char *source, const char *tmpout, const char *ident,
+    const char *opts)
 {
-	const struct job *job = ctx;
-	const struct build_req *req = job->req;
 	const struct cl_session *s;
 	const struct cl_api *a;
-	struct ar_buf src = { 0 }, msgs = { 0 };
+	struct ar_buf src = { 0 };
 	struct ar_err err;
 	unsigned char *bin;
 	const char *text;
-	char *opts, *log;
+	char *log;
 	size_t loglen = 0, binlen = 0;
 	cl_program prog;
 	cl_int rc;
 
-	if ((s = cl_open(req->arch, &err)) == NULL ||
-	    ar_slurp(req->source, 0, &src, &err) != 0) {
-		dprintf(fd, "%s", err.msg);
+	if ((s = cl_open(ident, &err)) == NULL ||
+	    ar_slurp(source, 0, &src, &err) != 0) {
+		dprintf(1, "%s", err.msg);
 		return 2;
 	}
 	a = s->api;
-	if ((opts = options(req, &msgs)) == NULL) {
-		ar_write_all(fd, msgs.buf, msgs.len);
-		return 1;
-	}
 	text = src.buf != NULL ? src.buf : "";
 	if ((prog = a->program_source(s->ctx, 1, &text, NULL, &rc)) == NULL) {
-		dprintf(fd, "clCreateProgramWithSource: %s", cl_errname(rc));
+		dprintf(1, "clCreateProgramWithSource: %s", cl_errname(rc));
 		return 2;
 	}
 	rc = a->build(prog, 1, &s->device, opts, NULL, NULL);
@@ -152,70 +143,96 @@ build_child(void *ctx, int fd)
 		if (a->build_info(prog, s->device, CL_PROGRAM_BUILD_LOG, loglen,
 		    log, NULL) == CL_SUCCESS) {
 			log[loglen] = '\0';
-			ar_write_all(fd, log, strlen(log));
+			ar_write_all(1, log, strlen(log));
 		}
 	}
 	/* The driver's answer: a compile error. */
 	if (rc == CL_BUILD_PROGRAM_FAILURE || rc == CL_INVALID_BUILD_OPTIONS) {
 		if (rc == CL_INVALID_BUILD_OPTIONS)
-			dprintf(fd, "clBuildProgram: %s (options: %s)\n",
+			dprintf(1, "clBuildProgram: %s (options: %s)\n",
 			    cl_errname(rc), opts);
 		return 1;
 	}
 	if (rc != CL_SUCCESS) {
-		dprintf(fd, "clBuildProgram: %s", cl_errname(rc));
+		dprintf(1, "clBuildProgram: %s", cl_errname(rc));
 		return 2;
 	}
 	if ((rc = a->program_info(prog, CL_PROGRAM_BINARY_SIZES,
 	    sizeof(binlen), &binlen, NULL)) != CL_SUCCESS || binlen == 0) {
-		dprintf(fd, "the driver gives no program binary (%s)",
+		dprintf(1, "the driver gives no program binary (%s)",
 		    rc != CL_SUCCESS ? cl_errname(rc) : "0 bytes");
 		return 2;
 	}
 	bin = emalloc(binlen);
 	if ((rc = a->program_info(prog, CL_PROGRAM_BINARIES, sizeof(bin),
 	    &bin, NULL)) != CL_SUCCESS) {
-		dprintf(fd, "clGetProgramInfo: %s", cl_errname(rc));
+		dprintf(1, "clGetProgramInfo: %s", cl_errname(rc));
 		return 2;
 	}
-	if (write_out(job->tmpout, bin, binlen, &err) != 0) {
-		dprintf(fd, "%s", err.msg);
+	if (write_out(tmpout, bin, binlen, &err) != 0) {
+		dprintf(1, "%s", err.msg);
 		return 2;
 	}
-	/* The process ends now, and everything with it. */
 	return 0;
 }
 
+void
+compile_opencl_child(int argc, char **argv)
+{
+	int rc = 2;
+
+	if (argc != 5)
+		dprintf(1, "%s: run with %d operands, not the 4 of an opencl "
+		    "build", COMPILE_OPENCL_CHILD, argc - 1);
+	else
+		rc = child_build(argv[1], argv[2], argv[3], argv[4]);
+	_exit(rc);
+}
+
 /*
- * A build runs in a child process, so that a driver's compiler that
- * crashes or hangs on a variant takes only that child (a compile error,
- * tried again next time), and so that this process, which has threads,
- * never starts the driver and its own.
+ * A build runs in a program of its own (compile.h), so that a driver's
+ * compiler that crashes or hangs on a variant takes only that process (a
+ * compile error, tried again next time), and so that this process,
+ * which has threads, never starts the driver and its own.
  */
 static int
 opencl_build(const struct build_req *req, const char *tmpout,
     struct compile_run *run, struct ar_err *err)
 {
+	static char *const env[] = { COMPILE_OPENCL_CHILD "=1", NULL };
 	struct proc_opts o = PROC_OPTS_INIT;
 	struct proc_result r;
-	struct job job = { req, tmpout };
 	struct ar_buf *msgs = &run->msgs;
-	char how[256];
+	char *argv[6], how[256], *opts;
+	int rc = 0;
 
+	if ((opts = options(req, msgs)) == NULL) {
+		run->keep_err = 1;
+		return 0;
+	}
+	argv[0] = (char *)"/proc/self/exe";
+	argv[1] = (char *)req->source;
+	argv[2] = (char *)tmpout;
+	argv[3] = (char *)req->arch;
+	argv[4] = opts;
+	argv[5] = NULL;
+	o.env = env;
 	o.timeout_s = req->timeout_s;
 	o.max_capture = COMPILE_LOG_CAPTURE;
-	if (proc_call(build_child, &job, &o, &r, err) != 0)
-		return -1;
-	run->seconds = r.wall_s;
-	if (r.end == PROC_EXITED && r.code == 2) {
-		ar_errf(err, "the OpenCL build failed: %.*s",
-		    (int)(r.resultlen < 900 ? r.resultlen : 900),
-		    r.result != NULL ? r.result : "");
-		proc_result_release(&r);
+	if (proc_run(argv, &o, &r, err) != 0) {
+		free(opts);
 		return -1;
 	}
-	if (r.result != NULL)
-		buf_add(msgs, r.result, r.resultlen);
+	run->seconds = r.wall_s;
+	if (r.end == PROC_NOEXEC || (r.end == PROC_EXITED && r.code == 2)) {
+		ar_errf(err, "the OpenCL build failed: %.*s",
+		    r.end == PROC_NOEXEC ? 200 : (int)(r.outlen < 900 ?
+		    r.outlen : 900), r.end == PROC_NOEXEC ?
+		    "cannot run /proc/self/exe" : r.out);
+		rc = -1;
+		goto out;
+	}
+	buf_add(msgs, r.out, r.outlen);
 	if (r.end == PROC_EXITED && r.code == 0)
 		run->ok = 1;
 	else {
@@ -233,8 +250,10 @@ opencl_build(const struct build_req *req, const char *tmpout,
 		 * or ran out of time may do better next time. */
 		run->keep_err = r.end == PROC_EXITED && r.code == 1;
 	}
+out:
 	proc_result_release(&r);
-	return 0;
+	free(opts);
+	return rc;
 }
 #else
 static int
@@ -247,6 +266,15 @@ opencl_build(const struct build_req *req, const char *tmpout,
 	ar_errf(err, "built without the OpenCL headers (CL/cl.h), so "
 	    "without the opencl backend");
 	return -1;
+}
+
+void
+compile_opencl_child(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	dprintf(1, "built without the OpenCL headers (CL/cl.h)");
+	_exit(2);
 }
 #endif
 

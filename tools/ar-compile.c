@@ -389,14 +389,6 @@ compile(struct opts *op, char *const *files, int nfiles)
 	return status;
 }
 
-static long
-default_jobs(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : n;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -421,6 +413,9 @@ main(int argc, char *argv[])
 	char *const *files;
 	int ch, status;
 
+	/* A build of an opencl variant, run by ar-compile (compile.h). */
+	if (getenv(COMPILE_OPENCL_CHILD) != NULL)
+		compile_opencl_child(argc, argv);
 	cli_setprogname(argv);
 	op.defs = ecalloc((size_t)argc, sizeof(*op.defs));
 	while ((ch = getopt_long(argc, argv, "D:hj:s:", longopts, NULL))
@@ -491,7 +486,7 @@ main(int argc, char *argv[])
 		    "architecture of the form sm_XX (sm_80, sm_90a)", op.arch);
 	files = cli_inputs(synopsis, &argc, argv);
 	if (op.jobs == 0)
-		op.jobs = default_jobs();
+		op.jobs = cli_ncpus(MAX_JOBS);
 
 	status = compile(&op, files, argc);
 	free(op.defs);
