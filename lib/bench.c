@@ -809,3 +809,28 @@ bench_reference_device(struct bench *b, struct measure_data *d,
 	    REF_DEVICE_TIMEOUT;
 	return bench_reference(b, d, &p, o, err);
 }
+
+int
+bench_run_device(struct bench *b, const struct bench_item *it,
+    struct measure_data *d, const struct measure_proto *p,
+    measure_child_fn *fn, void *job, double slack_s, const char *what,
+    struct measure_result *res, struct ar_err *err)
+{
+	int attempt;
+
+	for (attempt = 0;; attempt++) {
+		if (measure_run_child(&b->mc, d, &b->args, p, fn, job, slack_s,
+		    res, err) != 0)
+			return AR_EXIT_FAIL;
+		if (res->end != MEASURE_LOAD)
+			return 0;
+		if (attempt > 0)
+			break;
+		measure_result_release(res);
+		sleep(2);
+	}
+	ar_errf(err, "%s: the %s failed twice: %s", it->where, what,
+	    res->error);
+	measure_result_release(res);
+	return AR_EXIT_FAIL;
+}

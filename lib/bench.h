@@ -259,6 +259,18 @@ void bench_proto(const struct bench *b, struct measure_proto *p);
 int bench_reference_device(struct bench *b, struct measure_data *d,
     struct bench_outcome *o, struct ar_err *err);
 
+/*
+ * cuda, opencl: measures d with the device's child fn (measure_run_child
+ * with job and slack_s).  A child that cannot start the device at all is
+ * started once more, two seconds later; failing again, that is no
+ * candidate's fault: AR_EXIT_FAIL with err saying the device (what)
+ * failed twice.  Returns 0 with res filled for the caller to release.
+ */
+int bench_run_device(struct bench *b, const struct bench_item *it,
+    struct measure_data *d, const struct measure_proto *p,
+    measure_child_fn *fn, void *job, double slack_s, const char *what,
+    struct measure_result *res, struct ar_err *err);
+
 /* c, cuda: the args, the entry and the reference of the study. */
 int bench_load_args(struct bench *b, struct ar_err *err);
 int bench_load_entry(struct bench *b, struct ar_err *err);

@@ -7,7 +7,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bench.h"
 #include "cudarun.h"
@@ -108,7 +107,7 @@ cuda_measure(struct bench *b, struct bench_item *it, struct bench_outcome *o,
 	struct cudarun_job job;
 	uint64_t dev_need, copies;
 	double slack;
-	int attempt, rc;
+	int rc;
 
 	if ((rc = bench_seal(it, o, err)) != 0 || o->status != NULL)
 		return rc;
@@ -159,21 +158,9 @@ cuda_measure(struct bench *b, struct bench_item *it, struct bench_outcome *o,
 	slack = CUDA_SLACK_S + (double)copies / CUDA_COPY_RATE;
 	if (job.energy)
 		slack += ENERGY_WINDOWS * (b->timeout_s + 5 * ENERGY_WINDOW_S);
-	for (attempt = 0;; attempt++) {
-		if (measure_run_child(&b->mc, d, &b->args, &p, cudarun_child,
-		    &job, slack, &res, err) != 0)
-			return AR_EXIT_FAIL;
-		if (res.end != MEASURE_LOAD || attempt > 0)
-			break;
-		measure_result_release(&res);
-		sleep(2);
-	}
-	if (res.end == MEASURE_LOAD) {
-		ar_errf(err, "%s: the GPU failed twice: %s", it->where,
-		    res.error);
-		measure_result_release(&res);
-		return AR_EXIT_FAIL;
-	}
+	if ((rc = bench_run_device(b, it, d, &p, cudarun_child, &job, slack,
+	    "GPU", &res, err)) != 0)
+		return rc;
 	bench_take_result(b, o, &res);
 	if (res.nenergy > 0)
 		o->energy_j = stats_median(res.energy, res.nenergy);

@@ -8,7 +8,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bench.h"
 #include "cl.h"
@@ -140,7 +139,7 @@ opencl_measure(struct bench *b, struct bench_item *it,
 	struct args_shape sh;
 	struct clrun_job job;
 	uint64_t need, copies;
-	int attempt, rc;
+	int rc;
 
 	if ((rc = bench_seal(it, o, err)) != 0 || o->status != NULL)
 		return rc;
@@ -185,22 +184,10 @@ opencl_measure(struct bench *b, struct bench_item *it,
 	job.lim = c->dev->lim;
 	bench_proto(b, &p);
 	p.keep_fd = it->sealed;
-	for (attempt = 0;; attempt++) {
-		if (measure_run_child(&b->mc, d, &b->args, &p, clrun_child,
-		    &job, CL_SLACK_S + (double)copies / CL_COPY_RATE, &res,
-		    err) != 0)
-			return AR_EXIT_FAIL;
-		if (res.end != MEASURE_LOAD || attempt > 0)
-			break;
-		measure_result_release(&res);
-		sleep(2);
-	}
-	if (res.end == MEASURE_LOAD) {
-		ar_errf(err, "%s: the OpenCL device failed twice: %s",
-		    it->where, res.error);
-		measure_result_release(&res);
-		return AR_EXIT_FAIL;
-	}
+	if ((rc = bench_run_device(b, it, d, &p, clrun_child, &job,
+	    CL_SLACK_S + (double)copies / CL_COPY_RATE, "OpenCL device", &res,
+	    err)) != 0)
+		return rc;
 	bench_take_result(b, o, &res);
 	measure_result_release(&res);
 	return 0;
