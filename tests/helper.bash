@@ -64,3 +64,43 @@ assert_jsonl() {
 shown() {
 	sed 's/.*\r//' <<<"$1"
 }
+
+# The OpenCL kernel suites (opencl-gemm, opencl-kernels):
+#
+# need_opencl STUDY DEFS...: skips the test, saying why, when the opencl
+# backend finds no device to build STUDY's first proposal for (no loader,
+# no platform or no device); any other failure to build it fails it.
+need_opencl() {
+	local s=$1
+	shift
+	run --separate-stderr bash -c 'ar-propose -s "$0" "$@" -n 1 --seed 1 |
+	    ar-compile -s "$0" "$@" --cache "$BATS_TEST_TMPDIR/probe"' "$s" "$@"
+	if [ "$status" -eq 1 ] && grep -q 'no OpenCL' <<<"$stderr"; then
+		skip "$stderr"
+	fi
+	[ "$status" -eq 0 ] || fail "ar-compile: status $status: $stderr"
+}
+
+# pipeline STUDY DEFS...: params objects on stdin, proposed again with
+# --from, built, measured (few runs) and scored; the records on stdout.
+pipeline() {
+	local s=$1
+	shift
+	set -o pipefail
+	ar-propose -s "$s" "$@" --from - |
+	    ar-compile -s "$s" "$@" -j 2 --cache "$BATS_TEST_TMPDIR/c" |
+	    ar-bench -s "$s" "$@" --cache "$BATS_TEST_TMPDIR/c" --warmup 1 --repeat 2 |
+	    ar-score -s "$s" "$@"
+}
+
+# statuses N STATUS: the output holds N records, each of STATUS, and
+# scored when that is ok.
+statuses() {
+	local got
+	assert_jsonl
+	got=$(jq -s -c --arg st "$2" '[length, (map(select(.status == $st and
+	    (.status != "ok" or .score != null))) | length)]' <<<"$output")
+	[ "$got" = "[$1,$1]" ] || fail "$(printf 'expected [%s,%s] records, %s: %s\n' \
+	    "$1" "$1" "$2" "$got"
+	    jq -c '[.status, .error, .params]' <<<"$output")"
+}

@@ -17,41 +17,9 @@ DATA=$ROOT/../shared/datasets/raw
 # unequal so that a mix-up of the two shows.
 SMALL=(-D M=256 -D N=128 -D K=96)
 
-# need_device: skips the test, saying why, when the OpenCL backend finds
-# no device to build for (no loader, no platform or no device); any
-# other failure to build the study's first configuration fails the test.
+# need_device: skips the test without an OpenCL device (helper.bash).
 need_device() {
-	run --separate-stderr bash -c "ar-propose -s '$S' ${SMALL[*]} -n 1 \
-	    --strategy grid | ar-compile -s '$S' ${SMALL[*]} \
-	    --cache '$BATS_TEST_TMPDIR/probe'"
-	if [ "$status" -eq 1 ] && grep -q 'no OpenCL' <<<"$stderr"; then
-		skip "$stderr"
-	fi
-	[ "$status" -eq 0 ] || fail "ar-compile: status $status: $stderr"
-}
-
-# pipeline STUDY DEFS...: params objects on stdin, proposed again with
-# --from, built, measured (few runs) and scored; the records on stdout.
-pipeline() {
-	local s=$1
-	shift
-	set -o pipefail
-	ar-propose -s "$s" "$@" --from - |
-	    ar-compile -s "$s" "$@" -j 2 --cache "$BATS_TEST_TMPDIR/c" |
-	    ar-bench -s "$s" "$@" --cache "$BATS_TEST_TMPDIR/c" --warmup 1 --repeat 2 |
-	    ar-score -s "$s" "$@"
-}
-
-# statuses N STATUS: the output holds N records, each of STATUS, and
-# scored when that is ok.
-statuses() {
-	local got
-	assert_jsonl
-	got=$(jq -s -c --arg st "$2" '[length, (map(select(.status == $st and
-	    (.status != "ok" or .score != null))) | length)]' <<<"$output")
-	[ "$got" = "[$1,$1]" ] || fail "$(printf 'expected [%s,%s] records, %s: %s\n' \
-	    "$1" "$1" "$2" "$got"
-	    jq -c '[.status, .error, .params]' <<<"$output")"
+	need_opencl "$S" "${SMALL[@]}"
 }
 
 # broken NAME SED: a copy of the study in the test's folder, NAME.json,
